@@ -1,0 +1,3 @@
+from ddm_sscc.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,237 @@
+"""The ``ddm-sscc`` command line.
+
+Every subcommand prints a short human summary, or one JSON object with
+``--json``.  Errors the user can cause print ``ddm-sscc: error: <message>``
+on one line and exit with status 1 (2 for usage errors).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ddm_sscc import __version__
+from ddm_sscc.errors import DdmError
+
+PROG = "ddm-sscc"
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be ≥ 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if not 0 <= value < 1 << 64:
+        raise argparse.ArgumentTypeError("must be in 0..2^64-1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog=PROG, description="Lossless image transmission with a discrete-diffusion codec.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--threads", type=_positive_int, help="torch intra-op threads (does not change the output)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    enc = sub.add_parser("encode", help="compress an image into a .ddm file")
+    enc.add_argument("image", help="PNG, TIFF, PPM or BMP file, or builtin:NAME (astronaut, camera, chelsea, coffee)")
+    enc.add_argument("-o", "--output", required=True, help="output .ddm file")
+    enc.add_argument("--steps", type=_positive_int, default=16, help="denoising steps T (default 16)")
+    enc.add_argument("--order", choices=("halton", "raster", "random"), default="halton", help="reveal order (default halton)")
+    enc.add_argument("--seed", type=_seed, default=0, help="seed of the random order (default 0)")
+    enc.add_argument("--schedule", choices=("cosine", "linear"), default="cosine", help="reveal schedule (default cosine)")
+    enc.add_argument("--no-calibration", action="store_true", help="switch temperature calibration off")
+    enc.add_argument("--model", help="model id from the zoo (see `ddm-sscc models`)")
+    _common(enc)
+
+    dec = sub.add_parser("decode", help="decompress a .ddm file into an image")
+    dec.add_argument("input", help=".ddm file")
+    dec.add_argument("-o", "--output", required=True, help="output image (.png, .tif, .ppm/.pgm or .bmp)")
+    _common(dec)
+
+    info = sub.add_parser("info", help="print the header of a .ddm file")
+    info.add_argument("input", help=".ddm file")
+    info.add_argument("--json", action="store_true", help="print one JSON object")
+
+    models = sub.add_parser("models", help="list the models this installation can code with")
+    models.add_argument("--json", action="store_true", help="print one JSON object")
+    return parser
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-f", "--force", action="store_true", help="overwrite an existing output file")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.threads:
+            import torch
+
+            torch.set_num_threads(args.threads)
+        return _COMMANDS[args.command](args)
+    except DdmError as exc:
+        return _fail(str(exc))
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"{where}{exc.strerror or exc}")
+    except MemoryError:
+        return _fail("out of memory")
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+def _fail(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return 1
+
+
+def _emit(args: argparse.Namespace, record: dict[str, Any], summary: str) -> None:
+    print(json.dumps(record) if args.json else summary)
+
+
+def _encode(args: argparse.Namespace) -> int:
+    from ddm_sscc.codec import CodecSettings, OrderKind, ScheduleKind, load_codec
+    from ddm_sscc.image_io import load_image
+    from ddm_sscc.output_file import check_output, write_atomic
+
+    check_output(args.output, args.force)
+    loaded = load_image(args.image)
+    for note in loaded.notes:
+        print(f"{PROG}: note: {args.image}: {note}", file=sys.stderr)
+    codec = load_codec(args.model)
+    settings = CodecSettings(
+        steps=args.steps,
+        order=OrderKind[args.order.upper()],
+        schedule=ScheduleKind[args.schedule.upper()],
+        order_seed=args.seed,
+        calibrate=not args.no_calibration,
+    )
+    start = time.perf_counter()
+    data = codec.encode(loaded.pixels, settings)
+    seconds = time.perf_counter() - start
+    write_atomic(args.output, data, args.force)
+
+    from ddm_sscc.codec.container import read_header
+
+    header, _ = read_header(data)
+    record = _header_record(header, len(data)) | {
+        "command": "encode",
+        "input": args.image,
+        "output": args.output,
+        "seconds": round(seconds, 4),
+        "notes": loaded.notes,
+    }
+    summary = (
+        f"{args.image} ({_shape(header)}) -> {args.output}: {len(data)} bytes, {record['bpsp']:.4f} bpsp, "
+        f"{header.steps} steps ({record['order']}/{record['schedule']}), model {header.model_id}, {seconds:.2f} s"
+    )
+    _emit(args, record, summary)
+    return 0
+
+
+def _decode(args: argparse.Namespace) -> int:
+    from ddm_sscc.codec import load_codec
+    from ddm_sscc.codec.container import read_header
+    from ddm_sscc.image_io import save_image
+    from ddm_sscc.output_file import check_output
+
+    check_output(args.output, args.force)
+    data = Path(args.input).read_bytes()
+    header, _ = read_header(data)
+    codec = load_codec(header.model_id)
+    codec.check_model(header)  # refuse other weights before decoding anything
+    start = time.perf_counter()
+    pixels = codec.decode(data)
+    seconds = time.perf_counter() - start
+    save_image(args.output, pixels, args.force)
+    record = _header_record(header, len(data)) | {
+        "command": "decode",
+        "input": args.input,
+        "output": args.output,
+        "seconds": round(seconds, 4),
+        "verified": True,
+    }
+    summary = (
+        f"{args.input} -> {args.output}: {_shape(header)}, {record['bpsp']:.4f} bpsp, {header.steps} steps, "
+        f"{seconds:.2f} s, pixels verified (sha256 {record['sha256'][:16]}…)"
+    )
+    _emit(args, record, summary)
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from ddm_sscc.codec.container import unpack
+
+    data = Path(args.input).read_bytes()
+    header, _ = unpack(data)
+    record = _header_record(header, len(data)) | {"command": "info", "input": args.input}
+    summary = "\n".join(f"{key:>15}: {value}" for key, value in record.items() if key not in ("command",))
+    _emit(args, record, summary)
+    return 0
+
+
+def _models(args: argparse.Namespace) -> int:
+    from ddm_sscc.codec import DEFAULT_MODEL, available_models, load_codec
+
+    rows = []
+    for model_id in available_models():
+        codec = load_codec(model_id)
+        rows.append(
+            {
+                "model": model_id,
+                "weights_sha256": codec.model.weights_sha256.hex(),
+                "calibration": codec.calibration is not None,
+                "default": model_id == DEFAULT_MODEL,
+            }
+        )
+    summary = "\n".join(
+        f"{r['model']}{' (default)' if r['default'] else ''}  weights {r['weights_sha256'][:16]}…  "
+        f"calibration {'yes' if r['calibration'] else 'no'}"
+        for r in rows
+    )
+    _emit(args, {"command": "models", "models": rows}, summary)
+    return 0
+
+
+def _header_record(header: Any, size: int) -> dict[str, Any]:
+    return {
+        "height": header.height,
+        "width": header.width,
+        "channels": header.channels,
+        "bytes": size,
+        "bpsp": 8.0 * size / header.subpixels,
+        "steps": header.steps,
+        "order": header.order.name.lower(),
+        "schedule": header.schedule.name.lower(),
+        "order_seed": header.order_seed,
+        "calibrated": header.calibrated,
+        "model": header.model_id,
+        "weights_sha256": header.weights_sha256.hex(),
+        "sha256": header.pixel_sha256.hex(),
+    }
+
+
+def _shape(header: Any) -> str:
+    return f"{header.width}x{header.height}x{header.channels}"
+
+
+_COMMANDS = {"encode": _encode, "decode": _decode, "info": _info, "models": _models}

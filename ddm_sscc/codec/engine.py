@@ -1,0 +1,165 @@
+"""Synchronized reverse arithmetic coding.
+
+Encoder and decoder run *the same* reverse-denoising loop
+(:func:`_reverse_process`): both start from the all-MASK canvas, take the
+positions of each step from the order and the schedule, ask the model for
+tables, and fill the positions in.  The only difference is the callback at
+the coding point: the encoder codes the true values, the decoder reads them
+back.  Because the loop is shared, the two cannot drift apart.
+
+Per step ``t`` (positions ``S_t``) and channel ``c`` (colour is coded
+channel-conditionally, R → G|R → B|R,G):
+
+1. ``logits = model.logits(canvas, S_t, StepInfo(t, T, mask_ratio, c, C))``
+2. ``freqs = frequency_tables(logits, τ(mask_ratio, t))``
+3. one range-coder call codes all ``|S_t|`` values of channel ``c``
+4. ``canvas[c, S_t] = values``
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from ddm_sscc.codec.calibration import Calibration
+from ddm_sscc.codec.coder import StepDecoder, StepEncoder
+from ddm_sscc.codec.container import Header, pack, unpack
+from ddm_sscc.codec.model import DenoisingModel, StepInfo
+from ddm_sscc.codec.order import OrderKind, make_order
+from ddm_sscc.codec.schedule import ScheduleKind, effective_steps, step_counts
+from ddm_sscc.codec.tables import frequency_tables
+from ddm_sscc.codec.tokens import check_image, image_to_tokens, masked_canvas, pixel_sha256, tokens_to_image
+from ddm_sscc.errors import ConfigError, IntegrityError, ModelMismatchError
+
+Progress = Callable[[int, int], None]
+"""Called as ``progress(steps_done, steps_total)`` after every step."""
+
+
+@dataclass(frozen=True)
+class CodecSettings:
+    """Encoder choices; the decoder reads them all from the header.
+
+    Attributes:
+        steps: T, the number of denoising steps (clamped to H·W).
+        order: which positions each step reveals.
+        schedule: how many positions each step reveals.
+        order_seed: seed of the ``random`` order (ignored by the others).
+        calibrate: apply the model's temperature calibration, if it has one.
+    """
+
+    steps: int = 16
+    order: OrderKind = OrderKind.HALTON
+    schedule: ScheduleKind = ScheduleKind.COSINE
+    order_seed: int = 0
+    calibrate: bool = True
+
+    def __post_init__(self) -> None:
+        effective_steps(1 << 30, self.steps)  # range check only
+        if not isinstance(self.order, OrderKind) or not isinstance(self.schedule, ScheduleKind):
+            raise ConfigError("order and schedule must be OrderKind and ScheduleKind members")
+        if not 0 <= self.order_seed < 1 << 64:
+            raise ConfigError(f"order seed must be in 0..2^64-1, got {self.order_seed}")
+
+
+class DiffusionCodec:
+    """A denoising model (and its calibration) bound to the coding engine.
+
+    Args:
+        model: any :class:`~ddm_sscc.codec.model.DenoisingModel`.
+        calibration: the model's temperature calibration, or None if it has none.
+    """
+
+    def __init__(self, model: DenoisingModel, calibration: Calibration | None = None) -> None:
+        self.model = model
+        self.calibration = calibration
+
+    def encode(self, image: np.ndarray, settings: CodecSettings = CodecSettings(), progress: Progress | None = None) -> bytes:
+        """Code a uint8 ``(H, W)`` or ``(H, W, C)`` image into ``.ddm`` bytes."""
+        image = check_image(image)
+        height, width, channels = image.shape
+        header = Header(
+            height=height,
+            width=width,
+            channels=channels,
+            steps=effective_steps(height * width, settings.steps),
+            order=settings.order,
+            schedule=settings.schedule,
+            order_seed=settings.order_seed if settings.order == OrderKind.RANDOM else 0,
+            calibrated=settings.calibrate and self.calibration is not None,
+            model_id=self.model.model_id,
+            weights_sha256=self.model.weights_sha256,
+            pixel_sha256=pixel_sha256(image),
+        )
+        truth = image_to_tokens(image)
+        encoder = StepEncoder()
+
+        def code(freqs: np.ndarray, positions: torch.Tensor, channel: int) -> np.ndarray:
+            values = truth[channel].reshape(-1)[positions].numpy()
+            encoder.encode(values, freqs)
+            return values
+
+        _reverse_process(header, self.model, self.calibration, code, progress)
+        return pack(header, encoder.payload())
+
+    def decode(self, data: bytes, progress: Progress | None = None) -> np.ndarray:
+        """Decode ``.ddm`` bytes into the exact uint8 ``(H, W, C)`` image.
+
+        Raises:
+            ContainerError: the file is malformed or corrupted.
+            ModelMismatchError: it was made with other weights (checked first).
+            IntegrityError: the decoded pixels do not match the recorded SHA-256.
+        """
+        header, payload = unpack(data)
+        self.check_model(header)
+        decoder = StepDecoder(payload)
+
+        def code(freqs: np.ndarray, positions: torch.Tensor, channel: int) -> np.ndarray:
+            return decoder.decode(freqs)
+
+        canvas = _reverse_process(header, self.model, self.calibration, code, progress)
+        image = tokens_to_image(canvas)
+        if pixel_sha256(image) != header.pixel_sha256:
+            raise IntegrityError("decoded pixels do not match the SHA-256 in the .ddm header; the file is corrupt")
+        return image
+
+    def check_model(self, header: Header) -> None:
+        """Refuse a header made with another model, other weights or a missing calibration."""
+        if header.model_id != self.model.model_id or header.weights_sha256 != self.model.weights_sha256:
+            raise ModelMismatchError(
+                f"file was made with model {header.model_id} (weights {header.weights_sha256.hex()[:16]}…), "
+                f"this decoder has {self.model.model_id} (weights {self.model.weights_sha256.hex()[:16]}…)"
+            )
+        if header.calibrated and self.calibration is None:
+            raise ModelMismatchError(f"file uses temperature calibration, model {self.model.model_id} has none")
+
+
+def _reverse_process(
+    header: Header,
+    model: DenoisingModel,
+    calibration: Calibration | None,
+    code: Callable[[np.ndarray, torch.Tensor, int], np.ndarray],
+    progress: Progress | None,
+) -> torch.Tensor:
+    """The shared denoising loop; ``code`` codes (or decodes) one batch of values."""
+    positions_total = header.positions
+    order = make_order(header.order, header.height, header.width, header.order_seed)
+    counts = step_counts(header.schedule, positions_total, header.steps)
+    canvas = masked_canvas(header.height, header.width, header.channels)
+    revealed = 0
+    with torch.inference_mode():
+        for t, count in enumerate(counts.tolist()):
+            positions = torch.from_numpy(order[revealed : revealed + count])
+            mask_ratio = (positions_total - revealed) / positions_total
+            tau = calibration.temperature(mask_ratio, t, header.steps) if header.calibrated and calibration else 1.0
+            for channel in range(header.channels):
+                info = StepInfo(index=t, steps=header.steps, mask_ratio=mask_ratio, channel=channel, channels=header.channels)
+                freqs = frequency_tables(model.logits(canvas, positions, info), tau)
+                values = code(freqs, positions, channel)
+                canvas[channel].view(-1)[positions] = torch.from_numpy(np.asarray(values, dtype=np.int64))
+            revealed += count
+            if progress is not None:
+                progress(t + 1, header.steps)
+    return canvas

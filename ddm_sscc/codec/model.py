@@ -1,0 +1,68 @@
+"""The interface between the codec engine and any denoising network.
+
+A model sees the partly revealed canvas and returns, for each queried
+position, logits over the 256 values of one channel.  The engine turns them
+into integer tables (:mod:`ddm_sscc.codec.tables`) and never looks inside the
+model, so any network plugs in as long as it is *deterministic*: the same
+canvas, positions and step must give bit-identical logits in the encoder and
+the decoder, whatever ``torch.set_num_threads`` says.  Models are always
+called with exactly the same arguments on both sides (one image, the
+positions of one step, in order), so batching across images or threads is
+never part of the contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import torch
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    """Where a model call sits in the reverse-denoising process.
+
+    Attributes:
+        index: step ``t`` in ``0..steps-1``.
+        steps: ``T``, the number of steps.
+        mask_ratio: fraction of pixel positions still masked before this step,
+            in ``(0, 1]`` (exactly ``masked / (H·W)``).
+        channel: the channel being predicted, ``0..channels-1``.  Colour is
+            coded channel-conditionally: when channel ``c`` is queried, channels
+            ``< c`` of the queried positions are already revealed on the canvas.
+        channels: ``C``, 1 or 3.
+    """
+
+    index: int
+    steps: int
+    mask_ratio: float
+    channel: int
+    channels: int
+
+
+@runtime_checkable
+class DenoisingModel(Protocol):
+    """What the engine needs from a probability model.
+
+    Attributes:
+        model_id: short ASCII name stored in every ``.ddm`` header (≤ 64 chars).
+        weights_sha256: SHA-256 (32 bytes) of the weights; the decoder refuses
+            a file whose header names other weights.
+    """
+
+    model_id: str
+    weights_sha256: bytes
+
+    def logits(self, canvas: torch.Tensor, positions: torch.Tensor, step: StepInfo) -> torch.Tensor:
+        """Predict one channel at the given positions.
+
+        Args:
+            canvas: int64 ``(C, H, W)``; values 0..255, or MASK (256) where unrevealed.
+            positions: int64 ``(n,)`` flat indices ``y * W + x``, masked in ``step.channel``.
+            step: where in the process this call is.
+
+        Returns:
+            float32 or float64 logits ``(n, 256)``; finite.
+        """
+        ...
