@@ -151,10 +151,11 @@ def _encode(args: argparse.Namespace) -> int:
 def _decode(args: argparse.Namespace) -> int:
     from ddm_sscc.codec import load_codec
     from ddm_sscc.codec.container import read_header
-    from ddm_sscc.image_io import save_image
+    from ddm_sscc.image_io import output_format, save_image
     from ddm_sscc.output_file import check_output
 
     check_output(args.output, args.force)
+    output_format(args.output)
     data = Path(args.input).read_bytes()
     header, _ = read_header(data)
     codec = load_codec(header.model_id)

@@ -105,14 +105,19 @@ def builtin_image(name: str) -> np.ndarray:
     return check_image(np.asarray(getattr(skimage.data, name)(), dtype=np.uint8))
 
 
-def save_image(path: str | os.PathLike[str], pixels: np.ndarray, force: bool = False) -> None:
-    """Write uint8 ``(H, W, C)`` pixels losslessly; the format follows the suffix."""
+def output_format(path: str | os.PathLike[str]) -> str:
+    """The Pillow format an output path asks for; only lossless ones are allowed."""
     path = Path(path)
     fmt = OUTPUT_SUFFIXES.get(path.suffix.lower())
     if fmt is None:
         raise ImageError(f"{path}: output must be a lossless format ({', '.join(sorted(OUTPUT_SUFFIXES))})")
+    return fmt
+
+
+def save_image(path: str | os.PathLike[str], pixels: np.ndarray, force: bool = False) -> None:
+    """Write uint8 ``(H, W, C)`` pixels losslessly; the format follows the suffix."""
+    path = Path(path)
+    fmt = output_format(path)
     pixels = check_image(pixels)
-    if fmt == "PPM" and path.suffix.lower() == ".ppm" and pixels.shape[2] == 1:
-        raise ImageError(f"{path}: greyscale images are written as .pgm, not .ppm")
     image = Image.fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
     write_atomic(path, lambda handle: image.save(handle, format=fmt), force)

@@ -1,0 +1,49 @@
+"""Shared fixtures: real and random test images, the shared data directory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def data_dir() -> Path | None:
+    """``$DDM_DATA``, else ``../shared/datasets`` beside the repository, if it exists."""
+    candidate = Path(os.environ.get("DDM_DATA", REPO.parent / "shared" / "datasets"))
+    return candidate if candidate.is_dir() else None
+
+
+def require_data(relative: str) -> Path:
+    """A file under the data directory, or skip the test saying why."""
+    root = data_dir()
+    if root is None:
+        pytest.skip("data directory not found (set DDM_DATA or provide ../shared/datasets)")
+    path = root / relative
+    if not path.exists():
+        pytest.skip(f"{path} not present in the data directory")
+    return path
+
+
+def real_image(height: int, width: int, channels: int) -> np.ndarray:
+    """A crop of a real photograph (scikit-image's astronaut / camera), uint8 ``(H, W, C)``."""
+    import skimage.data
+
+    photo = skimage.data.astronaut() if channels == 3 else skimage.data.camera()[:, :, None]
+    return np.ascontiguousarray(photo[100 : 100 + height, 180 : 180 + width])
+
+
+def random_image(height: int, width: int, channels: int, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, 256, (height, width, channels), dtype=np.uint8)
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m ddm_sscc ARGS`` in a subprocess and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "ddm_sscc", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )

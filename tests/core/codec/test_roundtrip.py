@@ -1,0 +1,122 @@
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from ddm_sscc.codec import CodecSettings, DiffusionCodec, OrderKind, ScheduleKind, load_codec
+from ddm_sscc.codec.container import unpack
+from ddm_sscc.codec.context_mean import ContextMeanModel
+from ddm_sscc.codec.tokens import pixel_sha256
+from ddm_sscc.errors import ModelMismatchError
+from tests.conftest import random_image, real_image
+
+EXPECTED = Path(__file__).resolve().parents[2] / "expected"
+SIZES = [(1, 1), (3, 5), (31, 33), (32, 32), (64, 48)]
+
+
+@pytest.fixture(scope="module")
+def codec() -> DiffusionCodec:
+    return load_codec()
+
+
+@pytest.mark.parametrize("height,width", SIZES)
+@pytest.mark.parametrize("channels", [1, 3])
+@pytest.mark.parametrize("source", ["random", "real"])
+def test_exact_round_trip(codec, height, width, channels, source):
+    image = (random_image if source == "random" else real_image)(height, width, channels)
+    data = codec.encode(image, CodecSettings(steps=16))
+    decoded = codec.decode(data)
+    assert decoded.dtype == np.uint8 and decoded.shape == (height, width, channels)
+    assert np.array_equal(decoded, image)
+
+
+@pytest.mark.parametrize("order", list(OrderKind))
+@pytest.mark.parametrize("schedule", list(ScheduleKind))
+@pytest.mark.parametrize("steps", [1, 4, 64])
+def test_every_order_schedule_and_step_count(codec, order, schedule, steps):
+    image = real_image(24, 20, 3)
+    settings = CodecSettings(steps=steps, order=order, schedule=schedule, order_seed=99)
+    assert np.array_equal(codec.decode(codec.encode(image, settings)), image)
+
+
+def test_greyscale_2d_input_and_extremes(codec):
+    for image in (np.zeros((9, 7), np.uint8), np.full((9, 7), 255, np.uint8)):
+        assert np.array_equal(codec.decode(codec.encode(image))[:, :, 0], image)
+
+
+def test_real_photo_compresses(codec):
+    image = real_image(64, 64, 3)
+    bpsp = 8 * len(codec.encode(image)) / image.size
+    assert bpsp < 6.0, f"context-mean model coded a real photo at {bpsp:.2f} bpsp"
+
+
+def test_32x32_rgb_round_trip_under_a_second(codec):
+    image = real_image(32, 32, 3)
+    codec.decode(codec.encode(image))  # warm-up
+    start = time.perf_counter()
+    assert np.array_equal(codec.decode(codec.encode(image, CodecSettings(steps=16))), image)
+    assert time.perf_counter() - start < 1.0
+
+
+class HalfTemperature:
+    def temperature(self, mask_ratio, step, steps):
+        return 0.5 + mask_ratio
+
+
+def test_calibration_hook_changes_tables_and_is_recorded(codec):
+    image = real_image(32, 32, 3)
+    calibrated = DiffusionCodec(ContextMeanModel(), HalfTemperature())
+    plain_bytes = calibrated.encode(image, CodecSettings(calibrate=False))
+    hot_bytes = calibrated.encode(image, CodecSettings(calibrate=True))
+    assert plain_bytes == codec.encode(image)
+    assert hot_bytes != plain_bytes
+    assert unpack(hot_bytes)[0].calibrated and not unpack(plain_bytes)[0].calibrated
+    assert np.array_equal(calibrated.decode(hot_bytes), image)
+    with pytest.raises(ModelMismatchError, match="calibration"):
+        codec.decode(hot_bytes)
+
+
+class ShiftedModel(ContextMeanModel):
+    """Same id, different 'weights'."""
+
+    def __init__(self):
+        super().__init__()
+        self.weights_sha256 = bytes(32)
+
+    def logits(self, canvas, positions, step):
+        return super().logits(canvas, positions, step).roll(1, dims=1)
+
+
+def test_other_weights_are_refused_before_decoding(codec):
+    data = DiffusionCodec(ShiftedModel()).encode(real_image(8, 8, 3))
+    with pytest.raises(ModelMismatchError, match="context-mean-v1"):
+        codec.decode(data)
+
+
+def test_pixel_hash_binds_shape():
+    image = real_image(4, 6, 1)
+    assert pixel_sha256(image) != pixel_sha256(image.reshape(6, 4, 1))
+
+
+def test_decode_does_not_depend_on_threads(codec):
+    image = real_image(48, 40, 3)
+    data = codec.encode(image)
+    before = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        assert codec.encode(image) == data
+        assert np.array_equal(codec.decode(data), image)
+    finally:
+        torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("name,channels", [("astronaut32_rgb", 3), ("camera32_grey", 1)])
+def test_golden_bitstreams(codec, name, channels):
+    """Bitstreams in tests/expected/ catch silent format drift: the encoder must reproduce
+    them byte for byte and the decoder must read them."""
+    image = real_image(32, 32, channels)
+    golden = (EXPECTED / f"{name}.ddm").read_bytes()
+    assert codec.encode(image, CodecSettings(steps=16)) == golden
+    assert np.array_equal(codec.decode(golden), image)

@@ -1,0 +1,44 @@
+import math
+
+import numpy as np
+import pytest
+
+from ddm_sscc.codec.schedule import ScheduleKind, cosine_schedule, effective_steps, linear_schedule, step_counts
+from ddm_sscc.errors import ConfigError
+
+
+@pytest.mark.parametrize("kind", list(ScheduleKind))
+@pytest.mark.parametrize("positions", [1, 2, 3, 15, 16, 17, 100, 1023, 393216])
+@pytest.mark.parametrize("steps", [1, 2, 4, 8, 16, 32, 64])
+def test_counts_sum_to_n_and_every_step_reveals(kind, positions, steps):
+    steps = effective_steps(positions, steps)
+    counts = step_counts(kind, positions, steps)
+    assert counts.dtype == np.int64 and len(counts) == steps
+    assert counts.sum() == positions
+    assert counts.min() >= 1
+
+
+@pytest.mark.parametrize("steps", [4, 16, 64])
+def test_cosine_follows_the_masked_fraction_curve(steps):
+    positions = 512 * 768
+    masked = positions - np.cumsum(cosine_schedule(positions, steps))
+    for t in range(1, steps + 1):
+        target = math.cos(math.pi / 2 * t / steps)
+        assert abs(masked[t - 1] / positions - target) <= (steps + 1) / positions
+
+
+def test_cosine_reveals_few_early_and_many_late():
+    counts = cosine_schedule(393216, 16)
+    assert np.all(np.diff(counts) >= 0)
+    assert counts[0] < counts[-1] / 10
+    assert np.ptp(linear_schedule(393216, 16)) <= 1
+
+
+def test_fewer_positions_than_steps_clamps():
+    assert effective_steps(1, 16) == 1
+    assert effective_steps(15, 16) == 15
+    assert cosine_schedule(1, 1).tolist() == [1]
+    with pytest.raises(ConfigError):
+        cosine_schedule(3, 4)
+    with pytest.raises(ConfigError):
+        effective_steps(10, 0)

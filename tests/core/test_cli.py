@@ -1,0 +1,160 @@
+"""The command line, run as users run it: in a subprocess, judged by exit status and output."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ddm_sscc.codec import DiffusionCodec
+from ddm_sscc.codec.container import Header, pack, unpack
+from tests.conftest import real_image, require_data, run_cli
+from tests.core.codec.test_roundtrip import ShiftedModel
+
+
+def save(path: Path, pixels: np.ndarray, **kwargs) -> Path:
+    Image.fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels).save(path, **kwargs)
+    return path
+
+
+def assert_one_line_error(result, *fragments):
+    assert result.returncode == 1, result
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ddm-sscc: error: "), result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_encode_decode_json(tmp_path, channels):
+    image = real_image(40, 30, channels)
+    src = save(tmp_path / "in.png", image)
+    enc = run_cli("encode", str(src), "-o", str(tmp_path / "a.ddm"), "--steps", "8", "--json")
+    assert enc.returncode == 0, enc.stderr
+    record = json.loads(enc.stdout)
+    assert {"bpsp", "steps", "seconds", "sha256"} <= record.keys()
+    assert record["steps"] == 8 and record["bytes"] == (tmp_path / "a.ddm").stat().st_size
+    assert record["bpsp"] == pytest.approx(8 * record["bytes"] / image.size)
+    dec = run_cli("decode", str(tmp_path / "a.ddm"), "-o", str(tmp_path / "out.png"), "--json")
+    assert dec.returncode == 0, dec.stderr
+    assert json.loads(dec.stdout)["sha256"] == record["sha256"]
+    out = np.asarray(Image.open(tmp_path / "out.png"))
+    assert np.array_equal(out.reshape(image.shape), image)
+
+
+def test_human_summary_and_options(tmp_path):
+    src = save(tmp_path / "in.bmp", real_image(16, 16, 3), format="BMP")
+    enc = run_cli("encode", str(src), "-o", str(tmp_path / "a.ddm"), "--order", "random", "--seed", "5",
+                  "--schedule", "linear", "--steps", "4")
+    assert enc.returncode == 0, enc.stderr
+    assert "bpsp" in enc.stdout and "4 steps (random/linear)" in enc.stdout and " s" in enc.stdout
+    info = json.loads(run_cli("info", str(tmp_path / "a.ddm"), "--json").stdout)
+    assert (info["order"], info["schedule"], info["order_seed"]) == ("random", "linear", 5)
+    dec = run_cli("--threads", "1", "decode", str(tmp_path / "a.ddm"), "-o", str(tmp_path / "o.ppm"))
+    assert dec.returncode == 0 and "pixels verified" in dec.stdout
+
+
+def test_outputs_are_never_overwritten_without_force(tmp_path):
+    src = save(tmp_path / "in.png", real_image(8, 8, 3))
+    target = tmp_path / "a.ddm"
+    target.write_bytes(b"precious")
+    assert_one_line_error(run_cli("encode", str(src), "-o", str(target)), "exists", "--force")
+    assert target.read_bytes() == b"precious"
+    assert run_cli("encode", str(src), "-o", str(target), "--force").returncode == 0
+    (tmp_path / "o.png").write_bytes(b"precious")
+    assert_one_line_error(run_cli("decode", str(target), "-o", str(tmp_path / "o.png")), "exists")
+    assert (tmp_path / "o.png").read_bytes() == b"precious"
+
+
+@pytest.fixture(scope="module")
+def good_ddm(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ddm") / "good.ddm"
+    src = save(path.with_suffix(".png"), real_image(20, 20, 3))
+    assert run_cli("encode", str(src), "-o", str(path)).returncode == 0
+    return path
+
+
+def _variant(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return path
+
+
+def test_damaged_files_fail_with_one_line(tmp_path, good_ddm):
+    data = good_ddm.read_bytes()
+    flipped = bytearray(data)
+    flipped[len(data) // 2] ^= 0x10
+    header, _ = unpack(data)
+    cases = {
+        "truncated.ddm": (data[: len(data) - 9], "truncated"),
+        "flipped.ddm": (bytes(flipped), "corrupted"),
+        "magic.ddm": (b"XXXX" + data[4:], "not a .ddm file"),
+        "empty.ddm": (b"", "not a .ddm file"),
+        "wrong_model.ddm": (DiffusionCodec(ShiftedModel()).encode(real_image(20, 20, 3)), "weights"),
+        "unknown_model.ddm": (pack(Header(**{**header.__dict__, "model_id": "future-v9"}), unpack(data)[1]), "not installed"),
+    }
+    for name, (content, fragment) in cases.items():
+        out = tmp_path / f"{name}.png"
+        assert_one_line_error(run_cli("decode", str(_variant(tmp_path, name, content)), "-o", str(out)), fragment)
+        assert not out.exists(), f"{name} left an output file"
+
+
+def test_bad_images_fail_with_one_line(tmp_path):
+    (tmp_path / "junk.png").write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    save(tmp_path / "photo.jpg", real_image(8, 8, 3), format="JPEG")
+    Image.fromarray(np.arange(64, dtype=np.uint16).reshape(8, 8) * 999).save(tmp_path / "deep.png")
+    Image.fromarray(real_image(8, 8, 3)).save(tmp_path / "cut.png")
+    (tmp_path / "cut.png").write_bytes((tmp_path / "cut.png").read_bytes()[:60])
+    for name, fragment in [("junk.png", "junk.png"), ("photo.jpg", "unsupported image format JPEG"),
+                           ("deep.png", "16-bit"), ("cut.png", "cut.png"), ("missing.png", "no such image")]:
+        assert_one_line_error(run_cli("encode", str(tmp_path / name), "-o", str(tmp_path / f"{name}.ddm")), fragment)
+    assert_one_line_error(run_cli("encode", "builtin:nope", "-o", str(tmp_path / "n.ddm")), "built-in")
+    assert_one_line_error(
+        run_cli("decode", str(tmp_path / "junk.png"), "-o", str(tmp_path / "x.jpg")), "lossless format")
+
+
+def test_conversions_are_announced(tmp_path):
+    rgba = np.dstack([real_image(8, 8, 3), np.full((8, 8), 7, np.uint8)])
+    Image.fromarray(rgba, "RGBA").save(tmp_path / "rgba.png")
+    Image.fromarray(real_image(8, 8, 3)).convert("P").save(tmp_path / "pal.png")
+    for name, note in [("rgba.png", "alpha channel discarded"), ("pal.png", "palette image converted to RGB")]:
+        result = run_cli("encode", str(tmp_path / name), "-o", str(tmp_path / f"{name}.ddm"), "--json")
+        assert result.returncode == 0, result.stderr
+        assert note in result.stderr and note in json.loads(result.stdout)["notes"][0]
+        assert json.loads(result.stdout)["channels"] == 3
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert run_cli("encode", "x.png").returncode == 2
+    assert run_cli("encode", "x.png", "-o", "y.ddm", "--steps", "0").returncode == 2
+    assert run_cli("encode", "x.png", "-o", "y.ddm", "--order", "zigzag").returncode == 2
+
+
+def test_models_lists_the_default():
+    record = json.loads(run_cli("models", "--json").stdout)
+    assert any(m["default"] and m["model"] == "context-mean-v1" for m in record["models"])
+
+
+def test_decode_in_another_process_with_other_thread_counts(tmp_path):
+    """Encoder with 2 torch threads, decoder with 1 (and the reverse): identical pixels."""
+    image = real_image(64, 48, 3)
+    src = save(tmp_path / "in.png", image)
+    for enc_threads, dec_threads in [("2", "1"), ("1", "2")]:
+        ddm, out = tmp_path / f"{enc_threads}.ddm", tmp_path / f"{enc_threads}.png"
+        assert run_cli("--threads", enc_threads, "encode", str(src), "-o", str(ddm)).returncode == 0
+        dec = run_cli("--threads", dec_threads, "decode", str(ddm), "-o", str(out))
+        assert dec.returncode == 0, dec.stderr
+        assert np.array_equal(np.asarray(Image.open(out)), image)
+    assert (tmp_path / "1.ddm").read_bytes() == (tmp_path / "2.ddm").read_bytes()
+
+
+def test_kodak_image_round_trip(tmp_path):
+    """Acceptance: a 768×512 Kodak image coded whole, decoded bit-exactly."""
+    src = require_data("kodak/kodim23.png")
+    enc = run_cli("encode", str(src), "-o", str(tmp_path / "k.ddm"), "--json")
+    assert enc.returncode == 0, enc.stderr
+    assert run_cli("decode", str(tmp_path / "k.ddm"), "-o", str(tmp_path / "k.png")).returncode == 0
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "k.png")), np.asarray(Image.open(src)))
