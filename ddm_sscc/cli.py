@@ -13,10 +13,13 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ddm_sscc import __version__
 from ddm_sscc.errors import DdmError
+
+if TYPE_CHECKING:  # the codec (and torch) load lazily, so `--help` stays fast
+    from ddm_sscc.codec.container import Header
 
 PROG = "ddm-sscc"
 
@@ -133,13 +136,7 @@ def _encode(args: argparse.Namespace) -> int:
     from ddm_sscc.codec.container import read_header
 
     header, _ = read_header(data)
-    record = _header_record(header, len(data)) | {
-        "command": "encode",
-        "input": args.image,
-        "output": args.output,
-        "seconds": round(seconds, 4),
-        "notes": loaded.notes,
-    }
+    record = _run_record("encode", args.image, args.output, header, len(data), seconds) | {"notes": loaded.notes}
     summary = (
         f"{args.image} ({_shape(header)}) -> {args.output}: {len(data)} bytes, {record['bpsp']:.4f} bpsp, "
         f"{header.steps} steps ({record['order']}/{record['schedule']}), model {header.model_id}, {seconds:.2f} s"
@@ -164,13 +161,7 @@ def _decode(args: argparse.Namespace) -> int:
     pixels = codec.decode(data)
     seconds = time.perf_counter() - start
     save_image(args.output, pixels, args.force)
-    record = _header_record(header, len(data)) | {
-        "command": "decode",
-        "input": args.input,
-        "output": args.output,
-        "seconds": round(seconds, 4),
-        "verified": True,
-    }
+    record = _run_record("decode", args.input, args.output, header, len(data), seconds) | {"verified": True}
     summary = (
         f"{args.input} -> {args.output}: {_shape(header)}, {record['bpsp']:.4f} bpsp, {header.steps} steps, "
         f"{seconds:.2f} s, pixels verified (sha256 {record['sha256'][:16]}…)"
@@ -213,7 +204,13 @@ def _models(args: argparse.Namespace) -> int:
     return 0
 
 
-def _header_record(header: Any, size: int) -> dict[str, Any]:
+def _run_record(command: str, source: str, output: str, header: Header, size: int, seconds: float) -> dict[str, Any]:
+    return {"command": command, "input": source, "output": output, "seconds": round(seconds, 4)} | _header_record(
+        header, size
+    )
+
+
+def _header_record(header: Header, size: int) -> dict[str, Any]:
     return {
         "height": header.height,
         "width": header.width,
@@ -231,7 +228,7 @@ def _header_record(header: Any, size: int) -> dict[str, Any]:
     }
 
 
-def _shape(header: Any) -> str:
+def _shape(header: Header) -> str:
     return f"{header.width}x{header.height}x{header.channels}"
 
 

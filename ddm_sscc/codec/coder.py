@@ -57,7 +57,3 @@ class StepDecoder:
         except (ValueError, RuntimeError, AssertionError) as exc:
             raise ContainerError(f"payload is corrupt: range decoder failed ({exc})") from None
         return np.asarray(symbols, dtype=np.int64)
-
-    def exhausted(self) -> bool:
-        """Whether the payload held no data beyond what was decoded."""
-        return bool(self._coder.maybe_exhausted())

@@ -31,12 +31,23 @@ UNCONDITIONED_SCALE = 24.0
 
 
 class ContextMeanModel:
-    """Parameter-free local-mean Laplace model (``context-mean-v1``)."""
+    """Parameter-free local-mean Laplace model (``context-mean-v1``).
+
+    Args:
+        channel_conditional: predict channel ``c > 0`` from the co-located channel
+            ``c − 1`` (the default).  False predicts every channel from its own
+            neighbours only; it exists to measure what channel conditioning is worth
+            (``benchmarks/colour_coding.py``) and has its own id and hash.
+    """
 
     model_id = "context-mean-v1"
 
-    def __init__(self) -> None:
+    def __init__(self, channel_conditional: bool = True) -> None:
+        self.channel_conditional = channel_conditional
         constants = {"radii": RADII, "min": MIN_NEIGHBOURS, "scale": [MIN_SCALE, UNCONDITIONED_SCALE]}
+        if not channel_conditional:
+            self.model_id = "context-mean-v1-independent"
+            constants["independent"] = True
         self.weights_sha256 = hashlib.sha256(
             json.dumps({"id": self.model_id, **constants}, sort_keys=True).encode()
         ).digest()
@@ -48,7 +59,7 @@ class ContextMeanModel:
         known = canvas[channel] != MASK
         target = canvas[channel]
         reference = None
-        if channel > 0:
+        if channel > 0 and self.channel_conditional:
             # channel-conditional: code the difference to the co-located previous channel
             reference = canvas[channel - 1].reshape(-1)[positions].to(torch.float64)
             target = target - canvas[channel - 1]

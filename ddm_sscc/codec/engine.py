@@ -29,7 +29,7 @@ from ddm_sscc.codec.coder import StepDecoder, StepEncoder
 from ddm_sscc.codec.container import Header, pack, unpack
 from ddm_sscc.codec.model import DenoisingModel, StepInfo
 from ddm_sscc.codec.order import OrderKind, make_order
-from ddm_sscc.codec.schedule import ScheduleKind, effective_steps, step_counts
+from ddm_sscc.codec.schedule import MAX_STEPS, ScheduleKind, effective_steps, step_counts
 from ddm_sscc.codec.tables import frequency_tables
 from ddm_sscc.codec.tokens import check_image, image_to_tokens, masked_canvas, pixel_sha256, tokens_to_image
 from ddm_sscc.errors import ConfigError, IntegrityError, ModelMismatchError
@@ -57,7 +57,8 @@ class CodecSettings:
     calibrate: bool = True
 
     def __post_init__(self) -> None:
-        effective_steps(1 << 30, self.steps)  # range check only
+        if not 1 <= self.steps <= MAX_STEPS:
+            raise ConfigError(f"steps must be in 1..{MAX_STEPS}, got {self.steps}")
         if not isinstance(self.order, OrderKind) or not isinstance(self.schedule, ScheduleKind):
             raise ConfigError("order and schedule must be OrderKind and ScheduleKind members")
         if not 0 <= self.order_seed < 1 << 64:

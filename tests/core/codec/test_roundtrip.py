@@ -120,3 +120,42 @@ def test_golden_bitstreams(codec, name, channels):
     golden = (EXPECTED / f"{name}.ddm").read_bytes()
     assert codec.encode(image, CodecSettings(steps=16)) == golden
     assert np.array_equal(codec.decode(golden), image)
+
+
+class RecordingModel(ContextMeanModel):
+    """Logs what the engine shows the model, to check encoder and decoder stay in lock-step."""
+
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    def logits(self, canvas, positions, step):
+        masked_here = (canvas.reshape(canvas.shape[0], -1)[:, positions] == 256).all(dim=1).tolist()
+        self.calls.append((step, positions.tolist(), hash(canvas.numpy().tobytes()), masked_here))
+        return super().logits(canvas, positions, step)
+
+
+def test_encoder_and_decoder_show_the_model_identical_inputs():
+    image = real_image(20, 28, 3)
+    encoder_model, decoder_model = RecordingModel(), RecordingModel()
+    data = DiffusionCodec(encoder_model).encode(image, CodecSettings(steps=6))
+    assert np.array_equal(DiffusionCodec(decoder_model).decode(data), image)
+    assert encoder_model.calls == decoder_model.calls
+    calls = encoder_model.calls
+    assert len(calls) == 6 * 3
+    # every position is queried once per channel; channel c sees channels < c revealed
+    assert sorted(p for step, positions, _, _ in calls if step.channel == 0 for p in positions) == list(range(20 * 28))
+    for step, _, _, masked_here in calls:
+        assert masked_here == [c >= step.channel for c in range(3)]
+    ratios = [step.mask_ratio for step, *_ in calls if step.channel == 0]
+    assert ratios[0] == 1.0 and all(a > b for a, b in zip(ratios, ratios[1:]))
+
+
+def test_independent_channel_variant_is_a_distinct_model():
+    independent = DiffusionCodec(ContextMeanModel(channel_conditional=False))
+    image = real_image(16, 16, 3)
+    data = independent.encode(image)
+    assert np.array_equal(independent.decode(data), image)
+    assert independent.model.weights_sha256 != ContextMeanModel().weights_sha256
+    with pytest.raises(ModelMismatchError):
+        load_codec().decode(data)
