@@ -20,6 +20,7 @@ from ddm_sscc.errors import (  # noqa: E402
     ImageError,
     IntegrityError,
     ModelMismatchError,
+    OutputError,
     OutputExistsError,
 )
 
@@ -33,6 +34,7 @@ __all__ = [
     "ImageError",
     "IntegrityError",
     "ModelMismatchError",
+    "OutputError",
     "OutputExistsError",
     "__version__",
 ]

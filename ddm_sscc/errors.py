@@ -21,7 +21,11 @@ class ImageError(DdmError):
     """An input image that cannot be coded (format, mode, bit depth, size)."""
 
 
-class OutputExistsError(DdmError):
+class OutputError(DdmError):
+    """An output file cannot be written where asked."""
+
+
+class OutputExistsError(OutputError):
     """The output path exists and ``--force`` was not given."""
 
 

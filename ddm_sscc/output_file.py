@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-from ddm_sscc.errors import OutputExistsError
+from ddm_sscc.errors import OutputError, OutputExistsError
 
 
 def check_output(path: str | os.PathLike[str], force: bool) -> Path:
@@ -23,6 +23,8 @@ def check_output(path: str | os.PathLike[str], force: bool) -> Path:
         raise OutputExistsError(f"{path} is a directory")
     if path.exists() and not force:
         raise OutputExistsError(f"{path} exists; use --force to overwrite it")
+    if not path.absolute().parent.is_dir():
+        raise OutputError(f"{path}: directory {path.absolute().parent} does not exist")
     return path
 
 

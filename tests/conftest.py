@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from ddm_sscc.codec.context_mean import ContextMeanModel
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -47,3 +49,14 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
     return subprocess.run(
         [sys.executable, "-m", "ddm_sscc", *args], capture_output=True, text=True, cwd=cwd, timeout=600
     )
+
+
+class OtherWeightsModel(ContextMeanModel):
+    """The default model's id with other 'weights': a decoder must refuse its files."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.weights_sha256 = bytes(32)
+
+    def logits(self, canvas, positions, step):
+        return super().logits(canvas, positions, step).roll(1, dims=1)

@@ -9,8 +9,7 @@ from PIL import Image
 
 from ddm_sscc.codec import DiffusionCodec
 from ddm_sscc.codec.container import Header, pack, unpack
-from tests.conftest import real_image, require_data, run_cli
-from tests.core.codec.test_roundtrip import ShiftedModel
+from tests.conftest import OtherWeightsModel, real_image, require_data, run_cli
 
 
 def save(path: Path, pixels: np.ndarray, **kwargs) -> Path:
@@ -64,6 +63,7 @@ def test_outputs_are_never_overwritten_without_force(tmp_path):
     assert_one_line_error(run_cli("encode", str(src), "-o", str(target)), "exists", "--force")
     assert target.read_bytes() == b"precious"
     assert run_cli("encode", str(src), "-o", str(target), "--force").returncode == 0
+    assert_one_line_error(run_cli("encode", str(src), "-o", str(tmp_path / "no" / "a.ddm")), "does not exist")
     (tmp_path / "o.png").write_bytes(b"precious")
     assert_one_line_error(run_cli("decode", str(target), "-o", str(tmp_path / "o.png")), "exists")
     assert (tmp_path / "o.png").read_bytes() == b"precious"
@@ -93,7 +93,7 @@ def test_damaged_files_fail_with_one_line(tmp_path, good_ddm):
         "flipped.ddm": (bytes(flipped), "corrupted"),
         "magic.ddm": (b"XXXX" + data[4:], "not a .ddm file"),
         "empty.ddm": (b"", "not a .ddm file"),
-        "wrong_model.ddm": (DiffusionCodec(ShiftedModel()).encode(real_image(20, 20, 3)), "weights"),
+        "wrong_model.ddm": (DiffusionCodec(OtherWeightsModel()).encode(real_image(20, 20, 3)), "weights"),
         "unknown_model.ddm": (pack(Header(**{**header.__dict__, "model_id": "future-v9"}), unpack(data)[1]), "not installed"),
     }
     for name, (content, fragment) in cases.items():

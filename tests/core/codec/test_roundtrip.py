@@ -10,7 +10,7 @@ from ddm_sscc.codec.container import unpack
 from ddm_sscc.codec.context_mean import ContextMeanModel
 from ddm_sscc.codec.tokens import pixel_sha256
 from ddm_sscc.errors import ModelMismatchError
-from tests.conftest import random_image, real_image
+from tests.conftest import OtherWeightsModel, random_image, real_image
 
 EXPECTED = Path(__file__).resolve().parents[2] / "expected"
 SIZES = [(1, 1), (3, 5), (31, 33), (32, 32), (64, 48)]
@@ -78,19 +78,8 @@ def test_calibration_hook_changes_tables_and_is_recorded(codec):
         codec.decode(hot_bytes)
 
 
-class ShiftedModel(ContextMeanModel):
-    """Same id, different 'weights'."""
-
-    def __init__(self):
-        super().__init__()
-        self.weights_sha256 = bytes(32)
-
-    def logits(self, canvas, positions, step):
-        return super().logits(canvas, positions, step).roll(1, dims=1)
-
-
 def test_other_weights_are_refused_before_decoding(codec):
-    data = DiffusionCodec(ShiftedModel()).encode(real_image(8, 8, 3))
+    data = DiffusionCodec(OtherWeightsModel()).encode(real_image(8, 8, 3))
     with pytest.raises(ModelMismatchError, match="context-mean-v1"):
         codec.decode(data)
 
