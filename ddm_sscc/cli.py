@@ -8,10 +8,11 @@ on one line and exit with status 1 (2 for usage errors).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -107,6 +108,20 @@ def _fail(message: str) -> int:
     return 1
 
 
+@contextlib.contextmanager
+def _step_progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar over denoising steps on stderr, shown only on a terminal."""
+    from tqdm import tqdm
+
+    with tqdm(desc=label, unit="step", leave=False, disable=not sys.stderr.isatty()) as bar:
+
+        def update(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        yield update
+
+
 def _emit(args: argparse.Namespace, record: dict[str, Any], summary: str) -> None:
     print(json.dumps(record) if args.json else summary)
 
@@ -129,7 +144,8 @@ def _encode(args: argparse.Namespace) -> int:
         calibrate=not args.no_calibration,
     )
     start = time.perf_counter()
-    data = codec.encode(loaded.pixels, settings)
+    with _step_progress("encode") as progress:
+        data = codec.encode(loaded.pixels, settings, progress)
     seconds = time.perf_counter() - start
     write_atomic(args.output, data, args.force)
 
@@ -158,7 +174,8 @@ def _decode(args: argparse.Namespace) -> int:
     codec = load_codec(header.model_id)
     codec.check_model(header)  # refuse other weights before decoding anything
     start = time.perf_counter()
-    pixels = codec.decode(data)
+    with _step_progress("decode") as progress:
+        pixels = codec.decode(data, progress)
     seconds = time.perf_counter() - start
     save_image(args.output, pixels, args.force)
     record = _run_record("decode", args.input, args.output, header, len(data), seconds) | {"verified": True}
