@@ -72,6 +72,31 @@ def build_parser() -> argparse.ArgumentParser:
     info.add_argument("input", help=".ddm file")
     info.add_argument("--json", action="store_true", help="print one JSON object")
 
+    pack = sub.add_parser("pack-crops", help="sample training crops from image folders into one compact file")
+    pack.add_argument("--data", required=True, help="folder of training images (searched recursively)")
+    pack.add_argument("-o", "--output", required=True, help="output .npz")
+    pack.add_argument("--count", type=_positive_int, default=2000, help="number of crops (default 2000)")
+    pack.add_argument("--crop", type=_positive_int, default=128, help="crop side in pixels (default 128)")
+    pack.add_argument("--seed", type=_seed, default=0)
+    _common(pack)
+
+    tr = sub.add_parser("train", help="train the diffusion transformer (resumes an existing run)")
+    tr.add_argument("--data", required=True, help="folder of training images, or a file from `pack-crops`")
+    tr.add_argument("--out", required=True, help="run directory: checkpoint, optimizer state, train.log")
+    tr.add_argument("--steps", type=_positive_int, default=20000, help="total optimisation steps (default 20000)")
+    tr.add_argument("--plan-minutes", type=float, help="instead of --steps: size a new run to this much wall time")
+    tr.add_argument("--minutes", type=float, help="stop (resumably) after this much wall time")
+    tr.add_argument("--batch", type=_positive_int, default=32, help="crops per step (default 32)")
+    tr.add_argument("--crop", type=_positive_int, default=128, help="crop side (default 128)")
+    tr.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (default 1e-3)")
+    tr.add_argument("--warmup", type=int, default=300, help="learning-rate warm-up steps (default 300)")
+    tr.add_argument("--init", help="warm-start a new run from this checkpoint's matching weights")
+    tr.add_argument("--holdout", type=int, default=200, help="crops kept out of training, for calibration (default 200)")
+    tr.add_argument("--seed", type=_seed, default=0)
+    tr.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
+    tr.add_argument("--small", action="store_true", help="a small network for CPU smoke runs")
+    tr.add_argument("--json", action="store_true", help="print one JSON object at the end")
+
     models = sub.add_parser("models", help="list the models this installation can code with")
     models.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
@@ -249,4 +274,56 @@ def _shape(header: Header) -> str:
     return f"{header.width}x{header.height}x{header.channels}"
 
 
-_COMMANDS = {"encode": _encode, "decode": _decode, "info": _info, "models": _models}
+def _crops(data: str, count: int, crop: int, seed: int):
+    from ddm_sscc.training.data import gather_images, load_packed, sample_crops
+
+    path = Path(data)
+    if path.is_file():
+        return load_packed(path)
+    return sample_crops(gather_images(path), crop, count, seed)
+
+
+def _pack_crops(args: argparse.Namespace) -> int:
+    from ddm_sscc.output_file import check_output
+    from ddm_sscc.training.data import save_packed
+
+    check_output(args.output, args.force)
+    start = time.perf_counter()
+    crops = _crops(args.data, args.count, args.crop, args.seed)
+    save_packed(Path(args.output), crops)
+    size = Path(args.output).stat().st_size
+    record = {"command": "pack-crops", "output": args.output, "crops": len(crops), "crop": args.crop,
+              "bytes": size, "seconds": round(time.perf_counter() - start, 2)}
+    _emit(args, record, f"{len(crops)} crops of {args.crop}x{args.crop} -> {args.output} ({size / 2**20:.1f} MiB)")
+    return 0
+
+
+def _train(args: argparse.Namespace) -> int:
+    import torch
+
+    from ddm_sscc.codec.network import NetworkConfig
+    from ddm_sscc.errors import ConfigError
+    from ddm_sscc.training.loop import TrainConfig, train
+
+    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError("--device cuda, but CUDA is not available")
+    crops = _crops(args.data, 2000, args.crop, args.seed)
+    if not 0 <= args.holdout < len(crops):
+        raise ConfigError(f"--holdout {args.holdout} leaves no training crops out of {len(crops)}")
+    if crops.pixels.shape[1] < args.crop:
+        raise ConfigError(f"--crop {args.crop} is larger than the packed crops ({crops.pixels.shape[1]})")
+    train_set, _ = crops.split(args.holdout)
+    cfg = TrainConfig(crop=args.crop, batch=args.batch, lr=args.lr, warmup=args.warmup, total_steps=args.steps,
+                      seed=args.seed)
+    net = NetworkConfig(dim=64, depth=2, heads=2, window=4) if args.small else NetworkConfig()
+    result = train(train_set, Path(args.out), cfg, net, device, args.minutes, args.plan_minutes, progress=not args.json,
+                   init=Path(args.init) if args.init else None)
+    record = {"command": "train", "out": args.out, "device": device, "crops": len(train_set)} | result
+    _emit(args, record, f"trained to step {result['step']}/{result['total_steps']} on {device}: "
+          f"{result['bpsp']} bpsp (training batches), {result['elapsed_s']:.0f} s in all -> {args.out}")
+    return 0
+
+
+_COMMANDS = {"encode": _encode, "decode": _decode, "info": _info, "models": _models, "pack-crops": _pack_crops,
+             "train": _train}

@@ -7,13 +7,33 @@ hash (:meth:`DiffusionCodec.check_model`) before decoding anything.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from ddm_sscc.codec.context_mean import ContextMeanModel
 from ddm_sscc.codec.engine import DiffusionCodec
 from ddm_sscc.errors import ModelMismatchError
 
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+
+_CHECKPOINTS = {
+    # id: (file in WEIGHTS_DIR, its SHA-256); see weights/MODEL_CARD.md
+    "ddm-transformer-t1": (
+        "ddm-transformer-t1.safetensors",
+        "775923847444af7ef04cb610b0b4aef93ad5c2f6531eed7719051faa32cda341",
+    ),
+}
+
+
+def _checkpoint_codec(model_id: str) -> DiffusionCodec:
+    from ddm_sscc.codec.diffusion_model import DiffusionModel  # lazy: safetensors + network
+
+    name, sha = _CHECKPOINTS[model_id]
+    return DiffusionCodec(DiffusionModel.from_file(WEIGHTS_DIR / name, model_id, bytes.fromhex(sha)))
+
+
 _REGISTRY: dict[str, Callable[[], DiffusionCodec]] = {
     ContextMeanModel.model_id: lambda: DiffusionCodec(ContextMeanModel()),
+    **{model_id: (lambda m=model_id: _checkpoint_codec(m)) for model_id in _CHECKPOINTS},
 }
 
 DEFAULT_MODEL = ContextMeanModel.model_id

@@ -1,0 +1,1 @@
+"""Training the diffusion transformer: data, objective, loop.  Not needed to code images."""
