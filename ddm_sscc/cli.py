@@ -97,6 +97,27 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--small", action="store_true", help="a small network for CPU smoke runs")
     tr.add_argument("--json", action="store_true", help="print one JSON object at the end")
 
+    cal = sub.add_parser("calibrate", help="fit the temperature calibration of a checkpoint on held-out crops")
+    cal.add_argument("--checkpoint", required=True, help="network checkpoint (.safetensors)")
+    cal.add_argument("--data", required=True, help="packed crops from `pack-crops` (the file used for training)")
+    cal.add_argument("-o", "--output", required=True, help="new checkpoint: the same network plus the calibration")
+    cal.add_argument("--holdout", type=_positive_int, default=200, help="the last N crops, never trained on (default 200)")
+    cal.add_argument("--fit-crops", type=_positive_int, default=48, help="held-out crops to fit on (default 48)")
+    cal.add_argument("--check-crops", type=_positive_int, default=16, help="other held-out crops to check on (default 16)")
+    cal.add_argument("--crop", type=_positive_int, default=64, help="centre crop side used (default 64)")
+    _common(cal)
+
+    bench = sub.add_parser("bench", help="DDM against PNG, WebP, JPEG-XL, JPEG 2000 and QOI on the same pixels")
+    bench.add_argument("--dataset", required=True, help="kodak, cifar-npz, or a folder of images")
+    bench.add_argument("--limit", type=_positive_int, help="first N images only")
+    bench.add_argument("--crop", type=_positive_int, help="centre-crop images to S×S")
+    bench.add_argument("--steps", type=_positive_int, default=16, help="DDM steps T (default 16)")
+    bench.add_argument("--model", help="model id from the zoo (default: the default model)")
+    bench.add_argument("--ablation", action="store_true", help="order × schedule × calibration table")
+    bench.add_argument("--sweep-steps", action="store_true", help="bpsp and seconds for T in 4, 8, 16, 32, 64")
+    bench.add_argument("-o", "--out", help="directory for bench.md, bench.csv (per image) and summary.csv")
+    _common(bench)
+
     models = sub.add_parser("models", help="list the models this installation can code with")
     models.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
@@ -325,5 +346,63 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calibrate(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from ddm_sscc.codec.checkpoint import add_calibration
+    from ddm_sscc.codec.diffusion_model import DiffusionModel
+    from ddm_sscc.errors import ConfigError
+    from ddm_sscc.experiments.codec_bench import center_crop
+    from ddm_sscc.output_file import check_output
+    from ddm_sscc.training.calibrate import STEP_COUNTS, code_length_bits, collect, fit
+    from ddm_sscc.training.data import CropSet, load_packed
+
+    check_output(args.output, args.force)
+    crops = load_packed(Path(args.data))
+    if args.fit_crops + args.check_crops > min(args.holdout, len(crops)):
+        raise ConfigError(f"--fit-crops + --check-crops exceed the {min(args.holdout, len(crops))} held-out crops")
+    _, held = crops.split(min(args.holdout, len(crops)))
+    held = CropSet(np.stack([center_crop(p, args.crop) for p in held.pixels]), held.channels)
+    fit_set = CropSet(held.pixels[: args.fit_crops], held.channels[: args.fit_crops])
+    end = args.fit_crops + args.check_crops
+    check_set = CropSet(held.pixels[args.fit_crops : end], held.channels[args.fit_crops : end])
+    model = DiffusionModel.from_file(args.checkpoint, "calibrating")
+    start = time.perf_counter()
+    calibration = fit(collect(model, fit_set, seed=1))
+    check = collect(model, check_set, seed=2)
+    before, after = code_length_bits(check, None), code_length_bits(check, calibration)
+    facts = {"calibration": {"fit_crops": args.fit_crops, "check_crops": args.check_crops, "crop": args.crop,
+                             "steps": list(STEP_COUNTS), "check_bpsp_off": round(before, 4),
+                             "check_bpsp_on": round(after, 4)}}
+    sha = add_calibration(args.checkpoint, args.output, calibration, facts)
+    taus = {f"r={r}": round(calibration.temperature(r, 0, 16), 3) for r in (1.0, 0.5, 0.1)}
+    record = {"command": "calibrate", "output": args.output, "sha256": sha.hex(), "check_bpsp_off": before,
+              "check_bpsp_on": after, "tau": taus, "seconds": round(time.perf_counter() - start, 1)}
+    _emit(args, record, f"calibration on {args.check_crops} held-out crops: {before:.4f} -> {after:.4f} bpsp "
+          f"(tau {taus}) -> {args.output} (sha256 {sha.hex()[:16]}…)")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from ddm_sscc.experiments.codec_bench import BenchSettings, run_bench, to_markdown, write_csv
+    from ddm_sscc.output_file import check_output, write_atomic
+
+    out = Path(args.out) if args.out else None
+    if out is not None and out.is_dir():
+        for name in ("bench.md", "bench.csv", "summary.csv"):
+            check_output(out / name, args.force)  # fail before the (long) measurement
+    settings = BenchSettings(args.dataset, args.limit, args.crop, args.steps, args.model, args.ablation, args.sweep_steps)
+    result = run_bench(settings, progress=lambda msg: print(f"{PROG}: bench: {msg}", file=sys.stderr))
+    table = to_markdown(result)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        write_atomic(out / "bench.md", (table + "\n").encode(), args.force)
+        write_csv(out / "bench.csv", result["per_image"])
+        write_csv(out / "summary.csv", result["rows"])
+    record = {k: v for k, v in result.items() if k != "per_image"}
+    _emit(args, record, table)
+    return 0
+
+
 _COMMANDS = {"encode": _encode, "decode": _decode, "info": _info, "models": _models, "pack-crops": _pack_crops,
-             "train": _train}
+             "train": _train, "bench": _bench, "calibrate": _calibrate}

@@ -16,8 +16,12 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from ddm_sscc.codec.calibration import TemperatureCalibration
 from ddm_sscc.codec.network import DiffusionTransformer, NetworkConfig
 from ddm_sscc.errors import ModelMismatchError
+
+CALIBRATION_PREFIX = "calibration."
+"""Tensors of the temperature calibration, when the checkpoint has one."""
 
 
 def file_sha256(path: str | os.PathLike[str]) -> bytes:
@@ -64,7 +68,7 @@ def load_network(
         with safe_open(str(path), framework="pt") as handle:
             metadata = handle.metadata() or {}
         model = DiffusionTransformer(config or NetworkConfig(**json.loads(metadata["config"])))
-        tensors = load_file(str(path))
+        tensors = {k: v for k, v in load_file(str(path)).items() if not k.startswith(CALIBRATION_PREFIX)}
         if not strict:
             own = model.state_dict()
             tensors = {k: v for k, v in tensors.items() if k in own and own[k].shape == v.shape}
@@ -72,3 +76,36 @@ def load_network(
     except (SafetensorError, KeyError, TypeError, ValueError, RuntimeError, OSError) as exc:
         raise ModelMismatchError(f"{path}: not a usable model checkpoint ({exc})") from None
     return model.eval(), json.loads(metadata.get("facts", "{}")), sha
+
+
+def read_calibration(path: str | os.PathLike[str]) -> TemperatureCalibration | None:
+    """The calibration stored in a checkpoint, or None if it has none."""
+    try:
+        tensors = {
+            k[len(CALIBRATION_PREFIX) :]: v
+            for k, v in load_file(str(path)).items()
+            if k.startswith(CALIBRATION_PREFIX)
+        }
+        if not tensors:
+            return None
+        calibration = TemperatureCalibration()
+        calibration.load_state_dict(tensors)
+    except (SafetensorError, RuntimeError, OSError) as exc:
+        raise ModelMismatchError(f"{path}: unusable calibration ({exc})") from None
+    return calibration.eval()
+
+
+def add_calibration(source: str | os.PathLike[str], target: str | os.PathLike[str], calibration: TemperatureCalibration,
+                    facts: dict) -> bytes:
+    """Copy a checkpoint (tensors as stored) with a calibration and extra facts; returns the new SHA-256."""
+    from safetensors import safe_open
+
+    with safe_open(str(source), framework="pt") as handle:
+        metadata = dict(handle.metadata() or {})
+    tensors = {k: v for k, v in load_file(str(source)).items() if not k.startswith(CALIBRATION_PREFIX)}
+    tensors |= {CALIBRATION_PREFIX + k: v.detach().to(torch.float64).contiguous() for k, v in calibration.state_dict().items()}
+    metadata["facts"] = json.dumps(json.loads(metadata.get("facts", "{}")) | facts)
+    tmp = Path(f"{target}.part")
+    save_file(tensors, str(tmp), metadata=metadata)
+    os.replace(tmp, target)
+    return file_sha256(target)

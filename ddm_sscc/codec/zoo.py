@@ -25,10 +25,12 @@ _CHECKPOINTS = {
 
 
 def _checkpoint_codec(model_id: str) -> DiffusionCodec:
-    from ddm_sscc.codec.diffusion_model import DiffusionModel  # lazy: safetensors + network
+    from ddm_sscc.codec.checkpoint import read_calibration  # lazy: safetensors + network
+    from ddm_sscc.codec.diffusion_model import DiffusionModel
 
     name, sha = _CHECKPOINTS[model_id]
-    return DiffusionCodec(DiffusionModel.from_file(WEIGHTS_DIR / name, model_id, bytes.fromhex(sha)))
+    model = DiffusionModel.from_file(WEIGHTS_DIR / name, model_id, bytes.fromhex(sha))
+    return DiffusionCodec(model, read_calibration(WEIGHTS_DIR / name))
 
 
 _REGISTRY: dict[str, Callable[[], DiffusionCodec]] = {

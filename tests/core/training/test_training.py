@@ -76,3 +76,15 @@ def test_cli_train_refuses_empty_folder(tmp_path):
     result = run_cli("train", "--data", str(tmp_path), "--out", str(tmp_path / "run"))
     assert result.returncode == 1 and "no usable training images" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_cli_train_small_run_and_bad_device(tmp_path):
+    Image.fromarray(real_image(64, 64, 3)).save(tmp_path / "a.png")
+    if not torch.cuda.is_available():
+        bad = run_cli("train", "--data", str(tmp_path), "--out", str(tmp_path / "run"), "--device", "cuda")
+        assert bad.returncode == 1 and "CUDA is not available" in bad.stderr
+    ok = run_cli("train", "--data", str(tmp_path), "--out", str(tmp_path / "run"), "--small", "--steps", "2",
+                 "--crop", "32", "--batch", "2", "--holdout", "10", "--json", "--device", "cpu")
+    assert ok.returncode == 0, ok.stderr
+    record = json.loads(ok.stdout)
+    assert record["step"] == 2 and (tmp_path / "run" / "model.safetensors").is_file()

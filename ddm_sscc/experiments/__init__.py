@@ -1,0 +1,1 @@
+"""Measurements: codec benchmarks now; link sweeps later."""
