@@ -47,7 +47,7 @@ class _Recorder:
         return logits
 
 
-def collect(model: DenoisingModel, crops: CropSet, keep: int = 512, seed: int = 0) -> Samples:
+def collect(model: DenoisingModel, crops: CropSet, keep: int = 48, seed: int = 0) -> Samples:
     """Code every crop at each of :data:`STEP_COUNTS` steps and keep samples of the tables used."""
     rng = np.random.default_rng(seed)
     out: list = []
@@ -77,14 +77,15 @@ def code_length_bits(samples: Samples, calibration: TemperatureCalibration | Non
 
 
 def _loss(samples: Samples, calibration: TemperatureCalibration | None) -> torch.Tensor:
-    logits = samples.logits.double()
+    logits = samples.logits  # float32 is plenty for fitting; only the fitted parameters are kept
     if calibration is not None:
-        logits = logits * torch.exp(-calibration.log_tau(samples.ratio, samples.step, samples.steps))[:, None]
-    nll = torch.nn.functional.cross_entropy(logits, samples.target, reduction="none")
+        inv_tau = torch.exp(-calibration.log_tau(samples.ratio, samples.step, samples.steps)).float()
+        logits = logits * inv_tau[:, None]
+    nll = torch.nn.functional.cross_entropy(logits, samples.target, reduction="none").double()
     return (nll * samples.weight).sum() / samples.weight.sum()
 
 
-def fit(samples: Samples, iterations: int = 300, seed: int = 0) -> TemperatureCalibration:
+def fit(samples: Samples, iterations: int = 200, seed: int = 0) -> TemperatureCalibration:
     """Minimise the samples' code length over the calibration's parameters."""
     torch.manual_seed(seed)
     calibration = TemperatureCalibration()
