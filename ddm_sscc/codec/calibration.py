@@ -2,8 +2,9 @@
 
 A calibration maps where the engine is in the denoising process, the mask
 ratio and the step, to a temperature τ > 0: τ < 1 sharpens the tables, τ > 1
-flattens them.  The trained module arrives with the trained network; until
-then :class:`IdentityCalibration` (τ = 1) is the default.  The container
+flattens them.  A model without a calibration (``None`` in
+:class:`~ddm_sscc.codec.engine.DiffusionCodec`) codes with τ = 1; a trained
+:class:`TemperatureCalibration` is stored in the model's checkpoint.  The container
 records whether calibration was on, and the table recipe quantises τ
 (:func:`ddm_sscc.codec.tables.quantize_temperature`) so that both sides use
 the same value.
@@ -23,13 +24,6 @@ class Calibration(Protocol):
     def temperature(self, mask_ratio: float, step: int, steps: int) -> float:
         """τ for step ``step`` of ``steps`` with ``mask_ratio`` of positions still masked."""
         ...
-
-
-class IdentityCalibration:
-    """τ = 1 everywhere: the model's own tables."""
-
-    def temperature(self, mask_ratio: float, step: int, steps: int) -> float:
-        return 1.0
 
 
 class TemperatureCalibration(torch.nn.Module):

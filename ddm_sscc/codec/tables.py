@@ -114,8 +114,3 @@ def table_probabilities(freqs: np.ndarray) -> np.ndarray:
     """
     return freqs.astype(np.float32) * np.float32(1.0 / TABLE_TOTAL)
 
-
-def code_length_bits(freqs: np.ndarray, symbols: np.ndarray) -> float:
-    """Ideal code length ``Σ −log2 p(symbol)`` of ``symbols`` under the tables."""
-    p = freqs[np.arange(len(symbols)), symbols].astype(np.float64) / TABLE_TOTAL
-    return float(-np.log2(p).sum())
