@@ -23,6 +23,7 @@ import torch
 
 from ddm_sscc.codec import CodecSettings, DiffusionCodec
 from ddm_sscc.codec.context_mean import ContextMeanModel
+from ddm_sscc.experiments.datasets import data_root
 from ddm_sscc.image_io import load_image
 
 
@@ -33,7 +34,7 @@ def main() -> None:
     args = parser.parse_args()
 
     sources = [f"builtin:{name}" for name in ("astronaut", "chelsea", "coffee")]
-    kodak = Path(os.environ.get("DDM_DATA", Path(__file__).resolve().parents[2] / "shared" / "datasets")) / "kodak"
+    kodak = data_root() / "kodak"
     sources += [str(p) for p in sorted(kodak.glob("kodim*.png"))[: args.kodak]]
     variants = {
         "conditional": DiffusionCodec(ContextMeanModel(channel_conditional=True)),

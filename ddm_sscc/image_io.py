@@ -21,6 +21,8 @@ from ddm_sscc.output_file import write_atomic
 
 INPUT_FORMATS = ("PNG", "TIFF", "PPM", "BMP")
 OUTPUT_SUFFIXES = {".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF", ".ppm": "PPM", ".pgm": "PPM", ".bmp": "BMP"}
+IMAGE_SUFFIXES = tuple(OUTPUT_SUFFIXES)
+"""File suffixes of the lossless formats read and written (what folder scans pick up)."""
 BUILTIN_PREFIX = "builtin:"
 # Real photographs shipped inside scikit-image's wheel: present offline.
 BUILTIN_IMAGES = ("astronaut", "camera", "chelsea", "coffee")

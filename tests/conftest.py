@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,14 +10,15 @@ import numpy as np
 import pytest
 
 from ddm_sscc.codec.context_mean import ContextMeanModel
+from ddm_sscc.experiments.datasets import data_root
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def data_dir() -> Path | None:
     """``$DDM_DATA``, else ``../shared/datasets`` beside the repository, if it exists."""
-    candidate = Path(os.environ.get("DDM_DATA", REPO.parent / "shared" / "datasets"))
-    return candidate if candidate.is_dir() else None
+    root = data_root()
+    return root if root.is_dir() else None
 
 
 def require_data(relative: str) -> Path:

@@ -1,7 +1,7 @@
 """Evaluation image sets: Kodak, the CIFAR-10 (JPEG-75 proxy) arrays, or any folder.
 
-``$DDM_DATA`` (default ``../shared/datasets`` beside the repository, else
-``./shared/datasets``) holds the shared data; nothing is copied into the
+``$DDM_DATA`` (default: ``shared/datasets`` beside the working directory or
+beside the repository) holds the shared data; nothing is copied into the
 repository.  Arrays load with ``allow_pickle=False``.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ddm_sscc.errors import ConfigError, ImageError
-from ddm_sscc.image_io import load_image
+from ddm_sscc.image_io import IMAGE_SUFFIXES, load_image
 
 CIFAR_NPZ = "cifar10_jpeg75_test.npz"
 
@@ -58,7 +58,7 @@ def iter_dataset(name: str, limit: int | None = None) -> Iterator[tuple[str, np.
 
 
 def _folder(folder: Path, limit: int | None) -> Iterator[tuple[str, np.ndarray]]:
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".png", ".tif", ".tiff", ".ppm", ".pgm", ".bmp"))
+    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
     count = 0
     for path in files:
         if limit is not None and count >= limit:

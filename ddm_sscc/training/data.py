@@ -9,7 +9,6 @@ large, fixed sample of crops to a training machine in a few tens of MiB.
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import numpy as np
 from PIL import Image
 
 from ddm_sscc.errors import ConfigError, ImageError
-from ddm_sscc.image_io import load_image
+from ddm_sscc.image_io import IMAGE_SUFFIXES, load_image
 
 DEFAULT_DOWNSAMPLE = {"bsd200": 2}
 """Sub-folders whose images have JPEG history, and the factor to shrink them by."""
@@ -53,7 +52,7 @@ def gather_images(root: Path, downsample: dict[str, int] | None = None) -> list[
     if not root.is_dir():
         raise ConfigError(f"{root}: training data directory does not exist")
     images = []
-    for path in sorted(p for p in root.rglob("*") if re.search(r"\.(png|tiff?|ppm|pgm|bmp)$", p.name, re.I)):
+    for path in sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES):
         try:
             pixels = load_image(path).pixels
         except ImageError:

@@ -41,8 +41,11 @@ class TrainConfig:
 
 
 def _optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.AdamW:
-    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "embed" not in n and "prior" not in n]
-    other = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "embed" not in n and "prior" not in n)]
+    def decays(name: str, p: torch.nn.Parameter) -> bool:  # weight matrices, not embeddings, norms or biases
+        return p.ndim >= 2 and "embed" not in name and "prior" not in name
+
+    decay = [p for n, p in model.named_parameters() if decays(n, p)]
+    other = [p for n, p in model.named_parameters() if not decays(n, p)]
     return torch.optim.AdamW(
         [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": other, "weight_decay": 0.0}],
         lr=cfg.lr, betas=(0.9, 0.99),
