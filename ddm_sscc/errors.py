@@ -43,3 +43,7 @@ class ModelMismatchError(ContainerError):
 
 class IntegrityError(CodecError):
     """Decoded pixels do not match the SHA-256 recorded by the encoder."""
+
+
+class FrameError(DdmError):
+    """A link-layer frame is malformed: bad header, CRC, length or sequence, or a stream has gaps."""

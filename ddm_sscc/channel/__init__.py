@@ -1,0 +1,1 @@
+"""Simulated channels and radio impairments, seeded (numpy only)."""

@@ -1,0 +1,1 @@
+"""The physical layer: constellation mapping, MCS table and the OFDM modem (numpy only)."""
