@@ -1,0 +1,199 @@
+"""The whole simulated channel from one config and one seed: fading → AWGN → radio impairments."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from ddm_sscc.channel._checks import non_negative, positive, positive_int, real
+from ddm_sscc.channel.awgn import Awgn
+from ddm_sscc.channel.impairments import ImpairmentConfig, Impairments
+from ddm_sscc.channel.rayleigh import RayleighBlockFading
+from ddm_sscc.channel.stage import Chain, Stage
+from ddm_sscc.channel.tdl import TappedDelayLine, profile_by_name
+from ddm_sscc.errors import ConfigError
+
+KINDS = ("awgn", "rayleigh", "selective")
+_IMPAIRMENT_FIELDS = tuple(f.name for f in dataclasses.fields(ImpairmentConfig))
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    """A simulated channel.  Invalid values raise :class:`ConfigError` naming the setting.
+
+    * ``kind``: ``"awgn"`` (no fading), ``"rayleigh"`` (flat block fading, a new
+      gain every ``block_samples`` samples or, if None, at each ``new_block()``),
+      ``"selective"`` (tapped delay line with ``profile`` and ``doppler_hz``).
+    * ``snr_db``: Es/N0 per sample (:mod:`ddm_sscc.channel.snr`); None = no noise.
+    * ``profile``: ``EPA``/``EVA``/``ETU``/``FLAT``/``exponential`` (the last needs ``delay_spread_ns``).
+    * ``sample_rate`` (Hz) and the impairment fields of :class:`ImpairmentConfig`.
+    * ``seed``: the one seed every random stage derives its generator from.
+    """
+
+    kind: str = "awgn"
+    snr_db: float | None = None
+    profile: str = "EPA"
+    delay_spread_ns: float | None = None
+    doppler_hz: float = 0.0
+    block_samples: int | None = None
+    sample_rate: float = 2e6
+    cfo_hz: float = 0.0
+    sco_ppm: float = 0.0
+    timing_offset: float = 0.0
+    phase_noise_linewidth_hz: float = 0.0
+    iq_amplitude_db: float = 0.0
+    iq_phase_deg: float = 0.0
+    dc_offset: complex = 0j
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ConfigError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        if self.snr_db is not None:
+            real("snr_db", self.snr_db)
+        if self.delay_spread_ns is not None:
+            positive("delay_spread_ns", self.delay_spread_ns)
+        profile_by_name(self.profile, self.delay_spread_ns)
+        non_negative("doppler_hz", self.doppler_hz)
+        positive("sample_rate", self.sample_rate)
+        if self.doppler_hz >= self.sample_rate / 2:
+            raise ConfigError(f"doppler_hz must be below sample_rate/2, got {self.doppler_hz}")
+        if self.doppler_hz != 0 and self.kind != "selective":
+            raise ConfigError("doppler_hz needs kind 'selective' (use profile 'FLAT' for time-varying flat fading)")
+        if self.block_samples is not None:
+            positive_int("block_samples", self.block_samples)
+            if self.kind != "rayleigh":
+                raise ConfigError("block_samples applies to kind 'rayleigh' only")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral) or self.seed < 0:
+            raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
+        _ = self.impairments  # validates the impairment fields
+
+    @property
+    def impairments(self) -> ImpairmentConfig:
+        return ImpairmentConfig(**{name: getattr(self, name) for name in _IMPAIRMENT_FIELDS})
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> ChannelConfig:
+        """Build from a plain mapping (e.g. parsed YAML); unknown keys and wrong types raise ConfigError.
+
+        Numbers must be numbers (a YAML ``1e-3`` without a dot parses as a string and is refused);
+        ``dc_offset`` may be a number or a ``[real, imag]`` pair.
+        """
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"channel config must be a mapping, got {type(data).__name__}")
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        values: dict[str, object] = {}
+        for key, value in data.items():
+            if key not in known:
+                raise ConfigError(f"unknown channel setting {key!r}; known: {', '.join(known)}")
+            values[key] = _typed(key, value)
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, object]:
+        """The settings as plain values (``dc_offset`` as ``[real, imag]``); ``from_dict`` inverts it."""
+        out = dataclasses.asdict(self)
+        out["dc_offset"] = [complex(self.dc_offset).real, complex(self.dc_offset).imag]
+        return out
+
+
+_STR = ("kind", "profile")
+_INT = ("seed", "block_samples")
+_OPTIONAL = ("snr_db", "delay_spread_ns", "block_samples")
+
+
+def _typed(key: str, value: object) -> object:
+    """``value`` checked against the type of setting ``key`` (ConfigError naming the key)."""
+    if value is None:
+        if key in _OPTIONAL:
+            return None
+        raise ConfigError(f"channel setting {key!r} must not be null")
+    if key in _STR:
+        if not isinstance(value, str):
+            raise ConfigError(f"channel setting {key!r} must be a string, got {value!r}")
+        return value
+    if key in _INT:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise ConfigError(f"channel setting {key!r} must be an integer, got {value!r}")
+        return int(value)
+    if key == "dc_offset":
+        if isinstance(value, (list, tuple)):
+            if len(value) != 2:
+                raise ConfigError(f"channel setting 'dc_offset' as a list must be [real, imag], got {value!r}")
+            return complex(real("dc_offset", value[0]), real("dc_offset", value[1]))
+        if isinstance(value, bool) or not isinstance(value, numbers.Complex):
+            raise ConfigError(f"channel setting 'dc_offset' must be a number or [real, imag], got {value!r}")
+        return complex(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise ConfigError(f"channel setting {key!r} must be a number, got {value!r}")
+    if not math.isfinite(float(value)):
+        raise ConfigError(f"channel setting {key!r} must be finite, got {value!r}")
+    return float(value)
+
+
+class Channel(Chain):
+    """The channel of ``config`` as one streaming stage: fading → AWGN → impairments.
+
+    Randomness: ``SeedSequence(config.seed).spawn(3)`` gives independent
+    generators for fading, noise and phase noise, in that order whatever the
+    kind, so two channels with the same seed share their noise realisation.
+
+    ``process(x)`` returns ``complex64`` samples.  A selective channel holds back
+    up to 7 samples per call, SCO/timing offset up to 16 more (delay
+    compensation); ``flush()`` (or ``process_burst``) releases them.  Without
+    SCO a burst of ``n`` samples gives ``n`` samples, aligned (no added delay).
+    """
+
+    def __init__(self, config: ChannelConfig) -> None:
+        if not isinstance(config, ChannelConfig):
+            raise ConfigError(f"Channel needs a ChannelConfig, got {type(config).__name__}")
+        self.config = config
+        fading_rng, noise_rng, impairment_rng = (
+            np.random.default_rng(s) for s in np.random.SeedSequence(config.seed).spawn(3)
+        )
+        self.fading: RayleighBlockFading | TappedDelayLine | None = None
+        if config.kind == "rayleigh":
+            self.fading = RayleighBlockFading(fading_rng, config.block_samples)
+        elif config.kind == "selective":
+            profile = profile_by_name(config.profile, config.delay_spread_ns)
+            self.fading = TappedDelayLine(profile, config.sample_rate, fading_rng, config.doppler_hz)
+        self.noise = None if config.snr_db is None else Awgn(config.snr_db, noise_rng)
+        self.impairments = Impairments(config.impairments, impairment_rng)
+        stages: list[Stage] = [s for s in (self.fading, self.noise) if s is not None]
+        if self.impairments.stages:
+            stages.append(self.impairments)
+        super().__init__(stages)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> Channel:
+        return cls(ChannelConfig.from_dict(data))
+
+    def new_block(self) -> None:
+        """A fresh fading realisation (no-op for AWGN)."""
+        if self.fading is not None:
+            self.fading.new_block()
+
+    @property
+    def gain(self) -> complex:
+        """The flat gain the next sample gets: 1 for AWGN, ``h`` for Rayleigh; refused for selective channels."""
+        if self.fading is None:
+            return 1.0 + 0j
+        if isinstance(self.fading, RayleighBlockFading):
+            return self.fading.gain
+        raise ConfigError("a selective channel has no single gain; use frequency_response(fft_size)")
+
+    def frequency_response(self, fft_size: int, time_index: int | None = None) -> np.ndarray:
+        """Fading response per FFT bin (impairments excluded): complex128, shape ``(fft_size,)``; ones for AWGN.
+
+        ``time_index`` (sample index, selective channels with Doppler) defaults to the next output sample.
+        """
+        size = positive_int("fft_size", fft_size)
+        if self.fading is None:
+            return np.ones(size, dtype=np.complex128)
+        if isinstance(self.fading, RayleighBlockFading):
+            return self.fading.frequency_response(size)
+        return self.fading.frequency_response(size, time_index)
