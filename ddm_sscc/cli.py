@@ -118,6 +118,19 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("-o", "--out", help="directory for bench.md, bench.csv (per image) and summary.csv")
     _common(bench)
 
+    per = sub.add_parser("per", help="frame error rate vs SNR of the OFDM link against the ideal reference")
+    per.add_argument("--mcs", default="qpsk-1/2", help="payload MCS, e.g. bpsk-1/2, qpsk-1/2, 16qam-3/4 (default qpsk-1/2)")
+    per.add_argument("--channel", default="awgn", choices=("awgn", "rayleigh", "selective"), help="channel model")
+    per.add_argument("--profile", default="EPA", help="power-delay profile of the selective channel (EPA, EVA, ETU)")
+    per.add_argument("--doppler", type=float, default=0.0, help="maximum Doppler shift in Hz (selective channel)")
+    per.add_argument("--snr", default="0:6:1", help="SNR points A:B:STEP in dB (Es/N0 per sample), or inf (no noise)")
+    per.add_argument("--frames", type=_positive_int, default=200, help="frames per SNR point (default 200)")
+    per.add_argument("--payload", type=_positive_int, default=1024, help="payload bytes per frame (default 1024)")
+    per.add_argument("--cfo", type=float, default=20e3, help="CFO drawn uniformly in ±CFO Hz per frame (default 20000)")
+    per.add_argument("--seed", type=int, default=1, help="seed of every random draw (default 1)")
+    per.add_argument("-o", "--out", help="write per.md and per.json into this directory")
+    _common(per)
+
     models = sub.add_parser("models", help="list the models this installation can code with")
     models.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
@@ -404,5 +417,40 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"encode": _encode, "decode": _decode, "info": _info, "models": _models, "pack-crops": _pack_crops,
+def _per(args: argparse.Namespace) -> int:
+    import math
+
+    from ddm_sscc.errors import ConfigError
+    from ddm_sscc.experiments.per import PerSettings, parse_snr_range, run_per, to_json, to_markdown
+    from ddm_sscc.output_file import check_output, write_atomic
+    from ddm_sscc.phy.mcs import mcs_by_name
+
+    if args.payload > 65535:
+        raise ConfigError(f"--payload must be at most 65535 bytes, got {args.payload}")
+    if not (math.isfinite(args.cfo) and 0 <= args.cfo <= 200e3):
+        raise ConfigError(f"--cfo must be in 0..200000 Hz, got {args.cfo}")
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        for name in ("per.md", "per.json"):
+            check_output(out / name, args.force)
+    settings = PerSettings(
+        mcs=mcs_by_name(args.mcs), channel=args.channel, payload_len=args.payload, profile=args.profile,
+        doppler_hz=args.doppler, cfo_max_hz=args.cfo, seed=args.seed,
+    )
+    snrs = parse_snr_range(args.snr)
+    from tqdm import tqdm
+
+    with tqdm(total=len(snrs) * args.frames, unit="frame", leave=False, disable=not sys.stderr.isatty()) as bar:
+        points = run_per(settings, snrs, args.frames, progress=bar.update)
+    table = to_markdown(settings, points)
+    record = to_json(settings, points)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        write_atomic(out / "per.md", (table + "\n").encode(), args.force)
+        write_atomic(out / "per.json", (json.dumps(record, indent=1) + "\n").encode(), args.force)
+    _emit(args, record, table)
+    return 0
+
+
+_COMMANDS = {"per": _per, "encode": _encode, "decode": _decode, "info": _info, "models": _models, "pack-crops": _pack_crops,
              "train": _train, "bench": _bench, "calibrate": _calibrate}

@@ -49,34 +49,45 @@ def track_phase(
         so symbol s, carrier k is rotated by common[s] + slope[s]·k.
     """
     s = z.shape[0]
-    zc = z.sum(axis=1).astype(np.complex128)
     steps = np.arange(s, dtype=np.float64)
-    drift = float(np.angle(np.vdot(zc[:-1], zc[1:]))) if s > 1 else 0.0
-    common = np.angle(_moving_sum(zc * np.exp(-1j * drift * steps), smooth)) + drift * steps
-
     slope = np.zeros(s)
     ks = np.asarray(pilot_carriers)
     pairs = [(int(np.flatnonzero(ks == k)[0]), int(np.flatnonzero(ks == -k)[0])) for k in ks if k > 0 and -k in ks]
     if pairs and s > 2:
         pos = np.array([ks[a] for a, _ in pairs], dtype=np.float64)
         w = np.stack([z[:, a] * np.conj(z[:, b]) for a, b in pairs], axis=1).astype(np.complex128)  # ∠ ≈ 2k·b_s
-        # per-symbol slope from each pair (unsmoothed, so symbols are independent and the
-        # residual scatter measures the noise), combined with weights |w|·k²
-        angles = np.angle(w) / (2 * pos[None, :])
-        weight = np.abs(w) * pos[None, :] ** 2
-        wsum = weight.sum(axis=1)
-        per_symbol = np.sum(angles * weight, axis=1) / np.maximum(wsum, 1e-30)
-        # a clock offset makes the slope grow linearly: fit β·(t − t_ref) (weighted least squares)
         t = (steps if times is None else np.asarray(times, dtype=np.float64)) - reference_time
-        denom = float(np.sum(wsum * t * t))
-        if denom > 0:
-            beta = float(np.sum(wsum * t * per_symbol)) / denom
-            # four pilots give a noisy slope at low SNR: shrink β towards 0 by its own
-            # estimated variance (positive-part James–Stein), so noise is not applied as drift
-            resid = per_symbol - beta * t
+        # A clock offset makes the slope grow linearly from the channel estimate's time:
+        # b(t) = β·(t − t_ref), fitted by weighted least squares on per-symbol slopes
+        # (unsmoothed, so symbols are independent and the residual scatter measures the
+        # noise).  Pairs are added from the innermost out: an inner pair wraps only at a
+        # larger drift, and each step removes the slope found so far before the next
+        # pair's angles are taken, so drifts of several samples do not alias.
+        beta, var_beta = 0.0, 0.0
+        order = np.argsort(pos)
+        for upto in range(1, len(order) + 1):
+            use = order[:upto]
+            derot = w[:, use] * np.exp(-2j * beta * np.outer(t, pos[use]))
+            angles = np.angle(derot) / (2 * pos[None, use])
+            weight = np.abs(derot) * pos[None, use] ** 2
+            wsum = weight.sum(axis=1)
+            per_symbol = np.sum(angles * weight, axis=1) / np.maximum(wsum, 1e-30)
+            denom = float(np.sum(wsum * t * t))
+            if denom <= 0:
+                break
+            step = float(np.sum(wsum * t * per_symbol)) / denom
+            beta += step
+            resid = per_symbol - step * t
             var_beta = float(np.sum((wsum * t * resid) ** 2)) / denom**2
-            beta *= max(0.0, 1.0 - 2.0 * var_beta / max(beta * beta, 1e-300))
-            slope = beta * t
+        # four pilots give a noisy slope at low SNR: shrink β towards 0 by its estimated
+        # variance (positive-part James–Stein), so noise is not applied as drift
+        beta *= max(0.0, 1.0 - 2.0 * var_beta / max(beta * beta, 1e-300))
+        slope = beta * t
+    # the common phase from the slope-free pilots: mirrored pilots rotating in opposite
+    # directions would otherwise cancel in the sum and flip its phase by π
+    zc = np.sum(z * np.exp(-1j * np.outer(slope, np.asarray(pilot_carriers, dtype=np.float64))), axis=1)
+    drift = float(np.angle(np.vdot(zc[:-1], zc[1:]))) if s > 1 else 0.0
+    common = np.angle(_moving_sum(zc * np.exp(-1j * drift * steps), smooth)) + drift * steps
     return common, slope
 
 

@@ -70,6 +70,11 @@ def test_iq_imbalance_image_rejection_ratio():
     y = IqImbalance(2.0, 0.0).process(x)
     np.testing.assert_allclose(y.real, x.real, atol=1e-6)
     np.testing.assert_allclose(y.imag, 10 ** (2 / 20) * x.imag, atol=1e-6)
+    # Pure phase error φ: the Q branch sees Q·cos φ − I·sin φ.
+    phi = np.deg2rad(10.0)
+    y = IqImbalance(0.0, 10.0).process(x)
+    np.testing.assert_allclose(y.real, x.real, atol=1e-6)
+    np.testing.assert_allclose(y.imag, x.imag * np.cos(phi) - x.real * np.sin(phi), atol=1e-6)
 
 
 def test_dc_offset():
