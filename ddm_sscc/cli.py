@@ -430,7 +430,7 @@ def _per(args: argparse.Namespace) -> int:
     if not (math.isfinite(args.cfo) and 0 <= args.cfo <= 200e3):
         raise ConfigError(f"--cfo must be in 0..200000 Hz, got {args.cfo}")
     out = Path(args.out) if args.out else None
-    if out is not None:
+    if out is not None and out.is_dir():
         for name in ("per.md", "per.json"):
             check_output(out / name, args.force)
     settings = PerSettings(
