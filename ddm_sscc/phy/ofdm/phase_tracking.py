@@ -34,6 +34,8 @@ def track_phase(
     times: np.ndarray | None = None,
     reference_time: float = 0.0,
     smooth: int = 6,
+    fft_size: int = 64,
+    max_clock_ppm: float = 50.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-symbol phase model from pilot products.
 
@@ -43,6 +45,10 @@ def track_phase(
         times: (S,) float, each symbol's time (any unit, e.g. samples); default 0..S−1.
         reference_time: when the channel estimate was taken, same unit as ``times``.
         smooth: half-width of the averaging window, in symbols.
+        fft_size: N, to turn a clock offset into a phase slope.
+        max_clock_ppm: the largest clock offset believed (two ±25 ppm oscillators); the
+            slope is clamped to it, and not estimated at all over spans where it could
+            rotate the band edge by less than 0.15 rad (a noisy estimate would cost more).
 
     Returns:
         common: (S,) float64 radians; slope: (S,) float64 radians per carrier index,
@@ -53,10 +59,13 @@ def track_phase(
     slope = np.zeros(s)
     ks = np.asarray(pilot_carriers)
     pairs = [(int(np.flatnonzero(ks == k)[0]), int(np.flatnonzero(ks == -k)[0])) for k in ks if k > 0 and -k in ks]
-    if pairs and s > 2:
+    t_all = (steps if times is None else np.asarray(times, dtype=np.float64)) - reference_time
+    beta_max = 2 * np.pi * max_clock_ppm * 1e-6 / fft_size  # rad per carrier per time unit (samples)
+    worth_it = beta_max * float(np.max(np.abs(t_all), initial=0.0)) * float(np.max(np.abs(ks), initial=0)) >= 0.15
+    if pairs and s > 2 and worth_it:
         pos = np.array([ks[a] for a, _ in pairs], dtype=np.float64)
         w = np.stack([z[:, a] * np.conj(z[:, b]) for a, b in pairs], axis=1).astype(np.complex128)  # ∠ ≈ 2k·b_s
-        t = (steps if times is None else np.asarray(times, dtype=np.float64)) - reference_time
+        t = t_all
         # A clock offset makes the slope grow linearly from the channel estimate's time:
         # b(t) = β·(t − t_ref), fitted by weighted least squares on per-symbol slopes
         # (unsmoothed, so symbols are independent and the residual scatter measures the
@@ -82,6 +91,7 @@ def track_phase(
         # four pilots give a noisy slope at low SNR: shrink β towards 0 by its estimated
         # variance (positive-part James–Stein), so noise is not applied as drift
         beta *= max(0.0, 1.0 - 2.0 * var_beta / max(beta * beta, 1e-300))
+        beta = float(np.clip(beta, -beta_max, beta_max))
         slope = beta * t
     # the common phase from the slope-free pilots: mirrored pilots rotating in opposite
     # directions would otherwise cancel in the sum and flip its phase by π

@@ -278,7 +278,9 @@ class OfdmReceiver:
         """Undo the tracked common phase and slope on (S, U) used-carrier values of burst symbols ``first``.. ."""
         z = y[:, self._pilot_idx] * np.conj(est.h[self._pilot_idx][None, :] * x_pilots)
         times = self._symbol_time(first, y.shape[0])
-        common, slope = track_phase(z, np.asarray(self.config.pilot_carriers), times, est.time)
+        common, slope = track_phase(
+            z, np.asarray(self.config.pilot_carriers), times, est.time, fft_size=self.config.fft_size
+        )
         return y * phase_correction(common, slope, self.config.used_carriers.astype(np.float64))
 
     def _llr(self, y: np.ndarray, est: ChannelEstimate, constellation) -> np.ndarray:
