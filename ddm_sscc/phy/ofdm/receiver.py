@@ -23,7 +23,7 @@ in :class:`ReceiverStats`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -88,7 +88,6 @@ class _Pending:
     mcs: Mcs
     estimate: ChannelEstimate
     end: int
-    extra: dict = field(default_factory=dict)
 
 
 class OfdmReceiver:
