@@ -45,6 +45,19 @@ def _seed(text: str) -> int:
     return value
 
 
+def _snr_db(text: str) -> float | None:
+    """An SNR in dB; ``inf`` means no noise (None)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of dB or inf, got {text!r}") from None
+    if value == float("inf"):
+        return None
+    if value != value or value == float("-inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite SNR or inf, got {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(prog=PROG, description="Lossless image transmission with a discrete-diffusion codec.")
@@ -130,6 +143,27 @@ def build_parser() -> argparse.ArgumentParser:
     per.add_argument("--seed", type=int, default=1, help="seed of every random draw (default 1)")
     per.add_argument("-o", "--out", help="write per.md and per.json into this directory")
     _common(per)
+
+    link = sub.add_parser(
+        "link", help="send an image over TX, channel and RX flowgraphs running as three processes (ZeroMQ)"
+    )
+    link.add_argument("image", help="image file or builtin:NAME")
+    link.add_argument("-o", "--output", required=True, help="received image, written only if bit-exact")
+    link.add_argument("--channel", default="awgn", choices=("awgn", "rayleigh", "selective"), help="channel model")
+    link.add_argument("--snr", type=_snr_db, default=20.0, help="SNR in dB (Es/N0 per sample), or inf (default 20)")
+    link.add_argument("--mcs", default="qpsk-1/2", help="payload MCS (default qpsk-1/2)")
+    link.add_argument("--cfo-hz", type=float, default=0.0, help="carrier frequency offset in Hz (default 0)")
+    link.add_argument("--profile", default="EPA", help="power-delay profile of the selective channel (default EPA)")
+    link.add_argument("--doppler", type=float, default=0.0, help="maximum Doppler shift in Hz (selective)")
+    link.add_argument("--seed", type=int, default=0, help="seed of the channel's random draws (default 0)")
+    link.add_argument("--model", default="", help="codec model id (default: the default model)")
+    link.add_argument("--steps", type=_positive_int, default=16, help="denoising steps T (default 16)")
+    link.add_argument("--max-payload", type=_positive_int, default=1024, help="payload bytes per frame (default 1024)")
+    link.add_argument("--timeout", type=float, default=300.0, help="give up after this many seconds (default 300)")
+    link.add_argument(
+        "--idle-timeout", type=float, default=8.0, help="end when no frame arrived for this many seconds (default 8)"
+    )
+    _common(link)
 
     models = sub.add_parser("models", help="list the models this installation can code with")
     models.add_argument("--json", action="store_true", help="print one JSON object")
@@ -452,5 +486,45 @@ def _per(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"per": _per, "encode": _encode, "decode": _decode, "info": _info, "models": _models, "pack-crops": _pack_crops,
+def _link_status(state: dict) -> None:
+    """One overwritten status line on a terminal while the link runs."""
+    tx, rx = state.get("tx"), state.get("rx") or {}
+    if tx is None:
+        text = "coding the image …"
+    else:
+        text = f"{rx.get('frames_received', 0)}/{tx['frames']} frames received, {rx.get('frames_lost', 0)} lost"
+    print(f"\r{PROG} link: {text} ({state['seconds']:.0f} s)\033[K", end="", file=sys.stderr, flush=True)
+
+
+def _link(args: argparse.Namespace) -> int:
+    from ddm_sscc.link.zmq_link import LinkSettings, run_zmq_link
+
+    settings = LinkSettings(
+        image=args.image,
+        output=args.output,
+        channel=args.channel,
+        snr_db=args.snr,
+        mcs=args.mcs,
+        cfo_hz=args.cfo_hz,
+        seed=args.seed,
+        profile=args.profile,
+        doppler_hz=args.doppler,
+        model=args.model,
+        steps=args.steps,
+        max_payload=args.max_payload,
+        timeout=args.timeout,
+        idle_timeout=args.idle_timeout,
+        force=args.force,
+    )
+    summary = run_zmq_link(settings, _link_status if sys.stderr.isatty() else None)
+    if sys.stderr.isatty():
+        print("\r\033[K", end="", file=sys.stderr)
+    if args.json:
+        print(summary.to_json())
+    else:
+        print("\n".join(summary.lines()))
+    return 0 if summary.exact else 1
+
+
+_COMMANDS = {"link": _link, "per": _per, "encode": _encode, "decode": _decode, "info": _info, "models": _models, "pack-crops": _pack_crops,
              "train": _train, "bench": _bench, "calibrate": _calibrate}

@@ -130,6 +130,18 @@ class Frame:
         """``payload || CRC-32(payload)`` big-endian: ``payload_len + 4`` bytes."""
         return append_crc32(self.payload)
 
+    def pack(self) -> bytes:
+        """``header || payload``: a frame between processing blocks (a GNU Radio PDU), before the CRC-32."""
+        return self.header.pack() + self.payload
+
+    @classmethod
+    def unpack(cls, data: bytes) -> Frame:
+        """Inverse of :meth:`pack`; :class:`FrameError` on a bad header or a length mismatch."""
+        data = bytes(data)
+        if len(data) < HEADER_LEN:
+            raise FrameError(f"frame is {len(data)} bytes, shorter than its {HEADER_LEN}-byte header")
+        return cls(FrameHeader.unpack(data[:HEADER_LEN]), data[HEADER_LEN:])
+
     @classmethod
     def from_payload_with_crc(cls, header: FrameHeader, data: bytes) -> Frame:
         """Receiver side: check and strip the payload CRC-32 (:class:`FrameError` on mismatch or bad length)."""

@@ -23,7 +23,7 @@ in :class:`ReceiverStats`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -53,6 +53,8 @@ class RxFrame:
         cfo_hz: estimated carrier-frequency offset.
         snr_db: estimated SNR per used carrier after the FFT.
         iterations: most LDPC iterations any payload codeword needed.
+        symbols: the equalised payload data symbols (complex64, ``(S·D,)``) when the
+            receiver keeps them (``keep_symbols=True``, for constellation displays), else None.
     """
 
     header: FrameHeader
@@ -61,6 +63,7 @@ class RxFrame:
     cfo_hz: float
     snr_db: float
     iterations: int
+    symbols: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -100,6 +103,7 @@ class OfdmReceiver:
         timing_backoff: samples the FFT window starts early inside the cyclic prefix
             (default CP/4).
         max_payload_len: headers announcing more payload bytes are dropped as malformed.
+        keep_symbols: attach the equalised payload symbols to every frame (``RxFrame.symbols``).
     """
 
     def __init__(
@@ -110,6 +114,7 @@ class OfdmReceiver:
         timing_backoff: int | None = None,
         max_payload_len: int = 16384,
         demap_method: str = "maxlog",
+        keep_symbols: bool = False,
     ) -> None:
         self.format = transmitter.format if isinstance(transmitter, OfdmTransmitter) else transmitter
         cfg = self.config = self.format.config
@@ -118,6 +123,7 @@ class OfdmReceiver:
         self.backoff = cfg.cp_len // 4 if timing_backoff is None else timing_backoff
         self.max_payload_len = max_payload_len
         self.demap_method = demap_method
+        self.keep_symbols = bool(keep_symbols)
         self.window = 6 * STF_PERIOD
         self.min_run = 2 * STF_PERIOD
         self.estimator = ChannelEstimator(cfg, pre_taps=self.backoff + 2)
@@ -235,6 +241,11 @@ class OfdmReceiver:
         start = ltf_start - pre.ltf_offset
         if start < 0:
             return None
+        if cand < start - self._early - STF_PERIOD:
+            # noise crossed the threshold before this burst's STF: the coarse CFO is noise's, so
+            # decoding would fail; resume where this burst's own plateau can be detected
+            self.stats.false_alarms += 1
+            return start - self._early
         fine = cfo_from_repeats(region, m, n, n)
         cfo = coarse + fine
         head = derotate(self._buf[start : start + self._header_end], cfo, start)
@@ -246,7 +257,7 @@ class OfdmReceiver:
         y_h = fmt.modulator.demodulate(head[pre.length :], fmt.header_symbols, self.backoff)[:, self._used_bins]
         x_pil = fmt.modulator.pilots(0, fmt.header_symbols)
         y_h = self._derotate_pilots(y_h, est0, x_pil, 0)
-        llr = self._llr(y_h, est0, fmt.header_constellation)
+        llr, _ = self._llr(y_h, est0, fmt.header_constellation)
         raw, dec = fmt.decode_header_llr(llr)
         try:
             if not dec.ok.all():
@@ -282,12 +293,14 @@ class OfdmReceiver:
         )
         return y * phase_correction(common, slope, self.config.used_carriers.astype(np.float64))
 
-    def _llr(self, y: np.ndarray, est: ChannelEstimate, constellation) -> np.ndarray:
+    def _llr(self, y: np.ndarray, est: ChannelEstimate, constellation) -> tuple[np.ndarray, np.ndarray]:
+        """LLRs of the data carriers of (S, U) used-carrier values, and the (S, D) equalised symbols."""
         h = est.h[self._data_idx]
         gain = np.maximum(np.abs(h) ** 2, 1e-12)
         y_eq = y[:, self._data_idx] / h[None, :]
         nv = ((est.noise_var + est.error_var) / gain)[None, :]
-        return constellation.demap(y_eq, np.broadcast_to(nv, y_eq.shape), method=self.demap_method).ravel()
+        llr = constellation.demap(y_eq, np.broadcast_to(nv, y_eq.shape), method=self.demap_method).ravel()
+        return llr, y_eq
 
     def _finish(self, job: _Pending) -> RxFrame:
         cfg, fmt = self.config, self.format
@@ -297,7 +310,7 @@ class OfdmReceiver:
         seg = derotate(self._buf[at : at + n_sym * cfg.symbol_len], job.cfo, job.start + self._header_end)
         y = fmt.modulator.demodulate(seg, n_sym, self.backoff)[:, self._used_bins]
         y = self._derotate_pilots(y, job.estimate, fmt.modulator.pilots(first, n_sym), first)
-        llr = self._llr(y, job.estimate, fmt.constellation(job.mcs.modulation))
+        llr, y_eq = self._llr(y, job.estimate, fmt.constellation(job.mcs.modulation))
         raw, dec = fmt.decode_payload_llr(job.mcs, job.header.payload_len, llr)
         payload: bytes | None
         try:
@@ -314,4 +327,5 @@ class OfdmReceiver:
             cfo_hz=job.cfo * cfg.sample_rate,
             snr_db=float(snr),
             iterations=int(dec.iterations.max(initial=0)),
+            symbols=y_eq.astype(np.complex64).ravel() if self.keep_symbols else None,
         )

@@ -84,7 +84,18 @@ def cfo_from_repeats(x: np.ndarray, start: int, period: int, length: int) -> flo
     return float(np.angle(np.vdot(a, b)) / (2 * np.pi * period))
 
 
+_DEROTATE_BLOCK = 128
+
+
 def derotate(x: np.ndarray, cfo: float, start_index: int = 0) -> np.ndarray:
     """``x`` · exp(−j2π·cfo·(n + start_index)) as complex64 (cfo in cycles per sample)."""
-    n = np.arange(start_index, start_index + x.size, dtype=np.float64)
-    return (x * np.exp(-2j * np.pi * cfo * n)).astype(np.complex64)
+    x = np.asarray(x, dtype=np.complex64)
+    if x.size == 0:
+        return x.copy()
+    # n = start + B·r + c: the phasor is an outer product of two short exp tables, which
+    # costs a multiply per sample instead of an exp (error ~1e-7, far below complex64 noise)
+    w = -2.0 * np.pi * float(cfo)
+    rows = -(-x.size // _DEROTATE_BLOCK)
+    fine = np.exp(1j * w * np.arange(_DEROTATE_BLOCK, dtype=np.float64)).astype(np.complex64)
+    coarse = np.exp(1j * w * (start_index + _DEROTATE_BLOCK * np.arange(rows, dtype=np.float64))).astype(np.complex64)
+    return x * np.outer(coarse, fine).ravel()[: x.size]

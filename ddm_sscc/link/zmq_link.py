@@ -1,0 +1,257 @@
+"""``ddm-sscc link``: TX, channel and RX flowgraphs as three processes joined by ZeroMQ on 127.0.0.1.
+
+The three scripts are compiled from ``flowgraphs/{tx,channel,rx}_zmq.grc`` and started as
+separate OS processes, as two radios and the air between them would be.  The runner
+watches the stats files the encoder and decoder blocks write, stops everything once the
+decoder has verified the image (or no more frames arrive, or the time is up), and
+returns a :class:`LinkSummary`.  Processes are always stopped: SIGINT first (the scripts
+stop their flowgraph on it), then SIGKILL after a grace period.
+"""
+
+from __future__ import annotations
+
+import json
+
+
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from ddm_sscc.channel.model import ChannelConfig
+from ddm_sscc.channel.snr import unified_snr_db
+from ddm_sscc.errors import ConfigError, DdmError
+from ddm_sscc.link.flowgraphs import compile_flowgraph, grc_env
+from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD
+from ddm_sscc.link.summary import LinkSummary
+from ddm_sscc.phy.mcs import mcs_by_name
+from ddm_sscc.phy.ofdm.burst_format import BurstFormat
+
+LOCALHOST = "127.0.0.1"
+
+
+class LinkError(DdmError):
+    """A link process failed or the link could not be set up."""
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    """One run of the simulated over-the-air link.
+
+    ``snr_db`` None means no noise.  ``idle_timeout`` ends a run whose frames stopped
+    arriving (lost frames are not resent); ``timeout`` bounds the whole run.
+    """
+
+    image: str
+    output: str
+    channel: str = "awgn"
+    snr_db: float | None = 20.0
+    mcs: str = "qpsk-1/2"
+    cfo_hz: float = 0.0
+    seed: int = 0
+    profile: str = "EPA"
+    doppler_hz: float = 0.0
+    model: str = ""
+    steps: int = 16
+    max_payload: int = DEFAULT_MAX_PAYLOAD
+    timeout: float = 300.0
+    idle_timeout: float = 8.0
+    force: bool = False
+
+    def __post_init__(self) -> None:
+        mcs_by_name(self.mcs)
+        self.channel_config()  # ConfigError naming the bad channel setting
+        if not 1 <= self.max_payload <= 0xFFFF:
+            raise ConfigError(f"max_payload must be in 1..65535, got {self.max_payload}")
+        if not self.timeout > 0 or not self.idle_timeout > 0:
+            raise ConfigError("timeouts must be positive")
+
+    def channel_config(self) -> ChannelConfig:
+        return ChannelConfig(
+            kind=self.channel,
+            snr_db=self.snr_db,
+            profile=self.profile,
+            doppler_hz=self.doppler_hz,
+            cfo_hz=self.cfo_hz,
+            seed=self.seed,
+        )
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((LOCALHOST, 0))
+        return s.getsockname()[1]
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None  # not written yet, or being replaced
+
+
+class _Process:
+    def __init__(self, name: str, argv: list[str], log_dir: Path, env: dict[str, str]) -> None:
+        self.name = name
+        self.log = log_dir / f"{name}.log"
+        with open(self.log, "wb") as log:
+            # own session: a terminal's Ctrl-C reaches the runner, which stops us in order
+            self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def last_line(self) -> str:
+        try:
+            lines = [ln for ln in self.log.read_text(errors="replace").splitlines() if ln.strip()]
+        except OSError:
+            return ""
+        return lines[-1].strip() if lines else ""
+
+    def stop(self, grace: float = 5.0) -> None:
+        if self.alive():
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(grace)
+                return
+            except subprocess.TimeoutExpired:
+                pass
+            self.proc.kill()
+        self.proc.wait()
+
+
+def run_zmq_link(settings: LinkSettings, progress: Callable[[dict], None] | None = None) -> LinkSummary:
+    """Send ``settings.image`` over the three-process ZeroMQ link; the summary of what arrived.
+
+    The output image is written (atomically, never over an existing file without ``force``)
+    only if the decoder verified it bit-exact.
+    """
+    from ddm_sscc.image_io import load_image, output_format
+    from ddm_sscc.output_file import check_output
+
+    check_output(settings.output, settings.force)
+    output_format(settings.output)
+    load_image(settings.image)  # refuse a bad image before starting anything
+    scripts = {name: compile_flowgraph(f"{name}_zmq") for name in ("tx", "channel", "rx")}
+    work = Path(tempfile.mkdtemp(prefix="ddm-link-"))
+    suffix = Path(settings.output).suffix
+    received = work / f"received{suffix}"
+    tx_stats, rx_stats = work / "tx_stats.json", work / "rx_stats.json"
+    a = f"tcp://{LOCALHOST}:{free_port()}"
+    b = f"tcp://{LOCALHOST}:{free_port()}"
+    snr_arg = "inf" if settings.snr_db is None else repr(float(settings.snr_db))
+    py = sys.executable
+    argv = {
+        "rx": [py, str(scripts["rx"]), "--address", b, "--output", str(received), "--stats-path", str(rx_stats)],
+        "channel": [
+            py, str(scripts["channel"]), "--in-address", a, "--out-address", b,
+            "--kind", settings.channel, f"--snr-db={snr_arg}", "--profile", settings.profile,
+            f"--doppler-hz={settings.doppler_hz!r}", f"--cfo-hz={settings.cfo_hz!r}", "--seed", str(settings.seed),
+        ],
+        "tx": [
+            py, str(scripts["tx"]), "--image", settings.image, "--mcs", settings.mcs,
+            "--max-payload", str(settings.max_payload), "--steps", str(settings.steps),
+            "--stats-path", str(tx_stats), "--address", a,
+        ]
+        + (["--model", settings.model] if settings.model else []),
+    }  # fmt: skip
+    env = grc_env() | {"PYTHONUNBUFFERED": "1"}
+    procs: list[_Process] = []
+    start = time.monotonic()
+    try:
+        for name in ("rx", "channel", "tx"):  # receivers first: nothing sent before anyone listens
+            procs.append(_Process(name, argv[name], work, env))
+        rx, tx_info, last_count, last_change = {}, None, -1, time.monotonic()
+        while True:
+            time.sleep(0.1)
+            now = time.monotonic()
+            for p in procs:
+                if not p.alive():
+                    raise LinkError(f"{p.name} flowgraph exited ({p.proc.returncode}): {p.last_line()} (log {p.log})")
+            tx_info = tx_info or _read_json(tx_stats)
+            rx = _read_json(rx_stats) or rx
+            if progress is not None:
+                progress({"tx": tx_info, "rx": rx, "seconds": now - start})
+            if rx.get("done"):
+                break
+            count = rx.get("frames_received", 0) + rx.get("frames_lost", 0)
+            if count != last_count or tx_info is None:
+                last_count, last_change = count, now
+            complete = rx.get("total") and rx.get("frames_received") == rx.get("total")
+            if tx_info is not None and not complete and now - last_change > settings.idle_timeout:
+                break  # frames stopped arriving: the rest were lost
+            if now - start > settings.timeout:
+                if tx_info is None:
+                    raise LinkError(f"timed out after {settings.timeout:g} s before the transmitter had coded the image")
+                rx["error"] = rx.get("error") or f"timed out after {settings.timeout:g} s"
+                break
+    finally:
+        for p in procs:  # a failed run keeps its logs in `work` for the error message's sake
+            p.stop()
+    seconds = time.monotonic() - start
+    if tx_info is None:
+        raise LinkError(f"the transmitter never coded the image: {procs[-1].last_line()} (logs in {work})")
+    summary = _summary(settings, tx_info, rx, seconds)
+    if summary.exact:
+        shutil.move(str(received), _final_path(settings))
+    shutil.rmtree(work, ignore_errors=True)
+    return summary
+
+
+def _final_path(settings: LinkSettings) -> str:
+    from ddm_sscc.output_file import check_output
+
+    check_output(settings.output, settings.force)  # nothing appeared there meanwhile
+    return settings.output
+
+
+def _summary(settings: LinkSettings, tx: dict, rx: dict, seconds: float) -> LinkSummary:
+    mcs = mcs_by_name(tx["mcs"])
+    fmt = BurstFormat()
+    n_cu = sum(fmt.burst_len(mcs, n) for n in tx["payload_lengths"])
+    frames_sent = int(tx["frames"])
+    received = int(rx.get("frames_received", 0)) if rx.get("session_id") == tx["session_id"] else 0
+    missing = tuple(rx.get("missing", ())) if received else tuple(range(frames_sent))
+    snr = settings.snr_db
+    unified = None if snr is None else unified_snr_db(snr, n_cu, int(tx["subpixels"]))
+    exact = bool(rx.get("exact")) and rx.get("pixel_sha256") == tx["pixel_sha256"]
+    error = rx.get("error")
+    if not exact and not error:
+        error = f"{frames_sent - received} of {frames_sent} frames lost"
+    return LinkSummary(
+        exact=exact,
+        frames_sent=frames_sent,
+        frames_received=received,
+        frames_lost=frames_sent - received,
+        bpsp=float(tx["bpsp"]),
+        snr_db=snr,
+        snr_unified_db=unified,
+        seconds=seconds,
+        channel=settings.channel,
+        mcs=mcs.name,
+        n_channel_uses=n_cu,
+        subpixels=int(tx["subpixels"]),
+        missing=missing,
+        output=settings.output if exact else None,
+        error=None if exact else error,
+        extra={
+            "cfo_hz": settings.cfo_hz,
+            "seed": settings.seed,
+            "image": settings.image,
+            "session_id": tx["session_id"],
+            "rx_snr_estimate_db": rx.get("snr_db"),
+            "rx_cfo_estimate_hz": rx.get("cfo_hz"),
+            "frames_corrupted": rx.get("frames_lost", 0),
+        },
+    )
+
+
+
+

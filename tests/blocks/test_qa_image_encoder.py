@@ -1,0 +1,143 @@
+"""QA of the image encoder block: an image file in, its coded frames out as PDUs."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+pytest.importorskip("gnuradio")
+pytestmark = pytest.mark.gnuradio
+
+from gnuradio import blocks, gr  # noqa: E402
+
+from ddm_blocks.image_encoder import image_encoder  # noqa: E402
+from ddm_sscc.errors import ConfigError, DdmError, ImageError  # noqa: E402
+from ddm_sscc.fec.framing import Frame, Reassembler  # noqa: E402
+from ddm_sscc.image_io import save_image  # noqa: E402
+from ddm_sscc.link.image_frames import encode_image_frames  # noqa: E402
+from tests.blocks.qa_blocks import TIMEOUT, split, wait_until  # noqa: E402
+from tests.conftest import real_image  # noqa: E402
+
+MAX_PAYLOAD = 150
+
+
+@pytest.fixture(scope="module")
+def image_path(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("encoder") / "small.png"
+    save_image(path, real_image(24, 32, 3))
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def reference(image_path):
+    coded = encode_image_frames(image_path, max_payload=MAX_PAYLOAD)
+    assert len(coded.frames) >= 5
+    return coded
+
+
+def run_encoder(n_expected: int, **kwargs):
+    """image_encoder → message_debug; returns (PDUs, block) once ``n_expected`` PDUs arrived."""
+    tb = gr.top_block()
+    enc = image_encoder(**kwargs)
+    sink = blocks.message_debug()
+    tb.msg_connect(enc, "pdus", sink, "store")
+    tb.start()
+    try:
+        assert enc.finished.wait(TIMEOUT), "the encoder did not finish"
+        ok = wait_until(lambda: sink.num_messages() >= n_expected)
+        time.sleep(0.05)  # anything beyond n_expected would show up now
+    finally:
+        tb.stop()
+        tb.wait()
+    assert ok, f"{sink.num_messages()} of {n_expected} PDUs arrived"
+    return [sink.get_message(i) for i in range(sink.num_messages())], enc
+
+
+def test_published_frames_reassemble_to_the_ddm_stream(image_path, reference, tmp_path):
+    stats_path = tmp_path / "enc.json"
+    n = len(reference.frames)
+    msgs, enc = run_encoder(n, image=image_path, max_payload=MAX_PAYLOAD, stats_path=str(stats_path))
+
+    assert len(msgs) == n and enc.frames_published == n
+    frames = []
+    for seq, msg in enumerate(msgs):
+        meta, data = split(msg)
+        frame = Frame.unpack(data)
+        assert frame == reference.frames[seq]
+        h = frame.header
+        assert meta == {"session_id": h.session_id, "seq": h.seq, "total": h.total}
+        frames.append(frame)
+    reassembler = Reassembler()
+    for frame in frames:
+        assert reassembler.add(frame) == "new"
+    assert reassembler.data(reference.session_id) == reference.ddm
+    assert enc.coded is not None and enc.coded.ddm == reference.ddm
+
+    record = json.loads(stats_path.read_text())
+    assert record["session_id"] == reference.session_id
+    assert record["frames"] == n and record["bytes"] == len(reference.ddm)
+    assert record["image"] == image_path and record["repeat"] == 1
+
+
+def test_mcs_and_payload_settings_reach_the_frames(image_path):
+    coded = encode_image_frames(image_path, mcs="16qam-3/4", max_payload=400)
+    msgs, _ = run_encoder(len(coded.frames), image=image_path, mcs="16qam-3/4", max_payload=400)
+    assert [Frame.unpack(split(m)[1]) for m in msgs] == list(coded.frames)
+    assert {Frame.unpack(split(m)[1]).header.mcs for m in msgs} == {coded.mcs.id}
+
+
+def test_repeat_sends_every_frame_again(image_path, reference):
+    n = len(reference.frames)
+    msgs, enc = run_encoder(2 * n, image=image_path, max_payload=MAX_PAYLOAD, repeat=2)
+    assert len(msgs) == 2 * n and enc.frames_published == 2 * n
+    frames = [Frame.unpack(split(m)[1]) for m in msgs]
+    assert frames == list(reference.frames) * 2
+
+
+def test_repeat_forever_with_a_frame_rate_paces_and_stops(image_path, reference):
+    tb = gr.top_block()
+    enc = image_encoder(image=image_path, max_payload=MAX_PAYLOAD, repeat=0, frame_rate=200.0)
+    sink = blocks.message_debug()
+    tb.msg_connect(enc, "pdus", sink, "store")
+    tb.start()
+    try:
+        assert wait_until(lambda: sink.num_messages() >= len(reference.frames) + 2)
+    finally:
+        tb.stop()
+        tb.wait()
+    assert enc.finished.wait(5), "stop() did not end the repeat-forever loop"
+    seqs = [Frame.unpack(split(sink.get_message(i))[1]).header.seq for i in range(sink.num_messages())]
+    n = len(reference.frames)
+    assert seqs == [i % n for i in range(len(seqs))]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"mcs": "nope"}, ConfigError),
+        ({"image": "/nonexistent/missing.png"}, ImageError),
+        ({"image": "builtin:no-such-picture"}, DdmError),
+        ({"repeat": 0}, ConfigError),
+        ({"repeat": -1}, ConfigError),
+        ({"repeat": 1.5}, ConfigError),
+        ({"interval": -1.0}, ConfigError),
+        ({"frame_rate": -5.0}, ConfigError),
+        ({"max_payload": 0}, ConfigError),
+        ({"max_payload": 0x10000}, ConfigError),
+        ({"steps": 0}, ConfigError),
+        ({"model": "no-such-model"}, ConfigError),
+    ],
+)
+def test_bad_settings_raise_from_the_constructor(image_path, kwargs, error):
+    settings = {"image": image_path} | kwargs
+    with pytest.raises(error):
+        image_encoder(**settings)
+
+
+def test_a_file_that_is_not_an_image_is_refused(tmp_path):
+    path = tmp_path / "fake.png"
+    path.write_bytes(b"definitely not a PNG")
+    with pytest.raises(ImageError):
+        image_encoder(image=str(path))

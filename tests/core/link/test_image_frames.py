@@ -1,0 +1,152 @@
+"""The transmit side of an image session: ``.ddm`` stream → numbered frames, and ``Frame.pack``."""
+
+from __future__ import annotations
+
+import pytest
+
+from ddm_sscc.codec import CodecSettings, load_codec
+from ddm_sscc.errors import ConfigError, ContainerError, FrameError
+from ddm_sscc.fec.framing import HEADER_LEN, Frame, FrameHeader
+from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD, encode_image_frames, frames_from_ddm, session_id_for
+from ddm_sscc.phy.mcs import mcs_by_name
+from ddm_sscc.phy.ofdm.transmitter import OfdmTransmitter
+from tests.core.link.conftest import MAX_PAYLOAD
+
+
+# --- frames_from_ddm ---------------------------------------------------------------
+
+
+def test_frames_cover_the_stream_in_order(ddm):
+    coded = frames_from_ddm(ddm, max_payload=MAX_PAYLOAD)
+    assert len(coded.frames) == -(-len(ddm) // MAX_PAYLOAD) >= 3
+    assert b"".join(f.payload for f in coded.frames) == ddm == coded.ddm
+    for seq, frame in enumerate(coded.frames):
+        h = frame.header
+        assert (h.seq, h.total, h.session_id, h.mcs) == (seq, len(coded.frames), coded.session_id, coded.mcs.id)
+    assert all(f.header.payload_len == MAX_PAYLOAD for f in coded.frames[:-1])
+    assert coded.mcs == mcs_by_name("qpsk-1/2")
+
+
+def test_header_and_rates(ddm, pixels):
+    coded = frames_from_ddm(ddm, max_payload=MAX_PAYLOAD)
+    h, w, c = pixels.shape
+    assert (coded.header.height, coded.header.width, coded.header.channels) == (h, w, c)
+    assert coded.subpixels == h * w * c
+    assert coded.bpsp == pytest.approx(8 * len(ddm) / (h * w * c))
+
+
+def test_record_has_plain_values(ddm):
+    coded = frames_from_ddm(ddm, mcs="16qam-1/2", max_payload=MAX_PAYLOAD)
+    rec = coded.record()
+    assert rec["session_id"] == coded.session_id
+    assert rec["frames"] == len(coded.frames)
+    assert rec["bytes"] == len(ddm)
+    assert rec["mcs"] == "16qam-1/2"
+    assert rec["payload_lengths"] == [f.header.payload_len for f in coded.frames]
+    assert sum(rec["payload_lengths"]) == len(ddm)
+    assert rec["pixel_sha256"] == coded.header.pixel_sha256.hex()
+    assert rec["model_id"] == coded.header.model_id
+
+
+def test_default_max_payload(ddm):
+    coded = frames_from_ddm(ddm)
+    assert len(coded.frames) == -(-len(ddm) // DEFAULT_MAX_PAYLOAD)
+
+
+@pytest.mark.parametrize("mcs", ["qpsk-1/2", "64qam-5/6"])
+def test_channel_uses_are_the_burst_samples(ddm, mcs):
+    coded = frames_from_ddm(ddm, mcs=mcs, max_payload=MAX_PAYLOAD)
+    tx = OfdmTransmitter()
+    assert coded.channel_uses() == sum(tx.burst(f).size for f in coded.frames)
+    assert coded.channel_uses(tx.format) == coded.channel_uses()
+
+
+def test_session_id_is_stable_and_depends_on_the_stream(ddm, pixels):
+    assert session_id_for(ddm) == session_id_for(bytes(ddm)) == frames_from_ddm(ddm).session_id
+    assert 0 <= session_id_for(ddm) < 1 << 32
+    other = load_codec(None).encode(pixels[::-1].copy(), CodecSettings(steps=16))
+    assert other != ddm
+    assert session_id_for(other) != session_id_for(ddm)
+    assert frames_from_ddm(ddm, session_id=42).session_id == 42
+    assert {f.header.session_id for f in frames_from_ddm(ddm, session_id=42).frames} == {42}
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "problem"),
+    [
+        ({"mcs": "nope"}, "unknown MCS"),
+        ({"mcs": "qpsk"}, "unknown MCS"),
+        ({"max_payload": 0}, "max_payload"),
+        ({"max_payload": 0x10000}, "max_payload"),
+        ({"max_payload": 100.0}, "max_payload"),
+        ({"max_payload": True}, "max_payload"),
+        ({"session_id": -1}, "session_id"),
+        ({"session_id": 1 << 32}, "session_id"),
+        ({"session_id": "7"}, "session_id"),
+        ({"session_id": True}, "session_id"),
+    ],
+)
+def test_bad_settings_raise_config_error(ddm, kwargs, problem):
+    with pytest.raises(ConfigError, match=problem):
+        frames_from_ddm(ddm, **kwargs)
+
+
+def test_a_stream_that_is_not_ddm_is_refused():
+    with pytest.raises(ContainerError):
+        frames_from_ddm(b"not a ddm stream at all" * 10)
+
+
+def test_encode_image_frames_matches_frames_from_ddm(tmp_path, ddm, pixels):
+    from ddm_sscc.image_io import save_image
+
+    path = tmp_path / "small.png"
+    save_image(path, pixels)
+    coded = encode_image_frames(str(path), max_payload=MAX_PAYLOAD)
+    assert coded.ddm == ddm
+    assert coded.frames == frames_from_ddm(ddm, max_payload=MAX_PAYLOAD).frames
+
+
+def test_encode_image_frames_refuses_a_bad_mcs_before_coding(tmp_path):
+    with pytest.raises(ConfigError, match="unknown MCS"):
+        encode_image_frames(str(tmp_path / "does-not-exist.png"), mcs="nope")
+
+
+# --- Frame.pack / Frame.unpack ------------------------------------------------------
+
+
+def test_frame_pack_round_trip(ddm):
+    for frame in frames_from_ddm(ddm, max_payload=MAX_PAYLOAD).frames:
+        packed = frame.pack()
+        assert len(packed) == HEADER_LEN + frame.header.payload_len
+        assert packed[:HEADER_LEN] == frame.header.pack()
+        assert Frame.unpack(packed) == frame
+        assert Frame.unpack(bytearray(packed)) == frame
+
+
+def test_frame_pack_round_trip_of_an_empty_payload():
+    frame = Frame(FrameHeader(session_id=1, seq=0, total=1, payload_len=0, mcs=1), b"")
+    assert Frame.unpack(frame.pack()) == frame
+
+
+@pytest.mark.parametrize("length", [0, 1, HEADER_LEN - 1])
+def test_frame_unpack_refuses_short_data(length):
+    frame = Frame(FrameHeader(session_id=1, seq=0, total=1, payload_len=3, mcs=1), b"abc")
+    with pytest.raises(FrameError, match="shorter than"):
+        Frame.unpack(frame.pack()[:length])
+
+
+@pytest.mark.parametrize("delta", [-1, +1])
+def test_frame_unpack_refuses_a_wrong_length(delta):
+    frame = Frame(FrameHeader(session_id=1, seq=0, total=1, payload_len=3, mcs=1), b"abc")
+    packed = frame.pack()
+    data = packed[:delta] if delta < 0 else packed + b"x"
+    with pytest.raises(FrameError, match="header says 3"):
+        Frame.unpack(data)
+
+
+def test_frame_unpack_refuses_a_corrupted_header():
+    frame = Frame(FrameHeader(session_id=1, seq=0, total=1, payload_len=3, mcs=1), b"abc")
+    packed = bytearray(frame.pack())
+    packed[2] ^= 0x10
+    with pytest.raises(FrameError, match="CRC-16"):
+        Frame.unpack(bytes(packed))

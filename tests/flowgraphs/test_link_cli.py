@@ -1,0 +1,154 @@
+"""`ddm-sscc link`: three real flowgraph processes joined by ZeroMQ on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("gnuradio", reason="GNU Radio's Python bindings are not installed")
+
+from ddm_sscc.image_io import load_image, save_image  # noqa: E402
+from tests.conftest import REPO, real_image, run_cli  # noqa: E402
+
+pytestmark = pytest.mark.gnuradio
+
+
+@pytest.fixture(scope="module")
+def photo(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("link") / "photo.png"
+    save_image(path, real_image(48, 64, 3))
+    return path
+
+
+def _children_of(tag: str) -> list[int]:
+    """PIDs of live flowgraph processes started with ``DDM_TEST_TAG=tag`` in their environment."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            cmd = (entry / "cmdline").read_bytes()
+            env = (entry / "environ").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if b"_zmq.py" in cmd and f"DDM_TEST_TAG={tag}".encode() in env.split(b"\0") and state != "Z":
+            pids.append(int(entry.name))
+    return pids
+
+
+def _tagged_cli(tag: str, *args: str) -> subprocess.Popen:
+    env = os.environ | {"DDM_TEST_TAG": tag}
+    return subprocess.Popen(
+        [sys.executable, "-m", "ddm_sscc", "link", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=env,
+    )
+
+
+def test_link_recovers_the_image_exactly(photo, tmp_path):
+    out = tmp_path / "rx.png"
+    proc = run_cli("link", str(photo), "--snr", "12", "--cfo-hz", "4000", "--max-payload", "300", "-o", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    for key in ("exact", "frames_sent", "frames_received", "frames_lost", "bpsp", "snr_db", "snr_unified_db", "seconds"):
+        assert key in record
+    assert record["exact"] is True
+    assert record["frames_sent"] == record["frames_received"] > 1
+    assert record["frames_lost"] == 0
+    assert record["snr_db"] == 12.0
+    # unified SNR charges every burst sample to the 48·64·3 sub-pixels
+    assert record["snr_unified_db"] == pytest.approx(12.0 + 10 * np.log10(record["n_channel_uses"] / (48 * 64 * 3)))
+    np.testing.assert_array_equal(load_image(out).pixels, real_image(48, 64, 3))
+
+
+def test_link_leaves_no_process_behind(photo, tmp_path):
+    tag = f"done-{os.getpid()}-{time.monotonic_ns()}"
+    proc = _tagged_cli(tag, str(photo), "--snr", "15", "-o", str(tmp_path / "rx.png"))
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert not _children_of(tag)
+
+
+def test_link_over_rayleigh_summary_text(photo, tmp_path):
+    out = tmp_path / "rx.png"
+    proc = run_cli("link", str(photo), "--channel", "rayleigh", "--snr", "30", "--seed", "2", "-o", str(out))
+    assert proc.returncode in (0, 1), proc.stderr  # a deep fade may lose a frame: then exit 1, no image
+    assert "frames:" in proc.stdout and "unified SNR" in proc.stdout and "exact recovery:" in proc.stdout
+    assert out.exists() == (proc.returncode == 0)
+
+
+def test_hopeless_snr_reports_losses_and_writes_nothing(photo, tmp_path):
+    out = tmp_path / "rx.png"
+    proc = run_cli("link", str(photo), "--snr=-10", "--idle-timeout", "3", "-o", str(out), "--json")
+    assert proc.returncode == 1
+    record = json.loads(proc.stdout)
+    assert record["exact"] is False
+    assert record["frames_lost"] == record["frames_sent"] - record["frames_received"] > 0
+    assert record["error"]
+    assert not out.exists()
+
+
+def test_existing_output_is_kept_without_force(photo, tmp_path):
+    out = tmp_path / "rx.png"
+    out.write_bytes(b"precious")
+    proc = run_cli("link", str(photo), "-o", str(out))
+    assert proc.returncode == 1
+    assert proc.stderr.count("\n") == 1 and "exists" in proc.stderr
+    assert out.read_bytes() == b"precious"
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--mcs", "qpsk-7/8"], "mcs"),
+        (["--channel", "selective", "--profile", "XYZ"], "profile"),
+        (["--snr", "loud"], "snr"),
+    ],
+)
+def test_bad_settings_fail_in_one_line(photo, tmp_path, args, needle):
+    proc = run_cli("link", str(photo), "-o", str(tmp_path / "rx.png"), *args)
+    assert proc.returncode in (1, 2)
+    assert "Traceback" not in proc.stderr
+    assert needle in proc.stderr.lower()
+    assert not (tmp_path / "rx.png").exists()
+
+
+def test_missing_image_fails_before_starting_anything(tmp_path):
+    proc = run_cli("link", str(tmp_path / "nope.png"), "-o", str(tmp_path / "rx.png"))
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("ddm-sscc: error:") and "nope.png" in proc.stderr
+
+
+def test_ctrl_c_stops_all_three_processes(tmp_path):
+    out = tmp_path / "rx.png"
+    big = tmp_path / "big.png"
+    save_image(big, load_image("builtin:astronaut").pixels)  # seconds to code: time to interrupt
+    tag = f"ctrl-c-{os.getpid()}-{time.monotonic_ns()}"
+    proc = _tagged_cli(tag, str(big), "-o", str(out), "--snr", "20")
+    try:
+        deadline = time.monotonic() + 30
+        while len(_children_of(tag)) < 3 and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.2)
+        assert len(_children_of(tag)) == 3, f"the three flowgraphs did not start: {proc.poll()}"
+        time.sleep(1.0)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    assert not _children_of(tag)
+    assert not out.exists()
