@@ -17,6 +17,10 @@ from ddm_sscc.output_file import write_atomic
 from ddm_blocks.frame_pdu import split_pdu
 
 
+class _Cancelled(Exception):
+    """The flowgraph stopped while an image was being decoded."""
+
+
 class image_decoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
     """Reassembles the frames of an image session and writes the image once it is complete and exact.
 
@@ -53,6 +57,8 @@ class image_decoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
         self._malformed = 0
         self._last_write = 0.0
         self.done = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
         self.message_port_register_in(pmt.intern("pdus"))
         self.message_port_register_out(pmt.intern("stats"))
         self.set_msg_handler(pmt.intern("pdus"), self._on_pdu)
@@ -85,8 +91,22 @@ class image_decoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
             sid = header.session_id
             if completed and sid not in self._decoding and self._wanted(sid):
                 self._decoding.add(sid)
-                threading.Thread(target=self._decode, args=(sid,), name="ddm-image-decoder", daemon=True).start()
+                worker = threading.Thread(target=self._decode, args=(sid,), name="ddm-image-decoder", daemon=True)
+                self._threads.append(worker)
+                worker.start()
         self._publish(force=completed)
+
+    def stop(self) -> bool:
+        # decoding is cancelled at the next denoising step; wait so the interpreter never
+        # exits while torch still runs in the thread
+        self._stop.set()
+        for worker in self._threads:
+            worker.join(timeout=30)
+        return True
+
+    def _check_stop(self, done: int, total: int) -> None:
+        if self._stop.is_set():
+            raise _Cancelled
 
     def _wanted(self, sid: int) -> bool:
         return "{session}" in self.output or not self._results and len(self._decoding) == 0
@@ -99,7 +119,7 @@ class image_decoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
 
         result: dict[str, object]
         try:
-            image = self.assembler.decode(sid)
+            image = self.assembler.decode(sid, self._check_stop)
             path = self._path(sid)
             save_image(path, image.pixels, force=self.overwrite)
             result = {
@@ -111,6 +131,8 @@ class image_decoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
                 "error": None,
             }
             self.logger.info(f"session 0x{sid:08x}: image verified and written to {path} ({image.bpsp:.4f} bpsp)")
+        except _Cancelled:
+            return
         except OutputExistsError:
             path = self._path(sid)
             result = {"exact": False, "output": None, "error": f"{path} exists; set overwrite to replace it"}

@@ -18,6 +18,10 @@ from ddm_sscc.phy.mcs import mcs_by_name
 from ddm_blocks.frame_pdu import make_pdu
 
 
+class _Cancelled(Exception):
+    """The flowgraph stopped while the image was being coded."""
+
+
 class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
     """Codes an image with the DDM codec when the flowgraph starts and publishes its frames on ``pdus``.
 
@@ -84,15 +88,31 @@ class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
         return True
 
     def stop(self) -> bool:
+        # coding is cancelled at the next denoising step; wait for the thread so that the
+        # interpreter never exits while torch still runs in it
         self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
         return True
+
+    def _check_stop(self, done: int, total: int) -> None:
+        if self._stop.is_set():
+            raise _Cancelled
 
     def _run(self) -> None:
         try:
             t0 = time.monotonic()
             coded = encode_image_frames(
-                self.image, model=self.model or None, steps=self.steps, mcs=self.mcs, max_payload=self.max_payload
+                self.image,
+                model=self.model or None,
+                steps=self.steps,
+                mcs=self.mcs,
+                max_payload=self.max_payload,
+                progress=self._check_stop,
             )
+        except _Cancelled:
+            self.finished.set()
+            return
         except DdmError as exc:
             self.logger.error(f"{self.image}: {exc}")
             self.finished.set()

@@ -13,6 +13,10 @@ from ddm_sscc.phy.ofdm.transmitter import OfdmTransmitter
 from ddm_blocks.frame_pdu import make_pdu
 
 
+MAX_SYMBOLS_PER_PDU = 4096
+"""A display needs a sample, and PDUs larger than a stream buffer stall pdu_to_tagged_stream."""
+
+
 class ofdm_rx(gr.sync_block):  # noqa: N801 - GNU Radio block naming
     """Detects, synchronises and decodes bursts in the input stream.
 
@@ -22,8 +26,8 @@ class ofdm_rx(gr.sync_block):  # noqa: N801 - GNU Radio block naming
             False: the frame is lost and says which one).  Metadata: ``session_id``, ``seq``,
             ``total``, ``mcs``, ``payload_ok``, ``snr_db``, ``cfo_hz``, ``start`` (sample index),
             ``iterations``.
-        ``symbols``: with ``constellation`` on, a c32vector PDU of each frame's equalised data
-            symbols (for a constellation display).
+        ``symbols``: with ``constellation`` on, a c32vector PDU of (at most ``MAX_SYMBOLS_PER_PDU`` of)
+            each frame's equalised data symbols, for a constellation display.
 
     Args:
         config: the transmitter's OFDM config (:class:`OfdmConfig`, mapping, or None for the default).
@@ -67,7 +71,7 @@ class ofdm_rx(gr.sync_block):  # noqa: N801 - GNU Radio block naming
                 self.logger.debug(f"frame {h.seq}/{h.total} of session 0x{h.session_id:08x} lost (payload CRC)")
             self.message_port_pub(pmt.intern("pdus"), make_pdu(data, meta))
             if self.constellation and frame.symbols is not None:
-                sym = frame.symbols
+                sym = frame.symbols[:MAX_SYMBOLS_PER_PDU]
                 self.message_port_pub(
                     pmt.intern("symbols"), pmt.cons(pmt.make_dict(), pmt.init_c32vector(sym.size, sym.tolist()))
                 )

@@ -29,4 +29,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/python" -m pip install --quiet --upgrade "pip>=23"
 "$VENV/bin/python" -m pip install --quiet -c constraints.txt -e '.[test]'
-"$VENV/bin/python" -c "from gnuradio import gr; import numpy, torch, constriction; print('bootstrap: GNU Radio', gr.version(), '| numpy', numpy.__version__, '| torch', torch.__version__)"
+# pyadi-iio without its pylibiio dependency: that one needs libiio 1.x and breaks `import adi`;
+# Debian's python3-libiio 0.24 (apt above) provides the `iio` module it needs.
+"$VENV/bin/python" -m pip install --quiet --no-deps -c constraints.txt "pyadi-iio==0.0.21"
+"$VENV/bin/python" -c "from gnuradio import gr; import numpy, torch, constriction, adi, sigmf; print('bootstrap: GNU Radio', gr.version(), '| numpy', numpy.__version__, '| torch', torch.__version__)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,15 +72,18 @@ class ImageAssembler:
         """The reassembled ``.ddm`` bytes (:class:`FrameError` listing the gaps if incomplete)."""
         return self.reassembler.data(session_id)
 
-    def decode(self, session_id: int) -> ReceivedImage:
-        """Decode a complete session with the model its header names, verifying the pixel SHA-256."""
+    def decode(self, session_id: int, progress: Callable[[int, int], None] | None = None) -> ReceivedImage:
+        """Decode a complete session with the model its header names, verifying the pixel SHA-256.
+
+        ``progress(done, total)`` is called after every step (an exception it raises aborts decoding).
+        """
         from ddm_sscc.codec import load_codec
 
         data = self.stream(session_id)
         header, _ = read_header(data)
         codec = load_codec(header.model_id)
         codec.check_model(header)
-        pixels = codec.decode(data)
+        pixels = codec.decode(data, progress)
         seconds = self._clock() - self._first_seen.get(session_id, self._clock())
         return ReceivedImage(
             session_id=session_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ddm_sscc.codec.container import Header, read_header
@@ -92,10 +93,12 @@ def encode_image_frames(
     mcs: str | Mcs = "qpsk-1/2",
     max_payload: int = DEFAULT_MAX_PAYLOAD,
     session_id: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImageFrames:
     """Load ``image`` (a path or ``builtin:NAME``), code it with the DDM codec and frame the stream.
 
-    ``model`` is a zoo id (None: the default model); ``steps`` the denoising steps.
+    ``model`` is a zoo id (None: the default model); ``steps`` the denoising steps;
+    ``progress(done, total)`` is called after every step (an exception it raises aborts coding).
     """
     from ddm_sscc.codec import CodecSettings, load_codec
     from ddm_sscc.image_io import load_image
@@ -103,5 +106,5 @@ def encode_image_frames(
     mcs = mcs if isinstance(mcs, Mcs) else mcs_by_name(mcs)  # refuse a bad MCS before coding for seconds
     loaded = load_image(image)
     codec = load_codec(model or None)
-    ddm = codec.encode(loaded.pixels, CodecSettings(steps=steps))
+    ddm = codec.encode(loaded.pixels, CodecSettings(steps=steps), progress)
     return frames_from_ddm(ddm, mcs, max_payload, session_id)
