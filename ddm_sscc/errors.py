@@ -47,3 +47,11 @@ class IntegrityError(CodecError):
 
 class FrameError(DdmError):
     """A link-layer frame is malformed: bad header, CRC, length or sequence, or a stream has gaps."""
+
+
+class RadioError(DdmError):
+    """A radio cannot be found or opened, refuses a setting, or fails while streaming."""
+
+
+class RecordingError(DdmError):
+    """An IQ recording (SigMF) is missing, malformed, truncated or cannot be written."""

@@ -16,11 +16,12 @@ Every stage is a streaming object (:mod:`ddm_sscc.channel.stage`):
 state, so chunked and whole-stream processing agree; interpolating stages
 (selective fading, timing offset, SCO) compensate their filter delay by
 holding back a few samples that ``flush()`` releases at the end of a burst.
-:class:`Channel` builds fading → AWGN → impairments from a
-:class:`ChannelConfig` and one seed.
+:class:`Channel` builds fading → AWGN → impairments → AGC-like gain steps → ADC
+quantisation from a :class:`ChannelConfig` and one seed.
 """
 
 from ddm_sscc.channel.awgn import Awgn, awgn
+from ddm_sscc.channel.gain_steps import GainSteps
 from ddm_sscc.channel.impairments import (
     CarrierFrequencyOffset,
     DcOffset,
@@ -30,6 +31,7 @@ from ddm_sscc.channel.impairments import (
     PhaseNoise,
 )
 from ddm_sscc.channel.model import KINDS, Channel, ChannelConfig
+from ddm_sscc.channel.quantisation import AdcQuantiser
 from ddm_sscc.channel.rayleigh import RayleighBlockFading
 from ddm_sscc.channel.resample import Resampler
 from ddm_sscc.channel.snr import (
@@ -59,12 +61,14 @@ __all__ = [
     "FLAT",
     "KINDS",
     "PROFILES",
+    "AdcQuantiser",
     "Awgn",
     "CarrierFrequencyOffset",
     "Chain",
     "Channel",
     "ChannelConfig",
     "DcOffset",
+    "GainSteps",
     "ImpairmentConfig",
     "Impairments",
     "IqImbalance",

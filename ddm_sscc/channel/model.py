@@ -1,4 +1,4 @@
-"""The whole simulated channel from one config and one seed: fading → AWGN → radio impairments."""
+"""The whole simulated channel from one config and one seed: fading → AWGN → radio impairments → AGC → ADC."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import numpy as np
 
 from ddm_sscc.channel._checks import non_negative, positive, positive_int, real
 from ddm_sscc.channel.awgn import Awgn
+from ddm_sscc.channel.gain_steps import MAX_STEP_DB, GainSteps
 from ddm_sscc.channel.impairments import ImpairmentConfig, Impairments
+from ddm_sscc.channel.quantisation import MAX_BITS, MIN_BITS, AdcQuantiser
 from ddm_sscc.channel.rayleigh import RayleighBlockFading
 from ddm_sscc.channel.stage import Chain, Stage
 from ddm_sscc.channel.tdl import TappedDelayLine, profile_by_name
@@ -32,6 +34,13 @@ class ChannelConfig:
     * ``snr_db``: Es/N0 per sample (:mod:`ddm_sscc.channel.snr`); None = no noise.
     * ``profile``: ``EPA``/``EVA``/``ETU``/``FLAT``/``exponential`` (the last needs ``delay_spread_ns``).
     * ``sample_rate`` (Hz) and the impairment fields of :class:`ImpairmentConfig`.
+    * ``agc_step_db``, ``agc_step_interval``: AGC-like gain steps of ±``agc_step_db`` dB
+      on average every ``agc_step_interval`` samples (:mod:`ddm_sscc.channel.gain_steps`);
+      0 = none.
+    * ``adc_bits``, ``adc_full_scale``: ADC quantisation to ``adc_bits`` bits per I/Q
+      component with the largest code at input amplitude ``adc_full_scale``
+      (:mod:`ddm_sscc.channel.quantisation`); the output is then normalised to the ADC's
+      full scale (±1.0, so ``y ≈ x / adc_full_scale``).  None = no quantisation.
     * ``seed``: the one seed every random stage derives its generator from.
     """
 
@@ -49,6 +58,10 @@ class ChannelConfig:
     iq_amplitude_db: float = 0.0
     iq_phase_deg: float = 0.0
     dc_offset: complex = 0j
+    agc_step_db: float = 0.0
+    agc_step_interval: int | None = None
+    adc_bits: int | None = None
+    adc_full_scale: float = 4.0
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -72,6 +85,18 @@ class ChannelConfig:
         if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral) or self.seed < 0:
             raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
         _ = self.impairments  # validates the impairment fields
+        non_negative("agc_step_db", self.agc_step_db)
+        if self.agc_step_db > MAX_STEP_DB:
+            raise ConfigError(f"agc_step_db must lie in [0, {MAX_STEP_DB:g}], got {self.agc_step_db}")
+        if self.agc_step_interval is not None:
+            positive_int("agc_step_interval", self.agc_step_interval)
+        elif self.agc_step_db != 0:
+            raise ConfigError("agc_step_db > 0 needs agc_step_interval (mean samples between gain steps)")
+        if self.adc_bits is not None:
+            positive_int("adc_bits", self.adc_bits)
+            if not MIN_BITS <= self.adc_bits <= MAX_BITS:
+                raise ConfigError(f"adc_bits must lie in {MIN_BITS}..{MAX_BITS}, got {self.adc_bits}")
+        positive("adc_full_scale", self.adc_full_scale)
 
     @property
     def impairments(self) -> ImpairmentConfig:
@@ -102,8 +127,8 @@ class ChannelConfig:
 
 
 _STR = ("kind", "profile")
-_INT = ("seed", "block_samples")
-_OPTIONAL = ("snr_db", "delay_spread_ns", "block_samples")
+_INT = ("seed", "block_samples", "agc_step_interval", "adc_bits")
+_OPTIONAL = ("snr_db", "delay_spread_ns", "block_samples", "agc_step_interval", "adc_bits")
 
 
 def _typed(key: str, value: object) -> object:
@@ -136,11 +161,12 @@ def _typed(key: str, value: object) -> object:
 
 
 class Channel(Chain):
-    """The channel of ``config`` as one streaming stage: fading → AWGN → impairments.
+    """The channel of ``config`` as one streaming stage: fading → AWGN → impairments → AGC steps → ADC.
 
-    Randomness: ``SeedSequence(config.seed).spawn(3)`` gives independent
-    generators for fading, noise and phase noise, in that order whatever the
-    kind, so two channels with the same seed share their noise realisation.
+    Randomness: ``SeedSequence(config.seed).spawn(4)`` gives independent
+    generators for fading, noise, phase noise and AGC steps, in that order whatever
+    the kind, so two channels with the same seed share their noise realisation (and
+    the first three are those of a channel without AGC steps).
 
     ``process(x)`` returns ``complex64`` samples.  A selective channel holds back
     up to 7 samples per call, SCO/timing offset up to 16 more (delay
@@ -152,8 +178,8 @@ class Channel(Chain):
         if not isinstance(config, ChannelConfig):
             raise ConfigError(f"Channel needs a ChannelConfig, got {type(config).__name__}")
         self.config = config
-        fading_rng, noise_rng, impairment_rng = (
-            np.random.default_rng(s) for s in np.random.SeedSequence(config.seed).spawn(3)
+        fading_rng, noise_rng, impairment_rng, agc_rng = (
+            np.random.default_rng(s) for s in np.random.SeedSequence(config.seed).spawn(4)
         )
         self.fading: RayleighBlockFading | TappedDelayLine | None = None
         if config.kind == "rayleigh":
@@ -166,6 +192,14 @@ class Channel(Chain):
         stages: list[Stage] = [s for s in (self.fading, self.noise) if s is not None]
         if self.impairments.stages:
             stages.append(self.impairments)
+        self.agc: GainSteps | None = None
+        if config.agc_step_db != 0:
+            assert config.agc_step_interval is not None  # validated
+            self.agc = GainSteps(config.agc_step_db, config.agc_step_interval, agc_rng)
+            stages.append(self.agc)
+        self.adc = None if config.adc_bits is None else AdcQuantiser(config.adc_bits, config.adc_full_scale)
+        if self.adc is not None:
+            stages.append(self.adc)
         super().__init__(stages)
 
     @classmethod
