@@ -165,9 +165,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(link)
 
+    radios = sub.add_parser("radios", help="list the IIO contexts (Plutos over USB or the network) libiio can reach")
+    radios.add_argument("--json", action="store_true", help="print one JSON object")
+
+    tx = sub.add_parser("tx", help="transmit an image with an ADALM-PLUTO (flowgraphs/tx_pluto.grc)")
+    tx.add_argument("image", help="image file or builtin:NAME")
+    _radio_options(tx)
+    tx.add_argument("--repeat", type=_positive_int, default=1, help="transmissions of the image (default 1)")
+    tx.add_argument("--loop", type=float, metavar="INTERVAL", help="repeat forever, INTERVAL s apart (Ctrl-C stops)")
+    tx.add_argument("--seconds", type=float, help="with --loop: stop after this many seconds")
+    tx.add_argument("--model", default="", help="codec model id (default: the default model)")
+    tx.add_argument("--steps", type=_positive_int, default=16, help="denoising steps T (default 16)")
+    tx.add_argument("--json", action="store_true", help="print one JSON object")
+
+    rx = sub.add_parser("rx", help="receive an image with an ADALM-PLUTO (flowgraphs/rx_pluto.grc)")
+    _radio_options(rx)
+    rx.add_argument("-o", "--output", required=True, help="received image, written only if bit-exact")
+    rx.add_argument("--timeout", type=float, default=120.0, help="give up after this many seconds (default 120)")
+    _common(rx)
+
+    loop = sub.add_parser("loopback", help="one Pluto, TX cabled to RX through an attenuator (pyadi-iio)")
+    loop.add_argument("image", help="image file or builtin:NAME")
+    _radio_options(loop)
+    loop.add_argument("-o", "--output", required=True, help="received image, written only if bit-exact")
+    loop.add_argument("--model", default="", help="codec model id (default: the default model)")
+    loop.add_argument("--steps", type=_positive_int, default=16, help="denoising steps T (default 16)")
+    _common(loop)
+
     models = sub.add_parser("models", help="list the models this installation can code with")
     models.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
+
+
+def _radio_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--radio", default="pluto", choices=("pluto",), help="radio kind (default pluto)")
+    parser.add_argument("--config", default="radio_config/pluto_2g4.yaml", help="Pluto settings (YAML)")
+    parser.add_argument("--modem", default="radio_config/ofdm_default.yaml", help="modem settings (YAML)")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -526,5 +559,79 @@ def _link(args: argparse.Namespace) -> int:
     return 0 if summary.exact else 1
 
 
-_COMMANDS = {"link": _link, "per": _per, "encode": _encode, "decode": _decode, "info": _info, "models": _models, "pack-crops": _pack_crops,
+def _radio_configs(args: argparse.Namespace):
+    from ddm_sscc.radio.config import load_modem_config, load_pluto_config
+
+    config = load_pluto_config(args.config)
+    modem = load_modem_config(args.modem)
+    for warning in config.warnings():
+        print(f"{PROG}: warning: {args.config}: {warning}", file=sys.stderr)
+    return config, modem
+
+
+def _radios(args: argparse.Namespace) -> int:
+    from ddm_sscc.radio.pluto import list_radios
+
+    found = list_radios()
+    if args.json:
+        print(json.dumps({"radios": [{"uri": uri, "description": desc} for uri, desc in found]}))
+    elif found:
+        for uri, desc in found:
+            print(f"{uri}\t{desc}")
+    else:
+        print("no IIO contexts found (is the Pluto plugged in? `iio_info -s` scans the same way)")
+    return 0
+
+
+def _tx(args: argparse.Namespace) -> int:
+    from ddm_sscc.radio.pluto_flowgraphs import run_pluto_tx
+
+    config, modem = _radio_configs(args)
+    if args.seconds is not None and args.loop is None:
+        raise DdmError("--seconds goes with --loop")
+    status = None if args.json else (lambda text: print(f"{PROG} tx: {text}", file=sys.stderr))
+    record = run_pluto_tx(
+        config, modem, args.image, repeat=args.repeat, loop_interval=args.loop, seconds=args.seconds,
+        model=args.model, steps=args.steps, status=status,
+    )  # fmt: skip
+    summary = (
+        f"{args.image}: {record['frames']} frames ({record['mcs']}), {record['bytes']} bytes, {record['bpsp']:.4f} bpsp, "
+        f"session 0x{record['session_id']:08x}, {record['airtime_s']:.2f} s on air per transmission, "
+        f"{config.center_frequency / 1e6:g} MHz via {config.uri}"
+    )
+    _emit(args, record, summary)
+    return 0
+
+
+def _summary_out(args: argparse.Namespace, summary) -> int:
+    if args.json:
+        print(summary.to_json())
+    else:
+        print("\n".join(summary.lines()))
+        ppm = summary.extra.get("cfo_ppm")
+        if ppm is not None:
+            cfo = summary.extra.get("rx_cfo_estimate_hz")
+            line = f"measured CFO {cfo:+.0f} Hz = {ppm:+.2f} ppm"
+            xo = summary.extra.get("xo_correction_suggested")
+            print(line + (f"; xo_correction {xo} on this receiver would remove it" if xo else ""))
+    return 0 if summary.exact else 1
+
+
+def _rx(args: argparse.Namespace) -> int:
+    from ddm_sscc.radio.pluto_flowgraphs import run_pluto_rx
+
+    config, _ = _radio_configs(args)
+    summary = run_pluto_rx(config, args.output, force=args.force, timeout=args.timeout)
+    return _summary_out(args, summary)
+
+
+def _loopback(args: argparse.Namespace) -> int:
+    from ddm_sscc.radio.image_loopback import run_image_loopback
+
+    config, modem = _radio_configs(args)
+    summary = run_image_loopback(config, modem, args.image, args.output, force=args.force, model=args.model, steps=args.steps)
+    return _summary_out(args, summary)
+
+
+_COMMANDS = {"radios": _radios, "tx": _tx, "rx": _rx, "loopback": _loopback, "link": _link, "per": _per, "encode": _encode, "decode": _decode, "info": _info, "models": _models, "pack-crops": _pack_crops,
              "train": _train, "bench": _bench, "calibrate": _calibrate}

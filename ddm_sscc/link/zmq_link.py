@@ -10,13 +10,10 @@ stop their flowgraph on it), then SIGKILL after a grace period.
 
 from __future__ import annotations
 
-import json
 
 
 import shutil
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +23,8 @@ from pathlib import Path
 
 from ddm_sscc.channel.model import ChannelConfig
 from ddm_sscc.channel.snr import unified_snr_db
-from ddm_sscc.errors import ConfigError, DdmError
+from ddm_sscc.errors import ConfigError
+from ddm_sscc.link.flowgraph_process import FlowgraphProcess, LinkError, read_json
 from ddm_sscc.link.flowgraphs import compile_flowgraph, grc_env
 from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD
 from ddm_sscc.link.summary import LinkSummary
@@ -34,10 +32,6 @@ from ddm_sscc.phy.mcs import mcs_by_name
 from ddm_sscc.phy.ofdm.burst_format import BurstFormat
 
 LOCALHOST = "127.0.0.1"
-
-
-class LinkError(DdmError):
-    """A link process failed or the link could not be set up."""
 
 
 @dataclass(frozen=True)
@@ -90,43 +84,6 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _read_json(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None  # not written yet, or being replaced
-
-
-class _Process:
-    def __init__(self, name: str, argv: list[str], log_dir: Path, env: dict[str, str]) -> None:
-        self.name = name
-        self.log = log_dir / f"{name}.log"
-        with open(self.log, "wb") as log:
-            # own session: a terminal's Ctrl-C reaches the runner, which stops us in order
-            self.proc = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def last_line(self) -> str:
-        try:
-            lines = [ln for ln in self.log.read_text(errors="replace").splitlines() if ln.strip()]
-        except OSError:
-            return ""
-        return lines[-1].strip() if lines else ""
-
-    def stop(self, grace: float = 5.0) -> None:
-        if self.alive():
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(grace)
-                return
-            except subprocess.TimeoutExpired:
-                pass
-            self.proc.kill()
-        self.proc.wait()
-
-
 def run_zmq_link(settings: LinkSettings, progress: Callable[[dict], None] | None = None) -> LinkSummary:
     """Send ``settings.image`` over the three-process ZeroMQ link; the summary of what arrived.
 
@@ -163,11 +120,11 @@ def run_zmq_link(settings: LinkSettings, progress: Callable[[dict], None] | None
         + (["--model", settings.model] if settings.model else []),
     }  # fmt: skip
     env = grc_env() | {"PYTHONUNBUFFERED": "1"}
-    procs: list[_Process] = []
+    procs: list[FlowgraphProcess] = []
     start = time.monotonic()
     try:
         for name in ("rx", "channel", "tx"):  # receivers first: nothing sent before anyone listens
-            procs.append(_Process(name, argv[name], work, env))
+            procs.append(FlowgraphProcess(name, argv[name], work, env))
         rx, tx_info, last_count, last_change = {}, None, -1, time.monotonic()
         while True:
             time.sleep(0.1)
@@ -175,8 +132,8 @@ def run_zmq_link(settings: LinkSettings, progress: Callable[[dict], None] | None
             for p in procs:
                 if not p.alive():
                     raise LinkError(f"{p.name} flowgraph exited ({p.proc.returncode}): {p.last_line()} (log {p.log})")
-            tx_info = tx_info or _read_json(tx_stats)
-            rx = _read_json(rx_stats) or rx
+            tx_info = tx_info or read_json(tx_stats)
+            rx = read_json(rx_stats) or rx
             if progress is not None:
                 progress({"tx": tx_info, "rx": rx, "seconds": now - start})
             if rx.get("done"):

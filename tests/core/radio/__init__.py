@@ -1,0 +1,1 @@
+"""Tests of ddm_sscc.radio (Pluto hardware replaced by a fake adi module)."""

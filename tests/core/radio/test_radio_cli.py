@@ -1,0 +1,66 @@
+"""`ddm-sscc radios|tx|rx|loopback`: everything that fails before a radio would be used.
+
+No Pluto exists on this machine: these check the one-line errors a user gets without one
+(the URI tried, the config key and range); the radio paths are tested with the fake
+``adi`` module in ``test_image_loopback.py`` and, with a radio, in the ``pluto`` tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from tests.conftest import REPO, run_cli
+
+CONFIG = str(REPO / "radio_config" / "pluto_2g4.yaml")
+MODEM = str(REPO / "radio_config" / "ofdm_default.yaml")
+NO_RADIO = "ip:127.0.0.1"  # nothing serves iiod here: a refused connection, at once
+
+pytestmark = pytest.mark.skipif(bool(os.environ.get("PLUTO_URI")), reason="a Pluto is attached: these expect none")
+
+
+def _config(tmp_path) -> str:
+    text = open(CONFIG).read().replace('uri: "ip:192.168.2.1"', f'uri: "{NO_RADIO}"')
+    path = tmp_path / "pluto.yaml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_radios_lists_nothing_and_succeeds():
+    proc = run_cli("radios", "--json")
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout) == {"radios": []}
+    assert proc.stderr == ""  # libiio's own scan chatter is silenced
+
+
+@pytest.mark.parametrize("command", [["rx", "-o", "OUT"], ["loopback", "builtin:camera", "-o", "OUT"], ["tx", "builtin:camera"]])
+def test_no_pluto_is_one_line_naming_the_uri(tmp_path, command):
+    args = [a.replace("OUT", str(tmp_path / "rx.png")) for a in command]
+    proc = run_cli(*args, "--config", _config(tmp_path), "--modem", MODEM)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("ddm-sscc: error: no Pluto at ip:127.0.0.1")
+    assert proc.stderr.count("\n") == 1
+    assert not (tmp_path / "rx.png").exists()
+
+
+def test_bad_config_names_file_key_and_range(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(open(CONFIG).read().replace("tx_attenuation_db: 10.0", "tx_attenuation_db: 95.0"))
+    proc = run_cli("rx", "-o", str(tmp_path / "rx.png"), "--config", str(path))
+    assert proc.returncode == 1
+    assert str(path) in proc.stderr and "tx_attenuation_db" in proc.stderr and "89.75" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_out_of_band_frequency_warns(tmp_path):
+    path = tmp_path / "pluto.yaml"
+    path.write_text(open(_config(tmp_path)).read().replace("2_420_000_000", "5_800_000_000"))
+    proc = run_cli("rx", "-o", str(tmp_path / "rx.png"), "--config", str(path))
+    assert "warning" in proc.stderr and "3.8 GHz" in proc.stderr
+
+
+def test_seconds_needs_loop(tmp_path):
+    proc = run_cli("tx", "builtin:camera", "--seconds", "3", "--config", _config(tmp_path))
+    assert proc.returncode == 1 and "--loop" in proc.stderr
