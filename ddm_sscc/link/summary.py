@@ -47,7 +47,8 @@ class LinkSummary:
 
     def lines(self) -> list[str]:
         """The human summary, a few lines."""
-        snr = "no noise" if self.snr_db is None else f"{self.snr_db:.2f} dB"
+        simulated = self.channel in ("awgn", "rayleigh", "selective")
+        snr = f"{self.snr_db:.2f} dB" if self.snr_db is not None else ("no noise" if simulated else "unknown")
         unified = "" if self.snr_unified_db is None else f", unified SNR {self.snr_unified_db:.2f} dB"
         out = [
             f"frames: {self.frames_sent} sent, {self.frames_received} received, {self.frames_lost} lost"
