@@ -36,9 +36,14 @@ class image_decoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
             every session gets its own file; otherwise only the first completed session is written.
         overwrite: replace an existing output file.
         stats_path: if set, the latest stats are also kept in this JSON file.
+        finish_on_stop: when the flowgraph stops, let a decode in progress finish (and write
+            the image) instead of cancelling it.  For finite inputs such as a file replay,
+            whose stream, and so the flowgraph, ends right after the last frame arrives.
     """
 
-    def __init__(self, output: str = "received.png", overwrite: bool = False, stats_path: str = "") -> None:
+    def __init__(
+        self, output: str = "received.png", overwrite: bool = False, stats_path: str = "", finish_on_stop: bool = False
+    ) -> None:
         gr.basic_block.__init__(self, name="DDM Image Decoder", in_sig=None, out_sig=None)
         from ddm_sscc.image_io import output_format
 
@@ -46,6 +51,7 @@ class image_decoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
         self.output = output
         self.overwrite = bool(overwrite)
         self.stats_path = stats_path
+        self.finish_on_stop = bool(finish_on_stop)
         self.assembler = ImageAssembler()
         self._lock = threading.Lock()
         self._publish_lock = threading.Lock()
@@ -97,8 +103,13 @@ class image_decoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
         self._publish(force=completed)
 
     def stop(self) -> bool:
-        # decoding is cancelled at the next denoising step; wait so the interpreter never
-        # exits while torch still runs in the thread
+        # when the stream ends, GNU Radio 3.10 handles every queued PDU before it calls stop(),
+        # so the decode the last frame started is in self._threads by now
+        if self.finish_on_stop:
+            for worker in list(self._threads):
+                worker.join()  # no timeout: the decode runs to its end and writes the image
+        # otherwise decoding is cancelled at the next denoising step; wait so the interpreter
+        # never exits while torch still runs in the thread
         self._stop.set()
         for worker in self._threads:
             worker.join(timeout=30)
