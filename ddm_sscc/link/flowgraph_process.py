@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import time
+from collections.abc import Iterable
 from pathlib import Path
 
 from ddm_sscc.errors import DdmError
@@ -58,3 +60,18 @@ class FlowgraphProcess:
                 pass
             self.proc.kill()
         self.proc.wait()
+
+
+def stop_all(processes: Iterable[FlowgraphProcess], grace: float = 5.0) -> None:
+    """SIGINT to every process at once, then SIGKILL whatever still runs after ``grace`` seconds."""
+    procs = list(processes)
+    for p in procs:
+        if p.alive():
+            p.proc.send_signal(signal.SIGINT)
+    deadline = time.monotonic() + grace
+    for p in procs:
+        try:
+            p.proc.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            p.proc.kill()
+            p.proc.wait()

@@ -24,7 +24,7 @@ from pathlib import Path
 from ddm_sscc.channel.model import ChannelConfig
 from ddm_sscc.channel.snr import unified_snr_db
 from ddm_sscc.errors import ConfigError
-from ddm_sscc.link.flowgraph_process import FlowgraphProcess, LinkError, read_json
+from ddm_sscc.link.flowgraph_process import FlowgraphProcess, LinkError, read_json, stop_all
 from ddm_sscc.link.flowgraphs import compile_flowgraph, grc_env
 from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD
 from ddm_sscc.link.summary import LinkSummary
@@ -150,8 +150,7 @@ def run_zmq_link(settings: LinkSettings, progress: Callable[[dict], None] | None
                 rx["error"] = rx.get("error") or f"timed out after {settings.timeout:g} s"
                 break
     finally:
-        for p in procs:  # a failed run keeps its logs in `work` for the error message's sake
-            p.stop()
+        stop_all(procs)  # a failed run keeps its logs in `work` for the error message's sake
     seconds = time.monotonic() - start
     if tx_info is None:
         raise LinkError(f"the transmitter never coded the image: {procs[-1].last_line()} (logs in {work})")

@@ -144,11 +144,15 @@ def test_ctrl_c_stops_all_three_processes(tmp_path):
         assert len(_children_of(tag)) == 3, f"the three flowgraphs did not start: {proc.poll()}"
         time.sleep(1.0)
         proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
+        _, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait()
+        leftovers = _children_of(tag)
+        for pid in leftovers:  # never leave flowgraphs running after a failed test
+            os.kill(pid, signal.SIGKILL)
+    assert not leftovers
     assert proc.returncode == 130, err
     assert "interrupted" in err
-    assert not _children_of(tag)
     assert not out.exists()
