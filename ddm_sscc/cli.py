@@ -8,6 +8,7 @@ on one line and exit with status 1 (2 for usage errors).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import contextlib
 import json
 import sys
@@ -210,6 +211,27 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("recording", help="NAME.sigmf-meta (or NAME)")
     rep.add_argument("-o", "--output", required=True, help="received image, written only if bit-exact")
     _common(rep)
+
+    sw = sub.add_parser("sweep", help="exact-recovery rate vs unified SNR of several systems over the same link")
+    sw.add_argument("--dataset", required=True, help="kodak, cifar-npz, or a folder of images")
+    sw.add_argument("--limit", type=_positive_int, help="first N images only")
+    sw.add_argument("--channel", default="awgn", choices=("awgn", "rayleigh", "selective"), help="channel model")
+    sw.add_argument("--profile", default="EPA", help="power-delay profile of the selective channel (default EPA)")
+    sw.add_argument("--snr", required=True, help="SNR points A:B:STEP in dB (Es/N0 per sample)")
+    sw.add_argument("--trials", type=_positive_int, default=1, help="transmissions per image, system and SNR")
+    sw.add_argument("--systems", default="ddm,jpegxl,png,raw", help="comma list of ddm, jpegxl, png, raw, deepjscc")
+    sw.add_argument("--mcs", default="qpsk-1/2", help="payload MCS, or auto (highest rate with PER < 1%% at the SNR)")
+    sw.add_argument("--max-payload", type=_positive_int, default=1024, help="payload bytes per frame (default 1024)")
+    sw.add_argument("--seed", type=int, default=1, help="seed of every random draw (default 1)")
+    sw.add_argument("--model", help="DDM model id (default: the default model)")
+    sw.add_argument("--steps", type=_positive_int, default=16, help="DDM steps T (default 16)")
+    sw.add_argument("--workers", type=_positive_int, default=2, help="local worker processes (default 2)")
+    sw.add_argument("--cluster", metavar="ADDRESS", help="run on this Dask scheduler (e.g. tcp://127.0.0.1:8786)")
+    sw.add_argument(
+        "--through-gnuradio", action="store_true", help="ddm trials through the three ZeroMQ flowgraphs (slow)"
+    )
+    sw.add_argument("-o", "--out", required=True, help="results directory (resumed if it has rows.csv)")
+    sw.add_argument("--json", action="store_true", help="print one JSON object at the end")
 
     models = sub.add_parser("models", help="list the models this installation can code with")
     models.add_argument("--json", action="store_true", help="print one JSON object")
@@ -711,5 +733,64 @@ def _replay(args: argparse.Namespace) -> int:
     return _summary_out(args, replay_recording(args.recording, args.output, force=args.force))
 
 
-_COMMANDS = {"capture": _capture, "replay": _replay, "radios": _radios, "tx": _tx, "rx": _rx, "loopback": _loopback, "link": _link, "per": _per, "encode": _encode, "decode": _decode, "info": _info, "models": _models, "pack-crops": _pack_crops,
+def _sweep(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from ddm_sscc.experiments.per import parse_snr_range
+    from ddm_sscc.experiments.sweep import SweepSettings, check_results_dir, load_images, parse_systems, run_sweep
+
+    snrs = parse_snr_range(args.snr)
+    if None in snrs:
+        raise DdmError("--snr must be finite points A:B:STEP for a sweep (inf: use `ddm-sscc link --snr inf`)")
+    settings = SweepSettings(
+        dataset=args.dataset, snrs=tuple(snrs), channel=args.channel, limit=args.limit, profile=args.profile,
+        trials=args.trials, systems=parse_systems(args.systems), mcs=args.mcs, max_payload=args.max_payload,
+        seed=args.seed, model=args.model, steps=args.steps, workers=args.workers,
+    )  # fmt: skip
+    out = check_results_dir(args.out)
+    images = load_images(settings)
+    if args.through_gnuradio:
+        from ddm_sscc.experiments.gnuradio_sweep import run_gnuradio_sweep
+
+        rows, report = run_gnuradio_sweep(settings, images, out)
+        record = {"results_dir": str(out), "images": len(images), "rows": len(rows), "report": str(report)}
+        print(json.dumps(record) if args.json else report.read_text())
+        return 0
+    client = executor = None
+    if args.cluster:
+        try:
+            from distributed import Client
+        except ImportError:
+            raise DdmError("--cluster needs dask.distributed (pip install 'dask[distributed]')") from None
+        try:
+            client = Client(args.cluster, timeout=10)
+        except (OSError, TimeoutError) as exc:
+            raise DdmError(f"no Dask scheduler at {args.cluster}: {exc}") from None
+        executor = client.get_executor()
+    try:
+        with tqdm(desc="sweep", unit="job", disable=args.json or not sys.stderr.isatty()) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            result = run_sweep(settings, images, args.out, executor=executor, progress=progress)
+    finally:
+        if client is not None:
+            client.close()
+    record = {
+        "results_dir": str(result.results_dir),
+        "images": len(images),
+        "rows": len(result.rows),
+        "new_rows": result.new_rows,
+        "files": {name: str(path) for name, path in result.files.items()},
+        "thresholds": [dataclasses.asdict(t) for t in result.thresholds],
+    }
+    summary = f"{len(images)} images, {result.new_rows} new rows ({len(result.rows)} in all) -> {result.results_dir}\n"
+    summary += result.files["report"].read_text()
+    print(json.dumps(record, default=str) if args.json else summary)
+    return 0
+
+
+_COMMANDS = {"sweep": _sweep, "capture": _capture, "replay": _replay, "radios": _radios, "tx": _tx, "rx": _rx, "loopback": _loopback, "link": _link, "per": _per, "encode": _encode, "decode": _decode, "info": _info, "models": _models, "pack-crops": _pack_crops,
              "train": _train, "bench": _bench, "calibrate": _calibrate}

@@ -1,0 +1,181 @@
+"""The result of one trial and ``rows.csv``, the append-only record a sweep resumes from."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import math
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Self
+
+from ddm_sscc.errors import ConfigError
+from ddm_sscc.experiments.sweep.tasks import row_key
+
+ROWS_FILE = "rows.csv"
+
+
+@dataclass(frozen=True)
+class TrialRow:
+    """One transmission of one image by one system at one SNR.
+
+    Attributes:
+        image, image_index: the image's label and dataset position.
+        system: ``ddm``, ``jpegxl``, ``png``, ``raw`` or ``deepjscc``.
+        channel: ``awgn``, ``rayleigh`` or ``selective``.
+        snr_db: Es/N0 per complex sample at the receiver input (dB).
+        snr_unified_db: ``snr_db + 10·log10(n_cu / subpixels)`` (dB).
+        trial: 0-based trial number.
+        mcs: MCS used (``""`` for analog systems); mcs_setting: the ``--mcs`` setting (name or ``auto``).
+        source_bits: bits of the stream sent (header included); None for analog systems.
+        subpixels: ``H·W·C``.
+        bpsp: ``source_bits / subpixels``; None for analog systems.
+        n_cu: complex channel uses, the sum of the burst lengths (gaps between bursts not counted).
+        frames_sent, frames_lost: link frames sent, and those not delivered intact (0 for analog systems).
+        fading_blocks: independent fading realisations the image met (frames for rayleigh/selective,
+            0 for AWGN; 1 for an analog system over rayleigh: one gain per image).
+        exact: the received image equals the sent one bit for bit.
+        psnr: dB, for analog systems (None when exact: infinite); always None for digital systems.
+        seconds: wall time of the trial (the only field that differs between identical runs).
+    """
+
+    image: str
+    image_index: int
+    system: str
+    channel: str
+    snr_db: float
+    snr_unified_db: float
+    trial: int
+    mcs: str
+    mcs_setting: str
+    source_bits: int | None
+    subpixels: int
+    bpsp: float | None
+    n_cu: int
+    frames_sent: int
+    frames_lost: int
+    fading_blocks: int
+    exact: bool
+    psnr: float | None
+    seconds: float
+
+    @property
+    def key(self) -> tuple:
+        return row_key(self.image, self.system, self.channel, self.snr_db, self.trial, self.mcs_setting)
+
+    def without_timing(self) -> TrialRow:
+        """The row with ``seconds`` zeroed: what must be identical between runs with the same seed."""
+        return dataclasses.replace(self, seconds=0.0)
+
+
+FIELDS = tuple(f.name for f in dataclasses.fields(TrialRow))
+_INT = {"image_index", "trial", "source_bits", "subpixels", "n_cu", "frames_sent", "frames_lost", "fading_blocks"}
+_FLOAT = {"snr_db", "snr_unified_db", "bpsp", "psnr", "seconds"}
+_OPTIONAL = {"source_bits", "bpsp", "psnr"}
+
+
+def _to_text(name: str, value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)  # round-trips exactly
+    return str(value)
+
+
+def _from_text(name: str, text: str) -> object:
+    if text == "" and name in _OPTIONAL:
+        return None
+    if name == "exact":
+        if text not in ("true", "false"):
+            raise ValueError(f"exact must be true or false, got {text!r}")
+        return text == "true"
+    if name in _INT:
+        return int(text)
+    if name in _FLOAT:
+        value = float(text)
+        if math.isnan(value):
+            raise ValueError(f"{name} is NaN")
+        return value
+    return text
+
+
+def read_rows(path: str | os.PathLike[str]) -> list[TrialRow]:
+    """Every row of a ``rows.csv`` (empty if the file does not exist).
+
+    A last line cut short by a crash is ignored (it is simply redone); any other malformed
+    line raises :class:`ConfigError` naming the file and line.
+    """
+    path = Path(path)
+    if not path.exists():
+        return []
+    with path.open(newline="") as handle:
+        lines = list(csv.reader(handle))
+    if not lines:
+        return []
+    if tuple(lines[0]) != FIELDS:
+        raise ConfigError(f"{path}: not a sweep rows file (header {lines[0][:4]}…); use another results directory")
+    rows = []
+    for number, values in enumerate(lines[1:], start=2):
+        try:
+            if len(values) != len(FIELDS):
+                raise ValueError(f"{len(values)} fields, expected {len(FIELDS)}")
+            rows.append(TrialRow(**{name: _from_text(name, text) for name, text in zip(FIELDS, values)}))
+        except (ValueError, TypeError) as exc:
+            if number == len(lines):
+                break  # a torn last line
+            raise ConfigError(f"{path}:{number}: malformed row ({exc})") from None
+    return rows
+
+
+class RowWriter:
+    """Appends rows to ``rows.csv``, one flushed line each; writes the header to a new file.
+
+    A torn last line left by a crash is cut off first, so appending resumes cleanly.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        _drop_torn_tail(self.path)
+        new = not self.path.exists() or self.path.stat().st_size == 0
+        self._handle = self.path.open("a", newline="")
+        self._writer = csv.writer(self._handle)
+        if new:
+            self._writer.writerow(FIELDS)
+            self._handle.flush()
+
+    def write(self, row: TrialRow) -> None:
+        self._writer.writerow([_to_text(name, getattr(row, name)) for name in FIELDS])
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def write_rows(path: str | os.PathLike[str], rows: Iterable[TrialRow]) -> None:
+    """Write a whole rows file (header and rows), replacing any file there."""
+    path = Path(path)
+    if path.exists():
+        path.unlink()
+    with RowWriter(path) as writer:
+        for row in rows:
+            writer.write(row)
+
+
+def _drop_torn_tail(path: Path) -> None:
+    if not path.exists():
+        return
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        cut = data.rfind(b"\n") + 1
+        with path.open("r+b") as handle:
+            handle.truncate(cut)
