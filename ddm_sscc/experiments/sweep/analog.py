@@ -16,6 +16,7 @@ if it or its weights are missing, :func:`load_analog_system` raises
 from __future__ import annotations
 
 import math
+import threading
 import time
 from typing import Protocol, runtime_checkable
 
@@ -66,15 +67,17 @@ class DeepJsccSystem:
 
 
 _LOADED: dict[str, AnalogSystem] = {}
+_LOCK = threading.Lock()
 
 
 def load_analog_system(name: str) -> AnalogSystem:
     """The analog system ``name`` (loaded once per process); :class:`ConfigError` if unavailable."""
     if name not in ANALOG_SYSTEMS:
         raise ConfigError(f"{name!r} is not an analog system ({', '.join(ANALOG_SYSTEMS)})")
-    if name not in _LOADED:
-        _LOADED[name] = DeepJsccSystem()
-    return _LOADED[name]
+    with _LOCK:
+        if name not in _LOADED:
+            _LOADED[name] = DeepJsccSystem()
+        return _LOADED[name]
 
 
 def psnr_db(reference: np.ndarray, recon: np.ndarray) -> float | None:

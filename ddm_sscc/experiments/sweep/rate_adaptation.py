@@ -148,13 +148,13 @@ def table_from_runs(folder: str | os.PathLike[str], target: float = TARGET_FER) 
                 continue
             threshold = fer_threshold_db(points, target)
             if threshold is None:
-                notes.append(f"{channel} {mcs.name}: FER never stays below {target:g} in {path.name}")
+                notes.append(f"{channel} {mcs.name}: FER never falls to {target:g} in {path.name}")
                 continue
             column[mcs.name] = round(threshold, 3)
         raised = monotone_thresholds(column)
-        for name in column:
-            if raised[name] != column[name]:
-                notes.append(f"{channel} {name}: measured {column[name]:g} dB, raised to {raised[name]:g} dB "
+        for name, measured in column.items():
+            if raised[name] != measured:
+                notes.append(f"{channel} {name}: measured {measured:g} dB, raised to {raised[name]:g} dB "
                              "(a lower-rate MCS needs that much)")
         if raised:
             table[channel] = raised

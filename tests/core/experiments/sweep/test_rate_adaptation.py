@@ -78,7 +78,7 @@ def test_table_from_runs_and_json_round_trip(tmp_path):
     assert set(table.thresholds["awgn"]) == {"qpsk-1/2"} and table.thresholds["awgn"]["qpsk-1/2"] == pytest.approx(1.5)
     assert "rayleigh" in table.thresholds
     notes = "\n".join(table.notes)
-    assert "16qam-3/4: FER never stays below" in notes and "rayleigh bpsk-1/2: unreadable" in notes
+    assert "16qam-3/4: FER never falls to" in notes and "rayleigh bpsk-1/2: unreadable" in notes
     assert "awgn 64qam-5/6: no run" in notes
     assert table.thresholds["rayleigh"]["16qam-1/2"] == table.thresholds["rayleigh"]["qpsk-1/2"]
     assert "rayleigh 16qam-1/2: measured" in notes
