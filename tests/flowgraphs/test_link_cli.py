@@ -45,10 +45,17 @@ def _children_of(tag: str) -> list[int]:
     return pids
 
 
+def _default_sigint() -> None:
+    # a shell's background job (nohup make test &) starts with SIGINT ignored, and children
+    # inherit that: give the CLI Python's usual Ctrl-C handling, as a terminal would
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _tagged_cli(tag: str, *args: str) -> subprocess.Popen:
     env = os.environ | {"DDM_TEST_TAG": tag}
     return subprocess.Popen(
-        [sys.executable, "-m", "ddm_sscc", "link", *args],
+        preexec_fn=_default_sigint,
+        args=[sys.executable, "-m", "ddm_sscc", "link", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import multiprocessing
-import sys
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import numpy as np
@@ -149,8 +148,13 @@ def test_analog_system_rows(monkeypatch, tmp_path, tiny_images):
 
 
 def test_missing_deepjscc_is_a_config_error_before_any_work(monkeypatch, tmp_path, tiny_images):
+    from ddm_sscc.experiments.deepjscc import zoo
+
+    def missing(*args, **kwargs):
+        raise FileNotFoundError(2, "No such file or directory", "deepjscc-c16.safetensors")
+
     monkeypatch.delitem(analog._LOADED, "deepjscc", raising=False)
-    monkeypatch.setitem(sys.modules, "ddm_sscc.experiments.deepjscc.zoo", None)  # import fails
+    monkeypatch.setattr(zoo, "load_deepjscc", missing)  # as if the weights were not installed
     settings = quick_settings(systems=("raw", "deepjscc"))
     with pytest.raises(ConfigError, match="deepjscc weights not available"):
         run_sweep(settings, tiny_images, tmp_path, executor=SerialExecutor())
