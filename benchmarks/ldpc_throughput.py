@@ -33,12 +33,14 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=256, help="codewords per decoder call")
     parser.add_argument("--frames", type=int, default=2048, help="codewords per measurement")
     parser.add_argument("--max-iter", type=int, default=20)
-    parser.add_argument("--scale", type=float, default=0.75, help="normalised min-sum factor")
+    parser.add_argument("--algorithm", default="layered-oms", help="layered-oms (default) or layered-nms")
+    parser.add_argument("--scale", type=float, default=0.8, help="normalised min-sum factor (nms)")
+    parser.add_argument("--offset", type=float, default=0.5, help="offset min-sum β (oms)")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     print(
-        f"layered-nms, scale {args.scale}, max_iter {args.max_iter}, early stop, batch {args.batch}, "
+        f"{args.algorithm}, scale {args.scale} (nms), offset {args.offset} (oms), max_iter {args.max_iter}, early stop, batch {args.batch}, "
         f"{args.frames} frames, best of {args.repeat}, 1 thread, numpy {np.__version__}"
     )
     print(f"{'code':<18}{'Eb/N0':>7}{'Mbit/s':>9}{'cw/s':>9}{'mean it':>9}{'FER':>9}")
@@ -46,7 +48,9 @@ def main() -> None:
     for n, rate in CODES:
         code = LdpcCode.ieee80211n(n, rate)
         enc = LdpcEncoder(code)
-        dec = LdpcDecoder(enc, max_iter=args.max_iter, scale=args.scale)
+        dec = LdpcDecoder(
+            enc, max_iter=args.max_iter, algorithm=args.algorithm, scale=args.scale, offset=args.offset
+        )
         bits = rng.integers(0, 2, (args.frames, code.k), dtype=np.uint8)
         t0 = time.perf_counter()
         cw = enc(bits)

@@ -2,7 +2,7 @@
 
     code = LdpcCode.ieee80211n(1944, "1/2")
     enc = LdpcEncoder(code)
-    dec = LdpcDecoder(enc)             # layered normalised min-sum
+    dec = LdpcDecoder(enc)             # layered offset min-sum (β = 0.5)
     cw = enc(bits)                     # (..., k) -> (..., n) uint8
     res = dec(llr)                     # llr (..., n), LLR = ln P(b=0)/P(b=1)
     res.bits, res.ok, res.iterations   # (..., k) uint8, (...,) bool, (...,) int

@@ -22,8 +22,8 @@ from ddm_sscc.errors import ConfigError
 from ddm_sscc.fec.ldpc.codes import LdpcCode
 from ddm_sscc.fec.ldpc.encoding import LdpcEncoder
 
-#: Decoding algorithms: layered normalised min-sum (default) and layered offset min-sum.
-ALGORITHMS: tuple[str, ...] = ("layered-nms", "layered-oms")
+#: Decoding algorithms: layered offset min-sum (default) and layered normalised min-sum.
+ALGORITHMS: tuple[str, ...] = ("layered-oms", "layered-nms")
 
 _SIGN = np.uint32(0x80000000)
 
@@ -50,8 +50,17 @@ class LdpcDecoder:
     Args:
         encoder_or_code: an :class:`LdpcEncoder` (Sionna style) or an :class:`LdpcCode`.
         max_iter: maximum number of full iterations (all layers once), >= 1.
-        algorithm: ``"layered-nms"`` (normalised min-sum, default) or
-            ``"layered-oms"`` (offset min-sum).
+        algorithm: ``"layered-oms"`` (offset min-sum, default) or
+            ``"layered-nms"`` (normalised min-sum).  Offset min-sum needs LLRs on
+            their true scale (the OFDM receiver's are: max-log with the estimated
+            noise variance); normalised min-sum is scale-invariant, for LLRs of
+            unknown scale.  Measured on the 802.11n n = 1944 rate-1/2 code, BPSK,
+            AWGN, 20 iterations (FER at Eb/N0 = 1.75 / 2.0 dB): oms β = 0.5
+            6.7e-4 / 4.1e-5, nms 0.8 2.0e-3 / 2.0e-4, nms 0.75 1.5e-2 / 3.7e-3;
+            at rates 2/3–5/6 the three are within the measurement noise.
+            A smaller normalisation hurts rate 1/2 badly (its long chain of
+            degree-2 parity bits attenuates messages by the factor at every step):
+            nms 0.625 leaves 94 % of codewords undecoded at 1.5 dB.
         scale: normalisation factor of the min-sum magnitudes (nms), in (0, 1].
         early_stop: stop updating a codeword once its hard decision has zero
             syndrome (checked after every iteration).
@@ -69,8 +78,8 @@ class LdpcDecoder:
         self,
         encoder_or_code: LdpcEncoder | LdpcCode,
         max_iter: int = 20,
-        algorithm: str = "layered-nms",
-        scale: float = 0.75,
+        algorithm: str = "layered-oms",
+        scale: float = 0.8,
         early_stop: bool = True,
         offset: float = 0.5,
         llr_clip: float = 1e4,

@@ -210,7 +210,10 @@ class OfdmReceiver:
             self._pos = cand - 1 if cand > 0 else 0
             return False
         self.stats.detections += 1
-        run = plateau_metric(p[c : c + self._early], e[c : c + self._early])
+        # the coarse CFO comes from the strongest plateau point up to where a late-detected
+        # burst's STF ends: a noise excursion that triggered early (weaker than the STF that
+        # follows it) must not set it, since its CFO can lie beyond the LTF's ±1/(2N) range
+        run = plateau_metric(p[c : c + self._late], e[c : c + self._late])
         j = c + int(np.argmax(run))
         coarse = float(np.angle(p[j]) / (2 * np.pi * STF_PERIOD))
         outcome = self._acquire(cand, coarse)

@@ -184,3 +184,24 @@ def test_config_rejects_bad_settings():
     with pytest.raises(ConfigError, match="unknown OFDM setting"):
         OfdmConfig.from_dict({"fft": 64})
     assert OfdmConfig.from_dict({"fft_size": 64, "cp_len": 16}).n_data == 48
+
+
+def test_an_early_detection_on_interference_does_not_set_the_cfo():
+    # A short 16-periodic interferer (as a noise excursion can look) just before the STF,
+    # 31 kHz away from the burst's CFO: the detector triggers on it, and a coarse CFO taken
+    # there lies beyond the LTF's ±15.6 kHz range.  The receiver must take the coarse CFO
+    # from the burst's own, stronger, plateau.
+    rng = np.random.default_rng(460)
+    frame = make_frame(rng.integers(0, 256, 300, dtype=np.uint8).tobytes())
+    burst = TX.burst(frame)
+    period = (rng.standard_normal(16) + 1j * rng.standard_normal(16)) / np.sqrt(2)
+    interferer = 0.8 * np.tile(period, 4)
+    x = np.concatenate([np.zeros(400), interferer, np.zeros(100), burst, np.zeros(400)]).astype(np.complex64)
+    n = np.arange(x.size)
+    start = 400 + interferer.size + 100
+    cfo = np.where(n < start, -50.2e3, -19.2e3)  # interferer / burst, Hz
+    x = (x * np.exp(2j * np.pi * np.cumsum(cfo) / 2e6)).astype(np.complex64)
+    rx = OfdmReceiver(TX)
+    got = receive(rx, noisy(x, 20, rng), 4096)
+    assert [f.payload for f in got] == [frame.payload]
+    assert abs(got[0].cfo_hz + 19.2e3) < 500
