@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/per_thresholds.py [--runs runs/per_table] [-o OUT.json]
 
 Reads ``RUNS/{awgn,rayleigh}_<mcs, / as _>.json`` (``ddm-sscc per --json`` outputs, made by
-``runs/per_table/run.sh``: 200 frames per point, 1024-byte payloads, CFO uniform in ±20 kHz),
+``benchmarks/per_table.sh``: 200 frames per point, 1024-byte payloads, CFO uniform in ±20 kHz),
 interpolates where each FER curve falls to 1 % (log-FER linear in SNR,
 ``rate_adaptation.fer_threshold_db``), prints the table and writes it as JSON.  A missing run,
 or one whose FER never falls to 1 %, leaves that MCS out, and a threshold below that of a slower MCS
@@ -28,7 +28,7 @@ def main() -> None:
     args = parser.parse_args()
     table = table_from_runs(args.runs, TARGET_FER)
     data = table.to_json()
-    data["source"] = f"benchmarks/per_thresholds.py from {args.runs} (ddm-sscc per --json, see runs/per_table/run.sh)"
+    data["source"] = f"benchmarks/per_thresholds.py from {args.runs} (ddm-sscc per --json, see benchmarks/per_table.sh)"
     Path(args.output).write_text(json.dumps(data, indent=1) + "\n")
     print(f"FER {TARGET_FER:g} thresholds (SNR dB, Es/N0 per sample) from {args.runs}:")
     print("| MCS | AWGN | Rayleigh |")

@@ -11,7 +11,6 @@ import inspect
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -29,14 +28,11 @@ yaml = pytest.importorskip("yaml", reason="PyYAML (a GNU Radio Companion depende
 
 from PIL import Image  # noqa: E402
 
-from tests.conftest import real_image  # noqa: E402
+from tests.conftest import REPO, real_image  # noqa: E402
+from tests.flowgraphs.grc_paths import BLOCKS_GRC, FLOWGRAPHS, GRCC  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[2]
-FLOWGRAPHS = REPO / "flowgraphs"
-BLOCKS_GRC = REPO / "ddm_blocks" / "grc"
 GRC_FILES = sorted(FLOWGRAPHS.glob("*.grc"))
 BLOCK_YMLS = sorted(BLOCKS_GRC.glob("*.block.yml"))
-GRCC = shutil.which("grcc")
 
 STARTUP_S = 30.0  # generous: a cold start imports GNU Radio, Qt and the codec
 STOP_S = 10.0  # a stopped flowgraph must be gone within this

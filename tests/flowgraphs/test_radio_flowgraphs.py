@@ -15,7 +15,6 @@ import ast
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -32,13 +31,10 @@ yaml = pytest.importorskip("yaml", reason="PyYAML (a GNU Radio Companion depende
 
 from PIL import Image  # noqa: E402
 
-from tests.conftest import real_image  # noqa: E402
+from tests.conftest import REPO, real_image  # noqa: E402
+from tests.flowgraphs.grc_paths import BLOCKS_GRC, FLOWGRAPHS, GRCC  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[2]
-FLOWGRAPHS = REPO / "flowgraphs"
-BLOCKS_GRC = REPO / "ddm_blocks" / "grc"
 NAMES = ("tx_pluto", "rx_pluto", "rx_pluto_gui", "replay_sigmf")
-GRCC = shutil.which("grcc")
 
 STARTUP_S = 30.0
 STOP_S = 10.0
