@@ -43,7 +43,8 @@ def plot_exact_rate(
     channels = sorted({p.channel for p in points})
     if not channels:
         channels = ["awgn"]
-    fig, axes = plt.subplots(1, len(channels), figsize=(6.4 * len(channels), 4.6), squeeze=False)
+    # each panel keeps its legend to its right, off the curves
+    fig, axes = plt.subplots(1, len(channels), figsize=(8.6 * len(channels), 4.6), squeeze=False)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     lines: dict[tuple[str, str, str], list[SummaryPoint]] = defaultdict(list)
     for p in points:
@@ -87,7 +88,7 @@ def plot_exact_rate(
         if channel == "rayleigh":
             handles.append(Line2D([], [], color="grey", linestyle="-.", linewidth=1))
             labels.append("block-fading outage bound")
-        ax.legend(handles, labels, fontsize=8, loc="lower right")
+        ax.legend(handles, labels, fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     fig.tight_layout()
     out = Path(path)
     fig.savefig(out, dpi=120)
