@@ -10,6 +10,7 @@ import numpy as np
 
 from ddm_sscc.codec.container import Header, read_header
 from ddm_sscc.fec.framing import Frame, FrameHeader, ReassemblyReport, Reassembler
+from ddm_sscc.phy.ofdm.receiver import RxFrame
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,16 @@ class ImageAssembler:
         if header is not None:
             self._seen(header.session_id)
         self.reassembler.add_corrupted(header)
+
+    def add_received(self, frame: RxFrame) -> bool:
+        """Store what the OFDM receiver delivered: an intact payload with :meth:`add`, else :meth:`add_lost`.
+
+        Returns what :meth:`add` returns (False for a lost payload).
+        """
+        if frame.ok:
+            return self.add(Frame(frame.header, frame.payload))
+        self.add_lost(frame.header)
+        return False
 
     def report(self, session_id: int) -> ReassemblyReport:
         return self.reassembler.report(session_id)

@@ -12,7 +12,6 @@ import time
 import numpy as np
 
 from ddm_sscc.errors import ConfigError, DdmError
-from ddm_sscc.fec.framing import Frame
 from ddm_sscc.link.image_assembly import ImageAssembler
 from ddm_sscc.link.image_frames import encode_image_frames
 from ddm_sscc.link.summary import LinkSummary
@@ -71,10 +70,7 @@ def _summarise(coded, frames, tx, config: PlutoConfig, output: str, force: bool,
 
     assembler = ImageAssembler()
     for f in frames:
-        if f.ok:
-            assembler.add(Frame(f.header, f.payload))
-        else:
-            assembler.add_lost(f.header)
+        assembler.add_received(f)
     sid = coded.session_id
     cfos = [f.cfo_hz for f in frames]
     snrs = [f.snr_db for f in frames]

@@ -34,7 +34,6 @@ from collections.abc import Callable, Mapping
 from ddm_sscc.channel.snr import unified_snr_db
 from ddm_sscc.codec.container import read_header
 from ddm_sscc.errors import DdmError
-from ddm_sscc.fec.framing import Frame
 from ddm_sscc.link.image_assembly import ImageAssembler, ReceivedImage
 from ddm_sscc.link.summary import LinkSummary
 from ddm_sscc.output_file import check_output
@@ -91,12 +90,8 @@ def replay_recording(
     for frame in reception.frames:
         sid = frame.header.session_id
         seen.setdefault(sid, []).append(frame)
-        if frame.ok:
-            assert frame.payload is not None
-            if assembler.add(Frame(frame.header, frame.payload)) and first_complete is None:
-                first_complete = sid
-        else:
-            assembler.add_lost(frame.header)
+        if assembler.add_received(frame) and first_complete is None:
+            first_complete = sid
 
     settings = recording.settings
     channel_settings = settings.get("channel") if isinstance(settings.get("channel"), Mapping) else {}

@@ -22,7 +22,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ddm_sscc.channel import ChannelConfig, unified_snr_db
+from ddm_sscc.channel import ChannelConfig
 from ddm_sscc.errors import ConfigError, DdmError
 from ddm_sscc.experiments.sweep.rows import TrialRow
 from ddm_sscc.experiments.sweep.settings import ANALOG_SYSTEMS, SweepSettings
@@ -101,20 +101,13 @@ def run_analog_trial(task: TrialTask, pixels: np.ndarray, settings: SweepSetting
     recon, n_cu = system.transmit(pixels, config)
     exact = recon.shape == pixels.shape and bool(np.array_equal(recon, pixels))
     subpixels = int(pixels.size)
-    return TrialRow(
-        image=task.image,
-        image_index=task.image_index,
-        system=task.system,
-        channel=task.channel,
-        snr_db=float(task.snr_db),
-        snr_unified_db=unified_snr_db(task.snr_db, n_cu, subpixels),
-        trial=task.trial,
+    return TrialRow.of_trial(
+        task,
         mcs="",
-        mcs_setting=task.mcs_setting,
-        source_bits=None,
         subpixels=subpixels,
-        bpsp=None,
         n_cu=n_cu,
+        source_bits=None,
+        bpsp=None,
         frames_sent=0,
         frames_lost=0,
         fading_blocks=0 if task.channel == "awgn" else 1,

@@ -45,7 +45,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ddm_sscc.channel import Channel, ChannelConfig, unified_snr_db
+from ddm_sscc.channel import Channel, ChannelConfig
 from ddm_sscc.channel.interp import fractional_delay_taps
 from ddm_sscc.errors import DdmError
 from ddm_sscc.experiments.sweep.batched_receiver import BatchedReceiver
@@ -191,20 +191,13 @@ def run_digital_trial(
             except DdmError:
                 exact = False
     frames_sent = len(link.frames)
-    return TrialRow(
-        image=task.image,
-        image_index=task.image_index,
-        system=task.system,
-        channel=task.channel,
-        snr_db=float(task.snr_db),
-        snr_unified_db=unified_snr_db(task.snr_db, link.n_cu, source.subpixels),
-        trial=task.trial,
+    return TrialRow.of_trial(
+        task,
         mcs=task.mcs,
-        mcs_setting=task.mcs_setting,
-        source_bits=source.bits,
         subpixels=source.subpixels,
-        bpsp=source.bpsp,
         n_cu=link.n_cu,
+        source_bits=source.bits,
+        bpsp=source.bpsp,
         frames_sent=frames_sent,
         frames_lost=frames_sent - delivered,
         fading_blocks=0 if task.channel == "awgn" else frames_sent,

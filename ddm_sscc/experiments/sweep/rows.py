@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
+from ddm_sscc.channel.snr import unified_snr_db
 from ddm_sscc.errors import ConfigError
-from ddm_sscc.experiments.sweep.tasks import row_key
+from ddm_sscc.experiments.sweep.tasks import TrialTask, row_key
 
 ROWS_FILE = "rows.csv"
 
@@ -60,6 +61,25 @@ class TrialRow:
     exact: bool
     psnr: float | None
     seconds: float
+
+    @classmethod
+    def of_trial(cls, task: TrialTask, mcs: str, subpixels: int, n_cu: int, **measured: object) -> TrialRow:
+        """The row of ``task``: its identity fields, the unified SNR from ``n_cu`` and ``subpixels``,
+        and the other measured fields as keywords."""
+        return cls(
+            image=task.image,
+            image_index=task.image_index,
+            system=task.system,
+            channel=task.channel,
+            snr_db=float(task.snr_db),
+            snr_unified_db=unified_snr_db(task.snr_db, n_cu, subpixels),
+            trial=task.trial,
+            mcs=mcs,
+            mcs_setting=task.mcs_setting,
+            subpixels=subpixels,
+            n_cu=n_cu,
+            **measured,
+        )
 
     @property
     def key(self) -> tuple:
