@@ -234,10 +234,11 @@ class OfdmReceiver:
         # the burst starts between a late detection (4 periods after its start, at
         # low SNR) and an early one (the window touches the STF ``_early`` before it)
         # a noise excursion just before the STF can trigger early: search a whole STF further
-        search_lo = max(0, cand - 4 * STF_PERIOD) + pre.ltf_offset - 8
+        guard = pre.ltf.size - 2 * n  # GI2: part of the timing template (sync.ltf_timing)
+        search_lo = max(0, cand - 4 * STF_PERIOD) + pre.ltf_offset - 8 - guard
         search_hi = cand + self._late + pre.ltf_offset + 2 * n + 8
         region = derotate(self._buf[search_lo:search_hi], coarse, search_lo)
-        m, score = ltf_timing(region, pre.ltf_symbol)
+        m, score = ltf_timing(region, pre.ltf_symbol, guard)
         if score < self.ltf_threshold:
             return None
         ltf_start = search_lo + m

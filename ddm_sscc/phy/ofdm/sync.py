@@ -56,25 +56,46 @@ def first_plateau(metric: np.ndarray, threshold: float, min_run: int) -> int | N
     return int(starts[long[0]]) if long.size else None
 
 
-def ltf_timing(x: np.ndarray, ltf_symbol: np.ndarray) -> tuple[int, float]:
-    """Best start of the first of two consecutive LTF copies in ``x`` and its normalised score.
+def ltf_scores(x: np.ndarray, ltf_symbol: np.ndarray, guard: int = 0) -> np.ndarray:
+    """Normalised LTF timing scores: (len(x) − 2N − G + 1,) float64, entry j for a first copy at x[j + G].
 
-    The score |c[m] + c[m+N]| / √(E_x · E_ltf) is in [0, 1]: ≈ √(SNR/(1+SNR)) at the
-    true position for a flat channel, ≈ 1/√(2N) in noise.  ``x`` must hold at least 2N
-    samples; returns (−1, 0.0) otherwise.
+    The template is the whole long training field: its ``guard`` samples G (the last G
+    samples of the symbol, 802.11a's GI2), then the two copies.  The score
+    |c_g[m−G] + c[m] + c[m+N]| / √(E_x · E_ltf) is in [0, 1]: ≈ √(SNR/(1+SNR)) at the true
+    position for a flat channel, ≈ 1/√(2N+G) in noise.  One copy early the template still
+    matches the guard's half copy and the first copy, 1.5 of 2.5 symbols' worth (0.6 of the
+    peak; 0.75 without the guard, which let noise pick the wrong copy at 1.5 dB SNR); one
+    copy late it matches the second copy and, through the guard, half the first (again 0.6).
     """
     n = ltf_symbol.size
-    if x.size < 2 * n:
-        return -1, 0.0
+    g = int(guard)
+    if not 0 <= g <= n:
+        raise ValueError(f"guard must be in 0..{n}, got {guard!r}")
+    if x.size < 2 * n + g:
+        return np.zeros(0)
     x = x.astype(np.complex64, copy=False)
     c = np.correlate(x, ltf_symbol, mode="valid")  # c[m] = Σ x[m+i]·conj(ltf[i])
-    both = c[:-n] + c[n:]
-    energy = np.concatenate([[0.0], np.cumsum(np.abs(x.astype(np.complex128)) ** 2)])
-    ex = energy[2 * n : 2 * n + both.size] - energy[: both.size]
+    both = c[g : c.size - n] + c[g + n :]
     e_ltf = 2 * float(np.sum(np.abs(ltf_symbol) ** 2))
-    score = np.abs(both) / np.sqrt(np.maximum(ex, 1e-20) * e_ltf)
+    if g:
+        cg = np.correlate(x, ltf_symbol[n - g :], mode="valid")  # the guard repeats the symbol's tail
+        both = both + cg[: both.size]
+        e_ltf += float(np.sum(np.abs(ltf_symbol[n - g :]) ** 2))
+    energy = np.concatenate([[0.0], np.cumsum(np.abs(x.astype(np.complex128)) ** 2)])
+    ex = energy[2 * n + g : 2 * n + g + both.size] - energy[: both.size]
+    return np.abs(both) / np.sqrt(np.maximum(ex, 1e-20) * e_ltf)
+
+
+def ltf_timing(x: np.ndarray, ltf_symbol: np.ndarray, guard: int = 0) -> tuple[int, float]:
+    """Best start (index into ``x``, ≥ ``guard``) of the first of two LTF copies and its score (:func:`ltf_scores`).
+
+    ``x`` must hold at least 2N + G samples; returns (−1, 0.0) otherwise.
+    """
+    score = ltf_scores(x, ltf_symbol, guard)
+    if score.size == 0:
+        return -1, 0.0
     m = int(np.argmax(score))
-    return m, float(score[m])
+    return m + int(guard), float(score[m])
 
 
 def cfo_from_repeats(x: np.ndarray, start: int, period: int, length: int) -> float:

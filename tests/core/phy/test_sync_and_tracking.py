@@ -6,7 +6,14 @@ from ddm_sscc.phy.ofdm.channel_estimation import ChannelEstimator
 from ddm_sscc.phy.ofdm.config import OfdmConfig
 from ddm_sscc.phy.ofdm.phase_tracking import phase_correction, track_phase
 from ddm_sscc.phy.ofdm.preamble import Preamble
-from ddm_sscc.phy.ofdm.sync import cfo_from_repeats, delay_correlation, first_plateau, ltf_timing, plateau_metric
+from ddm_sscc.phy.ofdm.sync import (
+    cfo_from_repeats,
+    delay_correlation,
+    first_plateau,
+    ltf_scores,
+    ltf_timing,
+    plateau_metric,
+)
 
 CFG = OfdmConfig()
 
@@ -80,3 +87,22 @@ def test_phase_tracker_applies_no_slope_to_pure_noise_drift():
     z = 1 + (rng.standard_normal((20, 4)) + 1j * rng.standard_normal((20, 4))) * 0.7
     _, slope = track_phase(z, pilots, 400 + 80 * np.arange(20), 0.0)
     assert np.max(np.abs(slope)) * 26 < 0.3  # at most a small rotation at the band edge
+
+
+def test_ltf_timing_with_the_guard_separates_the_true_copy_from_its_neighbours():
+    # one copy early, the two-copy template still matched 1.5 of its 2 symbols (0.75 of the
+    # peak), and at 1.5 dB noise once picked it: a frame of a Kodak sweep was lost that way
+    pre = Preamble(CFG)
+    rng = np.random.default_rng(4)
+    data = ((rng.standard_normal(300) + 1j * rng.standard_normal(300)) / np.sqrt(2)).astype(np.complex64)
+    x = np.concatenate([pre.samples, data])
+    guard = pre.ltf.size - 128
+    neighbours = {}
+    for g in (0, guard):
+        score = ltf_scores(x, pre.ltf_symbol, g)
+        true = pre.ltf_offset - g
+        assert int(np.argmax(score)) == true and score[true] > 0.99
+        neighbours[g] = max(score[true - 64], score[true + 64]) / score[true]
+    assert neighbours[0] > 0.72 and neighbours[guard] < 0.67
+    m, score = ltf_timing(x, pre.ltf_symbol, guard)
+    assert m == pre.ltf_offset and score > 0.99
