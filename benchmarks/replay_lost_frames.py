@@ -1,6 +1,6 @@
 """Replay one sweep trial burst by burst and say why each lost frame was lost.
 
-    .venv/bin/python benchmarks/replay_lost_frames.py RESULTS_DIR IMAGE SYSTEM SNR_DB [--trial 0]
+    .venv/bin/python benchmarks/replay_lost_frames.py RESULTS_DIR IMAGE SYSTEM SNR_DB [--trial 0] [--stream]
 
 Rebuilds the trial of ``ddm-sscc sweep`` (AWGN, fixed MCS; the stream from
 ``RESULTS_DIR/source_cache``, the settings from ``RESULTS_DIR/sweep.json``) with the same
@@ -11,6 +11,10 @@ deliver its payload it prints the true and estimated CFO, the channel estimator'
 windows, the decoder's iterations, and whether the same noise decodes when the receiver is
 given the true CFO, or 0.1 / 0.25 dB more SNR: a loss that the true CFO rescues is the
 synchroniser's, one that a little more SNR rescues is the waterfall's tail.
+
+With ``--stream`` it first sends the whole trial as the sweep does (bursts back to back with
+their gaps, in chunks, through one receiver) and names the frames lost there; a frame lost in
+the stream but not alone was lost to its neighbours (detection or buffering), not to noise.
 """
 
 from __future__ import annotations
@@ -24,24 +28,28 @@ import numpy as np
 
 from ddm_sscc.channel import Channel, ChannelConfig
 from ddm_sscc.experiments.sweep import link_trial
-from ddm_sscc.experiments.sweep.source_coding import SourceStream
+from ddm_sscc.experiments.datasets import iter_dataset
+from ddm_sscc.experiments.sweep.source_coding import SourceStream, pixel_sha256_hex
 from ddm_sscc.experiments.sweep.tasks import trial_seed
 from ddm_sscc.phy.ofdm import channel_estimation, receiver
 
 
 def load_source(results: Path, image: str, system: str) -> tuple[SourceStream, int]:
-    """The cached stream of ``image``/``system`` and the image's index, found through ``rows.csv``."""
+    """The cached stream of ``image``/``system`` (found by the image's pixel hash) and the image's index."""
     rows = [r for r in csv.DictReader(open(results / "rows.csv")) if r["image"] == image and r["system"] == system]
     if not rows:
         raise SystemExit(f"no rows for {image}/{system} in {results / 'rows.csv'}")
-    bits = int(rows[0]["source_bits"])
-    for meta_path in sorted((results / "source_cache").glob(f"*_{system}_*.json")):
+    dataset = json.loads((results / "sweep.json").read_text())["last_run"]["dataset"]
+    pixels = next((p for name, p in iter_dataset(dataset) if name == image), None)
+    if pixels is None:
+        raise SystemExit(f"{image} is not in dataset {dataset!r}")
+    sha = pixel_sha256_hex(pixels)
+    for meta_path in sorted((results / "source_cache").glob(f"{sha[:24]}_{system}_*.json")):
         meta = json.loads(meta_path.read_text())
-        if meta["bits"] == bits:
-            stream = meta_path.with_suffix(".bin").read_bytes()
-            source = SourceStream(system, stream, meta["pixel_sha256"], tuple(meta["shape"]), meta["settings_key"])
-            return source, int(rows[0]["image_index"])
-    raise SystemExit(f"no cached {system} stream of {bits} bits in {results / 'source_cache'}")
+        stream = meta_path.with_suffix(".bin").read_bytes()
+        source = SourceStream(system, stream, meta["pixel_sha256"], tuple(meta["shape"]), meta["settings_key"])
+        return source, int(rows[0]["image_index"])
+    raise SystemExit(f"no cached {system} stream of {image} in {results / 'source_cache'}")
 
 
 def receive(segment: np.ndarray, timing: float, cfo_hz: float, snr_db: float, seed: int, true_cfo: bool = False):
@@ -76,6 +84,7 @@ def main() -> None:
     parser.add_argument("system")
     parser.add_argument("snr_db", type=float)
     parser.add_argument("--trial", type=int, default=0)
+    parser.add_argument("--stream", action="store_true", help="also send the trial as one stream")
     args = parser.parse_args()
     fixed = json.loads((args.results / "sweep.json").read_text())["fixed"]
     mcs = json.loads((args.results / "sweep.json").read_text())["last_run"].get("mcs", "qpsk-1/2")
@@ -84,6 +93,27 @@ def main() -> None:
     source, index = load_source(args.results, args.image, args.system)
     link = link_trial.link_bursts(source, mcs, fixed["max_payload"])
     rng = np.random.default_rng(trial_seed(fixed["seed"], index, args.system, args.snr_db, args.trial))
+    if args.stream:
+        rx = receiver.OfdmReceiver(link_trial.transmitter())
+        stream_rng = np.random.default_rng(trial_seed(fixed["seed"], index, args.system, args.snr_db, args.trial))
+        delivered: set[int] = set()
+        for i, burst in enumerate(link.bursts):
+            cfo = float(stream_rng.uniform(-fixed["cfo_max_hz"], fixed["cfo_max_hz"]))
+            timing = float(stream_rng.uniform(0.0, 1.0))
+            gap = int(stream_rng.integers(link_trial.GAP_MIN, link_trial.GAP_MAX))
+            seed = int(stream_rng.integers(2**63))
+            tail = link_trial.HALF_WIDTH + (link_trial.TAIL if i == len(link.bursts) - 1 else 0)
+            segment = np.zeros(gap + burst.size + tail, dtype=np.complex64)
+            segment[gap : gap + burst.size] = burst
+            channel = Channel(ChannelConfig(kind="awgn", snr_db=args.snr_db, cfo_hz=cfo, seed=seed))
+            channel.new_block()
+            samples = channel.process_burst(link_trial.fractional_delay(segment, timing))
+            for at in range(0, samples.size, fixed["chunk"]):
+                for frame in rx.push(samples[at : at + fixed["chunk"]]):
+                    if frame.payload is not None:
+                        delivered.add(frame.header.seq)
+        missing = sorted(set(range(len(link.bursts))) - delivered)
+        print(f"as one stream: frames {missing or 'none'} lost; receiver {rx.stats}")
     cfo_max, last, lost = fixed["cfo_max_hz"], len(link.bursts) - 1, 0
     for i, burst in enumerate(link.bursts):
         cfo = float(rng.uniform(-cfo_max, cfo_max))

@@ -60,12 +60,14 @@ def ltf_scores(x: np.ndarray, ltf_symbol: np.ndarray, guard: int = 0) -> np.ndar
     """Normalised LTF timing scores: (len(x) − 2N − G + 1,) float64, entry j for a first copy at x[j + G].
 
     The template is the whole long training field: its ``guard`` samples G (the last G
-    samples of the symbol, 802.11a's GI2), then the two copies.  The score
-    |c_g[m−G] + c[m] + c[m+N]| / √(E_x · E_ltf) is in [0, 1]: ≈ √(SNR/(1+SNR)) at the true
-    position for a flat channel, ≈ 1/√(2N+G) in noise.  One copy early the template still
-    matches the guard's half copy and the first copy, 1.5 of 2.5 symbols' worth (0.6 of the
-    peak; 0.75 without the guard, which let noise pick the wrong copy at 1.5 dB SNR); one
-    copy late it matches the second copy and, through the guard, half the first (again 0.6).
+    samples of the symbol, 802.11a's GI2), then the two copies.  The parts are combined
+    without their phases, (|c_g[m−G]| + |c[m]| + |c[m+N]|) / √(E_x · E_ltf), because the
+    residual CFO after the coarse estimate rotates each 64-sample part by up to a radian
+    or more: summed coherently, at 6–8 kHz residual the position one copy late outscored the
+    true one.  The score is in [0, 1]: ≈ √(SNR/(1+SNR)) at the true position for a flat
+    channel.  One copy early the template still matches the guard's half copy and the first
+    copy, 1.5 of 2.5 symbols' worth (0.6 of the peak; 0.75 without the guard); one copy late
+    it matches the second copy and, through the guard, half the first (again 0.6).
     """
     n = ltf_symbol.size
     g = int(guard)
@@ -74,16 +76,18 @@ def ltf_scores(x: np.ndarray, ltf_symbol: np.ndarray, guard: int = 0) -> np.ndar
     if x.size < 2 * n + g:
         return np.zeros(0)
     x = x.astype(np.complex64, copy=False)
-    c = np.correlate(x, ltf_symbol, mode="valid")  # c[m] = Σ x[m+i]·conj(ltf[i])
+    c = np.abs(np.correlate(x, ltf_symbol, mode="valid"))  # |c[m]| = |Σ x[m+i]·conj(ltf[i])|
     both = c[g : c.size - n] + c[g + n :]
     e_ltf = 2 * float(np.sum(np.abs(ltf_symbol) ** 2))
     if g:
-        cg = np.correlate(x, ltf_symbol[n - g :], mode="valid")  # the guard repeats the symbol's tail
+        cg = np.abs(np.correlate(x, ltf_symbol[n - g :], mode="valid"))  # the guard repeats the symbol's tail
         both = both + cg[: both.size]
         e_ltf += float(np.sum(np.abs(ltf_symbol[n - g :]) ** 2))
     energy = np.concatenate([[0.0], np.cumsum(np.abs(x.astype(np.complex128)) ** 2)])
     ex = energy[2 * n + g : 2 * n + g + both.size] - energy[: both.size]
-    return np.abs(both) / np.sqrt(np.maximum(ex, 1e-20) * e_ltf)
+    # the parts' energies differ (G, N, N samples): the bound |c_i| ≤ √(E_x,i E_ltf,i) gives
+    # Σ|c_i| ≤ √(E_x E_ltf) by Cauchy–Schwarz, so the score stays in [0, 1]
+    return both / np.sqrt(np.maximum(ex, 1e-20) * e_ltf)
 
 
 def ltf_timing(x: np.ndarray, ltf_symbol: np.ndarray, guard: int = 0) -> tuple[int, float]:
