@@ -1,6 +1,6 @@
 """Replay one sweep trial burst by burst and say why each lost frame was lost.
 
-    .venv/bin/python benchmarks/replay_lost_frames.py RESULTS_DIR IMAGE SYSTEM SNR_DB [--trial 0] [--stream]
+    .venv/bin/python benchmarks/replay_lost_frames.py RESULTS_DIR IMAGE SYSTEM SNR_DB [--trial 0] [--stream] [--mcs M]
 
 Rebuilds the trial of ``ddm-sscc sweep`` (AWGN, fixed MCS; the stream from
 ``RESULTS_DIR/source_cache``, the settings from ``RESULTS_DIR/sweep.json``) with the same
@@ -52,11 +52,29 @@ def load_source(results: Path, image: str, system: str) -> tuple[SourceStream, i
     raise SystemExit(f"no cached {system} stream of {image} in {results / 'source_cache'}")
 
 
-def receive(segment: np.ndarray, timing: float, cfo_hz: float, snr_db: float, seed: int, true_cfo: bool = False):
-    """(frames, windows) of one burst through the channel and a fresh receiver."""
+def draws(link: link_trial.LinkBursts, rng: np.random.Generator, cfo_max_hz: float):
+    """Per burst, in the order ``run_digital_trial`` draws them: (index, CFO Hz, timing, noise seed, segment)."""
+    for i, burst in enumerate(link.bursts):
+        cfo = float(rng.uniform(-cfo_max_hz, cfo_max_hz))
+        timing = float(rng.uniform(0.0, 1.0))
+        gap = int(rng.integers(link_trial.GAP_MIN, link_trial.GAP_MAX))
+        seed = int(rng.integers(2**63))
+        tail = link_trial.HALF_WIDTH + (link_trial.TAIL if i == len(link.bursts) - 1 else 0)
+        segment = np.zeros(gap + burst.size + tail, dtype=np.complex64)
+        segment[gap : gap + burst.size] = burst
+        yield i, cfo, timing, seed, segment
+
+
+def through_channel(segment: np.ndarray, timing: float, cfo_hz: float, snr_db: float, seed: int) -> np.ndarray:
+    """The trial's AWGN channel (fractional delay, CFO, noise) applied to one burst's segment."""
     channel = Channel(ChannelConfig(kind="awgn", snr_db=snr_db, cfo_hz=cfo_hz, seed=seed))
     channel.new_block()
-    samples = channel.process_burst(link_trial.fractional_delay(segment, timing))
+    return channel.process_burst(link_trial.fractional_delay(segment, timing))
+
+
+def receive(segment: np.ndarray, timing: float, cfo_hz: float, snr_db: float, seed: int, true_cfo: bool = False):
+    """(frames, windows) of one burst through the channel and a fresh receiver."""
+    samples = through_channel(segment, timing, cfo_hz, snr_db, seed)
     rx = receiver.OfdmReceiver(link_trial.transmitter())
     windows: list[tuple[int, int]] = []
     estimate, derotate = channel_estimation.ChannelEstimator.estimate, receiver.derotate
@@ -85,44 +103,30 @@ def main() -> None:
     parser.add_argument("snr_db", type=float)
     parser.add_argument("--trial", type=int, default=0)
     parser.add_argument("--stream", action="store_true", help="also send the trial as one stream")
+    parser.add_argument("--mcs", help="the trial's MCS (default: that of RESULTS_DIR's last run)")
     args = parser.parse_args()
     fixed = json.loads((args.results / "sweep.json").read_text())["fixed"]
-    mcs = json.loads((args.results / "sweep.json").read_text())["last_run"].get("mcs", "qpsk-1/2")
+    mcs = args.mcs or json.loads((args.results / "sweep.json").read_text())["last_run"].get("mcs", "qpsk-1/2")
     if mcs == "auto":
-        raise SystemExit("replays fixed-MCS trials only")
+        raise SystemExit("the last run of RESULTS_DIR chose its MCS per SNR: name the MCS with --mcs")
     source, index = load_source(args.results, args.image, args.system)
     link = link_trial.link_bursts(source, mcs, fixed["max_payload"])
-    rng = np.random.default_rng(trial_seed(fixed["seed"], index, args.system, args.snr_db, args.trial))
+    def trial_rng() -> np.random.Generator:
+        return np.random.default_rng(trial_seed(fixed["seed"], index, args.system, args.snr_db, args.trial))
+
     if args.stream:
         rx = receiver.OfdmReceiver(link_trial.transmitter())
-        stream_rng = np.random.default_rng(trial_seed(fixed["seed"], index, args.system, args.snr_db, args.trial))
         delivered: set[int] = set()
-        for i, burst in enumerate(link.bursts):
-            cfo = float(stream_rng.uniform(-fixed["cfo_max_hz"], fixed["cfo_max_hz"]))
-            timing = float(stream_rng.uniform(0.0, 1.0))
-            gap = int(stream_rng.integers(link_trial.GAP_MIN, link_trial.GAP_MAX))
-            seed = int(stream_rng.integers(2**63))
-            tail = link_trial.HALF_WIDTH + (link_trial.TAIL if i == len(link.bursts) - 1 else 0)
-            segment = np.zeros(gap + burst.size + tail, dtype=np.complex64)
-            segment[gap : gap + burst.size] = burst
-            channel = Channel(ChannelConfig(kind="awgn", snr_db=args.snr_db, cfo_hz=cfo, seed=seed))
-            channel.new_block()
-            samples = channel.process_burst(link_trial.fractional_delay(segment, timing))
+        for _, cfo, timing, seed, segment in draws(link, trial_rng(), fixed["cfo_max_hz"]):
+            samples = through_channel(segment, timing, cfo, args.snr_db, seed)
             for at in range(0, samples.size, fixed["chunk"]):
                 for frame in rx.push(samples[at : at + fixed["chunk"]]):
                     if frame.payload is not None:
                         delivered.add(frame.header.seq)
         missing = sorted(set(range(len(link.bursts))) - delivered)
         print(f"as one stream: frames {missing or 'none'} lost; receiver {rx.stats}")
-    cfo_max, last, lost = fixed["cfo_max_hz"], len(link.bursts) - 1, 0
-    for i, burst in enumerate(link.bursts):
-        cfo = float(rng.uniform(-cfo_max, cfo_max))
-        timing = float(rng.uniform(0.0, 1.0))
-        gap = int(rng.integers(link_trial.GAP_MIN, link_trial.GAP_MAX))
-        seed = int(rng.integers(2**63))
-        tail = link_trial.HALF_WIDTH + (link_trial.TAIL if i == last else 0)
-        segment = np.zeros(gap + burst.size + tail, dtype=np.complex64)
-        segment[gap : gap + burst.size] = burst
+    lost = 0
+    for i, cfo, timing, seed, segment in draws(link, trial_rng(), fixed["cfo_max_hz"]):
         frames, windows = receive(segment, timing, cfo, args.snr_db, seed)
         if len(frames) == 1 and frames[0].payload is not None:
             continue
