@@ -221,6 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--trials", type=_positive_int, default=1, help="transmissions per image, system and SNR")
     sw.add_argument("--systems", default="ddm,jpegxl,png,raw", help="comma list of ddm, jpegxl, png, raw, deepjscc")
     sw.add_argument("--mcs", default="qpsk-1/2", help="payload MCS, or auto (highest rate with PER < 1%% at the SNR)")
+    sw.add_argument(
+        "--mcs-margin", type=float, default=0.0, metavar="DB",
+        help="with --mcs auto: choose an MCS only this many dB above its 1%% PER threshold (default 0)",
+    )  # fmt: skip
     sw.add_argument("--max-payload", type=_positive_int, default=1024, help="payload bytes per frame (default 1024)")
     sw.add_argument("--seed", type=int, default=1, help="seed of every random draw (default 1)")
     sw.add_argument("--model", help="DDM model id (default: the default model)")
@@ -744,7 +748,8 @@ def _sweep(args: argparse.Namespace) -> int:
         raise DdmError("--snr must be finite points A:B:STEP for a sweep (inf: use `ddm-sscc link --snr inf`)")
     settings = SweepSettings(
         dataset=args.dataset, snrs=tuple(snrs), channel=args.channel, limit=args.limit, profile=args.profile,
-        trials=args.trials, systems=parse_systems(args.systems), mcs=args.mcs, max_payload=args.max_payload,
+        trials=args.trials, systems=parse_systems(args.systems), mcs=args.mcs, mcs_margin_db=args.mcs_margin,
+        max_payload=args.max_payload,
         seed=args.seed, model=args.model, steps=args.steps, workers=args.workers,
     )  # fmt: skip
     out = check_results_dir(args.out)

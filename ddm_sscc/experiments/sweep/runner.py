@@ -131,7 +131,7 @@ def resolve_mcs(settings: SweepSettings, table: PerTable | None = None) -> dict[
         return {snr: settings.mcs for snr in settings.snrs}
     table = table if table is not None else load_table()
     table.for_channel(settings.channel)  # ConfigError now if the table lacks the channel
-    return {snr: choose_mcs(snr, settings.channel, table) for snr in settings.snrs}
+    return {snr: choose_mcs(snr, settings.channel, table, settings.mcs_margin_db) for snr in settings.snrs}
 
 
 def plan_tasks(
@@ -152,7 +152,7 @@ def plan_tasks(
                             snr_db=snr,
                             trial=trial,
                             mcs=mcs_of[snr] if system in DIGITAL_SYSTEMS else "",
-                            mcs_setting=settings.mcs,
+                            mcs_setting=settings.mcs_setting,
                         )
                     )
     return tasks

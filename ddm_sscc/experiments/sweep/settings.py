@@ -51,6 +51,9 @@ class SweepSettings:
         trials: transmissions per (image, system, SNR), ≥ 1.
         systems: a subset of :data:`SYSTEMS`, without repeats.
         mcs: an MCS name (``qpsk-1/2`` …) or ``"auto"`` (:mod:`.rate_adaptation`).
+        mcs_margin_db: ``auto`` only: an MCS is chosen only this many dB above its PER threshold
+            (0: the plain 1 % rule).  Part of :attr:`mcs_setting`, so runs with different margins
+            are kept apart in one results directory.
         max_payload: payload bytes per frame.
         seed: the one seed every random choice derives from (:func:`.tasks.trial_seed`).
         cfo_max_hz: each frame gets a CFO drawn uniformly in ±``cfo_max_hz``.
@@ -68,6 +71,7 @@ class SweepSettings:
     trials: int = 1
     systems: tuple[str, ...] = DEFAULT_SYSTEMS
     mcs: str = "qpsk-1/2"
+    mcs_margin_db: float = 0.0
     max_payload: int = 1024
     seed: int = 1
     cfo_max_hz: float = 20e3
@@ -114,6 +118,14 @@ class SweepSettings:
 
             mcs_by_name(self.mcs)
         object.__setattr__(self, "mcs", self.mcs.lower())
+        from ddm_sscc.experiments.sweep.rate_adaptation import MAX_MARGIN_DB
+
+        margin = self.mcs_margin_db
+        if isinstance(margin, bool) or not isinstance(margin, numbers.Real) or not 0 <= margin <= MAX_MARGIN_DB:
+            raise ConfigError(f"--mcs-margin must be a number of dB in [0, {MAX_MARGIN_DB:g}], got {margin!r}")
+        if margin and self.mcs != AUTO_MCS:
+            raise ConfigError("--mcs-margin applies to --mcs auto only")
+        object.__setattr__(self, "mcs_margin_db", float(margin))
         if _not_int(self.max_payload) or not 1 <= self.max_payload <= MAX_PAYLOAD:
             raise ConfigError(f"max_payload must be an integer in 1..{MAX_PAYLOAD}, got {self.max_payload!r}")
         if _not_int(self.seed) or self.seed < 0:
@@ -132,6 +144,13 @@ class SweepSettings:
             raise ConfigError(f"chunk must be an integer ≥ 64, got {self.chunk!r}")
         if _not_int(self.workers) or self.workers < 1:
             raise ConfigError(f"--workers must be at least 1, got {self.workers!r}")
+
+    @property
+    def mcs_setting(self) -> str:
+        """The MCS setting as rows record it: the MCS name, ``auto``, or ``auto+0.5dB`` with a margin."""
+        if self.mcs == AUTO_MCS and self.mcs_margin_db:
+            return f"{AUTO_MCS}+{self.mcs_margin_db:g}dB"
+        return self.mcs
 
     @property
     def digital_systems(self) -> tuple[str, ...]:

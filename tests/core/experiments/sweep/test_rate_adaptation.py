@@ -43,6 +43,31 @@ def test_resolve_mcs_per_point():
     assert resolve_mcs(quick_settings(mcs="16qam-1/2"), None) == {-8.0: "16qam-1/2", 12.0: "16qam-1/2"}
 
 
+def test_margin_steps_down_until_the_snr_clears_threshold_plus_margin():
+    assert choose_mcs(10.0, "awgn", TABLE, 0.0) == "16qam-3/4"  # exactly at the threshold
+    assert choose_mcs(10.0, "awgn", TABLE, 0.5) == "qpsk-3/4"
+    assert choose_mcs(10.5, "awgn", TABLE, 0.5) == "16qam-3/4"
+    assert choose_mcs(1.9, "awgn", TABLE, 0.5) == "bpsk-1/2"
+    assert choose_mcs(-5.0, "awgn", TABLE, 3.0) == "bpsk-1/2"  # below everything: still the most robust
+    for bad in (-0.1, 25.0, math.nan):
+        with pytest.raises(ConfigError, match="--mcs-margin"):
+            choose_mcs(5.0, "awgn", TABLE, bad)
+
+
+def test_a_margin_is_its_own_mcs_setting_and_needs_auto():
+    plain = quick_settings(mcs="auto", snrs=(2.0, 10.0))
+    margin = quick_settings(mcs="auto", snrs=(2.0, 10.0), mcs_margin_db=0.5)
+    assert plain.mcs_setting == "auto" and margin.mcs_setting == "auto+0.5dB"
+    assert resolve_mcs(plain, TABLE) == {2.0: "qpsk-1/2", 10.0: "16qam-3/4"}
+    assert resolve_mcs(margin, TABLE) == {2.0: "qpsk-1/2", 10.0: "qpsk-3/4"}
+    assert quick_settings(mcs="qpsk-1/2").mcs_setting == "qpsk-1/2"
+    with pytest.raises(ConfigError, match="--mcs auto only"):
+        quick_settings(mcs="qpsk-1/2", mcs_margin_db=1.0)
+    for bad in (-1.0, math.inf, True, "1"):
+        with pytest.raises(ConfigError, match="--mcs-margin"):
+            quick_settings(mcs="auto", mcs_margin_db=bad)
+
+
 def test_fer_threshold_interpolates_log_fer():
     points = [{"snr_db": 0.0, "fer": 0.5, "frames": 200}, {"snr_db": 1.0, "fer": 0.1, "frames": 200},
               {"snr_db": 2.0, "fer": 0.001, "frames": 200}, {"snr_db": 3.0, "fer": 0.0, "frames": 200}]

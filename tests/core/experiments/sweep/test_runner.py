@@ -49,6 +49,21 @@ def test_outputs_rows_and_progress(tmp_path, tiny_images):
     assert (tmp_path / "exact_rate.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_auto_runs_with_and_without_a_margin_share_a_directory_as_two_settings(tmp_path, tiny_images):
+    from ddm_sscc.experiments.sweep.rate_adaptation import PerTable
+
+    table = PerTable({"awgn": {"qpsk-1/2": 1.0, "16qam-1/2": 11.5}})
+    plain = run_sweep(quick_settings(mcs="auto", snrs=(12.0,), systems=("raw",)), tiny_images, tmp_path,
+                      executor=SerialExecutor(), per_table=table)
+    margin = run_sweep(quick_settings(mcs="auto", mcs_margin_db=1.0, snrs=(12.0,), systems=("raw",)), tiny_images,
+                       tmp_path, executor=SerialExecutor(), per_table=table)
+    assert plain.new_rows == margin.new_rows == 2
+    used = {(r.mcs_setting, r.mcs) for r in read_rows(tmp_path / "rows.csv")}
+    assert used == {("auto", "16qam-1/2"), ("auto+1dB", "qpsk-1/2")}
+    report = (tmp_path / "report.md").read_text()
+    assert "MCS auto:" in report and "MCS auto+1dB:" in report
+
+
 def test_resume_skips_done_rows_and_redoes_deleted_ones(tmp_path, tiny_images):
     settings = quick_settings()
     first = run_sweep(settings, tiny_images, tmp_path, executor=SerialExecutor())
