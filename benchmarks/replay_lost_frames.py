@@ -5,7 +5,8 @@
 Rebuilds the trial of ``ddm-sscc sweep`` (AWGN, fixed MCS; the stream from
 ``RESULTS_DIR/source_cache``, the settings from ``RESULTS_DIR/sweep.json``) with the same
 per-frame CFO, timing, gap and noise seeds as
-:func:`ddm_sscc.experiments.sweep.link_trial.run_digital_trial`, and pushes each burst alone
+:func:`ddm_sscc.experiments.sweep.link_trial.run_digital_trial` (both draw them with
+:func:`~ddm_sscc.experiments.sweep.link_trial.burst_draws`), and pushes each burst alone
 through :class:`~ddm_sscc.phy.ofdm.receiver.OfdmReceiver`.  For every burst that does not
 deliver its payload it prints the true and estimated CFO, the channel estimator's delay
 windows, the decoder's iterations, and whether the same noise decodes when the receiver is
@@ -26,7 +27,6 @@ from pathlib import Path
 
 import numpy as np
 
-from ddm_sscc.channel import Channel, ChannelConfig
 from ddm_sscc.experiments.sweep import link_trial
 from ddm_sscc.experiments.datasets import iter_dataset
 from ddm_sscc.experiments.sweep.source_coding import SourceStream, pixel_sha256_hex
@@ -52,29 +52,9 @@ def load_source(results: Path, image: str, system: str) -> tuple[SourceStream, i
     raise SystemExit(f"no cached {system} stream of {image} in {results / 'source_cache'}")
 
 
-def draws(link: link_trial.LinkBursts, rng: np.random.Generator, cfo_max_hz: float):
-    """Per burst, in the order ``run_digital_trial`` draws them: (index, CFO Hz, timing, noise seed, segment)."""
-    for i, burst in enumerate(link.bursts):
-        cfo = float(rng.uniform(-cfo_max_hz, cfo_max_hz))
-        timing = float(rng.uniform(0.0, 1.0))
-        gap = int(rng.integers(link_trial.GAP_MIN, link_trial.GAP_MAX))
-        seed = int(rng.integers(2**63))
-        tail = link_trial.HALF_WIDTH + (link_trial.TAIL if i == len(link.bursts) - 1 else 0)
-        segment = np.zeros(gap + burst.size + tail, dtype=np.complex64)
-        segment[gap : gap + burst.size] = burst
-        yield i, cfo, timing, seed, segment
-
-
-def through_channel(segment: np.ndarray, timing: float, cfo_hz: float, snr_db: float, seed: int) -> np.ndarray:
-    """The trial's AWGN channel (fractional delay, CFO, noise) applied to one burst's segment."""
-    channel = Channel(ChannelConfig(kind="awgn", snr_db=snr_db, cfo_hz=cfo_hz, seed=seed))
-    channel.new_block()
-    return channel.process_burst(link_trial.fractional_delay(segment, timing))
-
-
-def receive(segment: np.ndarray, timing: float, cfo_hz: float, snr_db: float, seed: int, true_cfo: bool = False):
-    """(frames, windows) of one burst through the channel and a fresh receiver."""
-    samples = through_channel(segment, timing, cfo_hz, snr_db, seed)
+def receive(draw: link_trial.BurstDraw, snr_db: float, true_cfo: bool = False):
+    """(frames, windows) of one burst through the trial's AWGN channel and a fresh receiver."""
+    samples = link_trial.through_channel(draw, "awgn", snr_db)
     rx = receiver.OfdmReceiver(link_trial.transmitter())
     windows: list[tuple[int, int]] = []
     estimate, derotate = channel_estimation.ChannelEstimator.estimate, receiver.derotate
@@ -87,7 +67,7 @@ def receive(segment: np.ndarray, timing: float, cfo_hz: float, snr_db: float, se
     channel_estimation.ChannelEstimator.estimate = recording
     if true_cfo:
         fs = rx.config.sample_rate
-        receiver.derotate = lambda x, cfo, start: derotate(x, cfo_hz / fs, start)
+        receiver.derotate = lambda x, cfo, start: derotate(x, draw.cfo_hz / fs, start)
     try:
         frames = rx.push(samples) + rx.push(np.zeros(4 * link_trial.TAIL, np.complex64))
     finally:
@@ -117,8 +97,8 @@ def main() -> None:
     if args.stream:
         rx = receiver.OfdmReceiver(link_trial.transmitter())
         delivered: set[int] = set()
-        for _, cfo, timing, seed, segment in draws(link, trial_rng(), fixed["cfo_max_hz"]):
-            samples = through_channel(segment, timing, cfo, args.snr_db, seed)
+        for draw in link_trial.burst_draws(link, trial_rng(), fixed["cfo_max_hz"]):
+            samples = link_trial.through_channel(draw, "awgn", args.snr_db)
             for at in range(0, samples.size, fixed["chunk"]):
                 for frame in rx.push(samples[at : at + fixed["chunk"]]):
                     if frame.payload is not None:
@@ -126,20 +106,20 @@ def main() -> None:
         missing = sorted(set(range(len(link.bursts))) - delivered)
         print(f"as one stream: frames {missing or 'none'} lost; receiver {rx.stats}")
     lost = 0
-    for i, cfo, timing, seed, segment in draws(link, trial_rng(), fixed["cfo_max_hz"]):
-        frames, windows = receive(segment, timing, cfo, args.snr_db, seed)
+    for draw in link_trial.burst_draws(link, trial_rng(), fixed["cfo_max_hz"]):
+        frames, windows = receive(draw, args.snr_db)
         if len(frames) == 1 and frames[0].payload is not None:
             continue
         lost += 1
         got = ", ".join(f"CFO {f.cfo_hz:+.0f} Hz, SNR est {f.snr_db:.2f} dB, {f.iterations} iterations" for f in frames)
-        print(f"frame {i}: true CFO {cfo:+.0f} Hz, timing {timing:.3f}; {got or 'no header decoded'}; windows {windows}")
+        print(f"frame {draw.index}: true CFO {draw.cfo_hz:+.0f} Hz, timing {draw.timing:.3f}; {got or 'no header decoded'}; windows {windows}")
         for label, kwargs in (
             ("true CFO", {"true_cfo": True}),
             ("+0.1 dB", {"snr_db": args.snr_db + 0.1}),
             ("+0.25 dB", {"snr_db": args.snr_db + 0.25}),
         ):
             snr = kwargs.pop("snr_db", args.snr_db)
-            again, _ = receive(segment, timing, cfo, snr, seed, **kwargs)
+            again, _ = receive(draw, snr, **kwargs)
             ok = len(again) == 1 and again[0].payload is not None
             print(f"  with {label}: {'delivered' if ok else 'lost'}")
     print(f"{args.image}/{args.system} at {args.snr_db} dB, trial {args.trial}: {lost} of {len(link.bursts)} frames lost")

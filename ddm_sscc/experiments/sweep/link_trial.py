@@ -40,6 +40,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -138,6 +139,57 @@ def fractional_delay(x: np.ndarray, delay: float) -> np.ndarray:
     return full[first : first + x.size].astype(np.complex64)
 
 
+@dataclass(frozen=True)
+class BurstDraw:
+    """The random part of one burst's trip (module docstring), drawn by :func:`burst_draws`.
+
+    Attributes:
+        index: the frame's index in :attr:`LinkBursts.frames`.
+        cfo_hz: carrier frequency offset.
+        timing: fractional timing offset in samples, [0, 1).
+        seed: the channel's noise/fading seed.
+        segment: complex64 ``(gap + L + tail,)``: ``gap`` zeros, the burst, then ``HALF_WIDTH``
+            zeros (plus ``TAIL`` after the last burst).
+    """
+
+    index: int
+    cfo_hz: float
+    timing: float
+    seed: int
+    segment: np.ndarray
+
+
+def burst_draws(link: LinkBursts, rng: np.random.Generator, cfo_max_hz: float) -> Iterator[BurstDraw]:
+    """Each burst's draws, in the one order the sweep uses (CFO, timing, gap, seed per burst).
+
+    Tools that replay a trial (``benchmarks/replay_lost_frames.py``) call this with the trial's
+    generator, so they see the very channels the sweep drew.
+    """
+    last = len(link.bursts) - 1
+    for index, burst in enumerate(link.bursts):
+        cfo = float(rng.uniform(-cfo_max_hz, cfo_max_hz))
+        timing = float(rng.uniform(0.0, 1.0))
+        gap = int(rng.integers(GAP_MIN, GAP_MAX))
+        seed = int(rng.integers(2**63))
+        tail = HALF_WIDTH + (TAIL if index == last else 0)
+        segment = np.zeros(gap + burst.size + tail, dtype=np.complex64)
+        segment[gap : gap + burst.size] = burst
+        yield BurstDraw(index, cfo, timing, seed, segment)
+
+
+def through_channel(
+    draw: BurstDraw, kind: str, snr_db: float, profile: str = "EPA", cfo_hz: float | None = None
+) -> np.ndarray:
+    """``draw.segment`` delayed by ``draw.timing`` and through a fresh channel; complex64, the segment's length.
+
+    ``cfo_hz`` overrides the drawn CFO (None: ``draw.cfo_hz``).
+    """
+    cfo = draw.cfo_hz if cfo_hz is None else float(cfo_hz)
+    channel = Channel(ChannelConfig(kind=kind, snr_db=snr_db, profile=profile, cfo_hz=cfo, seed=draw.seed))
+    channel.new_block()
+    return channel.process_burst(fractional_delay(draw.segment, draw.timing))
+
+
 def run_digital_trial(
     task: TrialTask, source: SourceStream, settings: SweepSettings, batched: bool = True
 ) -> TrialRow:
@@ -151,20 +203,8 @@ def run_digital_trial(
     rng = np.random.default_rng(trial_seed(settings.seed, task.image_index, task.system, task.snr_db, task.trial))
     rx = BatchedReceiver(transmitter()) if batched else OfdmReceiver(transmitter())
     received = []
-    last = len(link.bursts) - 1
-    for index, burst in enumerate(link.bursts):
-        cfo = float(rng.uniform(-settings.cfo_max_hz, settings.cfo_max_hz))
-        timing = float(rng.uniform(0.0, 1.0))
-        gap = int(rng.integers(GAP_MIN, GAP_MAX))
-        seed = int(rng.integers(2**63))
-        tail = HALF_WIDTH + (TAIL if index == last else 0)
-        segment = np.zeros(gap + burst.size + tail, dtype=np.complex64)
-        segment[gap : gap + burst.size] = burst
-        channel = Channel(
-            ChannelConfig(kind=task.channel, snr_db=task.snr_db, profile=settings.profile, cfo_hz=cfo, seed=seed)
-        )
-        channel.new_block()
-        samples = channel.process_burst(fractional_delay(segment, timing))
+    for draw in burst_draws(link, rng, settings.cfo_max_hz):
+        samples = through_channel(draw, task.channel, task.snr_db, settings.profile)
         for at in range(0, samples.size, settings.chunk):
             got = rx.push(samples[at : at + settings.chunk])
             if got:

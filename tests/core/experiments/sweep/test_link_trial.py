@@ -55,6 +55,26 @@ def test_batched_payload_decoding_gives_the_frames_of_the_plain_receiver(tiny_im
         assert 0 < rows[0].frames_lost < rows[0].frames_sent
 
 
+def test_burst_draws_place_each_burst_after_its_gap_and_replay_the_trials_channels(tiny_images):
+    settings = quick_settings(max_payload=64)
+    source = make_source(tiny_images[0][1], "raw", settings)
+    link = link_bursts(source, "qpsk-1/2", 64)
+    draws = list(link_trial.burst_draws(link, np.random.default_rng(5), 20e3))
+    again = list(link_trial.burst_draws(link, np.random.default_rng(5), 20e3))
+    assert [d.index for d in draws] == list(range(len(link.bursts))) and len(draws) > 2
+    for draw, burst in zip(draws, link.bursts):
+        tail = link_trial.HALF_WIDTH + (link_trial.TAIL if draw.index == len(draws) - 1 else 0)
+        gap = draw.segment.size - burst.size - tail
+        assert link_trial.GAP_MIN <= gap < link_trial.GAP_MAX
+        assert np.array_equal(draw.segment[gap : gap + burst.size], burst) and not draw.segment[:gap].any()
+        assert abs(draw.cfo_hz) <= 20e3 and 0 <= draw.timing < 1
+    assert [(d.cfo_hz, d.timing, d.seed) for d in draws] == [(d.cfo_hz, d.timing, d.seed) for d in again]
+    # the same draw through the same channel twice: the same samples (the replay tool relies on it)
+    first = link_trial.through_channel(draws[1], "awgn", 3.0)
+    assert np.array_equal(first, link_trial.through_channel(draws[1], "awgn", 3.0))
+    assert not np.array_equal(first, link_trial.through_channel(draws[1], "awgn", 3.0, cfo_hz=0.0))
+
+
 def test_decode_payloads_matches_burst_format_bit_for_bit():
     rng = np.random.default_rng(3)
     fmt = BurstFormat()
