@@ -1,10 +1,12 @@
-"""Figure of a sweep: exact-recovery rate against unified SNR, one panel per channel (matplotlib, Agg).
+"""Figure of a sweep: exact-recovery rate against unified SNR, one panel per channel and MCS setting (matplotlib, Agg).
 
-Each (system, MCS setting) is one line through its SNR points, placed at the mean
-unified SNR of the point's rows.  Its bounds (:mod:`.bounds`, means over the images,
-for the MCS used at the threshold, or at the highest point when there is none) are
-vertical lines in the line's colour: finite-blocklength (dashed), Shannon with the
-same channel uses (dotted) and, for Rayleigh, the block-fading outage bound (dash-dot).
+Panels: one row per channel, one column per ``--mcs`` setting (``qpsk-1/2``, ``auto``,
+``auto+1dB`` …), so every panel has one line per system, in that system's colour in every
+panel.  Each line runs through the system's SNR points, placed at the mean unified SNR of
+the point's rows.  Its bounds (:mod:`.bounds`, means over the images, for the MCS used at
+the threshold, or at the highest point when there is none) are vertical lines in the
+line's colour: finite-blocklength (dashed), Shannon with the same channel uses (dotted)
+and, for Rayleigh, the block-fading outage bound (dash-dot).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ddm_sscc.experiments.sweep.bounds import SystemBounds, pick_mean_bounds
+from ddm_sscc.experiments.sweep.settings import SYSTEMS
 from ddm_sscc.experiments.sweep.summary import SummaryPoint, Threshold
 
 PLOT_FILE = "exact_rate.png"
@@ -25,6 +28,26 @@ def line_mcs(points: Sequence[SummaryPoint], threshold: Threshold | None) -> str
     if threshold is not None and threshold.mcs:
         return threshold.mcs
     return max(points, key=lambda p: p.snr_db).mcs if points else None
+
+
+def panel_layout(points: Sequence[SummaryPoint]) -> tuple[list[str], list[str]]:
+    """(rows, columns) of the figure: the channels and the MCS settings present (fixed MCSs first)."""
+    channels = sorted({p.channel for p in points}) or ["awgn"]
+    settings = sorted({p.mcs_setting for p in points}, key=lambda s: (s.startswith("auto"), s)) or [""]
+    return channels, settings
+
+
+def system_colours(systems: Sequence[str]) -> dict[str, str]:
+    """One colour per system, fixed by the system's place in :data:`.settings.SYSTEMS` (same in every figure)."""
+    import matplotlib
+
+    cycle = matplotlib.rcParams["axes.prop_cycle"].by_key()["color"]
+    known = sorted(set(SYSTEMS) | set(systems), key=_system_order)
+    return {name: cycle[known.index(name) % len(cycle)] for name in systems}
+
+
+def _system_order(name: str) -> tuple[int, str]:
+    return (SYSTEMS.index(name), "") if name in SYSTEMS else (len(SYSTEMS), name)
 
 
 def plot_exact_rate(
@@ -39,58 +62,59 @@ def plot_exact_rate(
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
-    channels = sorted({p.channel for p in points})
-    if not channels:
-        channels = ["awgn"]
-    # each panel keeps its legend to its right, off the curves
-    fig, axes = plt.subplots(1, len(channels), figsize=(8.6 * len(channels), 4.6), squeeze=False)
-    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    channels, settings = panel_layout(points)
+    fig, axes = plt.subplots(
+        len(channels), len(settings), figsize=(1.4 + 6.4 * len(settings), 4.4 * len(channels)), squeeze=False
+    )
     lines: dict[tuple[str, str, str], list[SummaryPoint]] = defaultdict(list)
     for p in points:
-        lines[(p.channel, p.system, p.mcs_setting)].append(p)
-    limits = {(t.channel, t.system, t.mcs_setting): t for t in thresholds}
-    line_keys = sorted({(system, setting) for (_, system, setting) in lines})
-    colour_of = {key: colours[i % len(colours)] for i, key in enumerate(line_keys)}
-    for ax, channel in zip(axes[0], channels):
-        for (ch, system, setting), items in sorted(lines.items()):
-            if ch != channel:
+        lines[(p.channel, p.mcs_setting, p.system)].append(p)
+    limits = {(t.channel, t.mcs_setting, t.system): t for t in thresholds}
+    colour_of = system_colours(sorted({system for (_, _, system) in lines}))
+    legend: dict[str, Line2D] = {}
+    for row, channel in enumerate(channels):
+        for column, setting in enumerate(settings):
+            ax = axes[row][column]
+            if points and not any((ch, st) == (channel, setting) for ch, st, _ in lines):
+                ax.set_visible(False)  # e.g. a Rayleigh run with a fixed MCS beside AWGN runs with auto
                 continue
-            items = sorted(items, key=lambda p: p.snr_db)
-            colour = colour_of[(system, setting)]
-            label = system if len({s for s, _ in line_keys}) == len(line_keys) else f"{system} (--mcs {setting})"
-            ax.plot(
-                [p.mean_snr_unified_db for p in items],
-                [p.exact_rate for p in items],
-                marker="o",
-                color=colour,
-                label=label,
-            )
-            bound = pick_mean_bounds(means, channel, system, line_mcs(items, limits.get((ch, system, setting))))
-            if bound is not None:
-                ax.axvline(bound.fbl_unified_db, color=colour, linestyle="--", linewidth=1)
-                ax.axvline(bound.shannon_min_unified_db, color=colour, linestyle=":", linewidth=1)
-                if bound.outage_unified_db is not None:
-                    ax.axvline(bound.outage_unified_db, color=colour, linestyle="-.", linewidth=1)
-        ax.set_title(channel if title is None else f"{title}: {channel}")
-        ax.set_xlabel("unified SNR (dB): energy per sub-pixel / N0")
-        ax.set_ylabel("exact-recovery rate")
-        ax.set_ylim(-0.03, 1.03)
-        ax.grid(True, alpha=0.3)
-        handles, labels = ax.get_legend_handles_labels()
-        from matplotlib.lines import Line2D
-
-        handles += [
-            Line2D([], [], color="grey", linestyle="--", linewidth=1),
-            Line2D([], [], color="grey", linestyle=":", linewidth=1),
-        ]
-        labels += ["finite-blocklength bound", "Shannon, same n_cu"]
-        if channel == "rayleigh":
-            handles.append(Line2D([], [], color="grey", linestyle="-.", linewidth=1))
-            labels.append("block-fading outage bound")
-        ax.legend(handles, labels, fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
+            for (ch, st, system), items in sorted(lines.items()):
+                if (ch, st) != (channel, setting):
+                    continue
+                items = sorted(items, key=lambda p: p.snr_db)
+                colour = colour_of[system]
+                (handle,) = ax.plot(
+                    [p.mean_snr_unified_db for p in items], [p.exact_rate for p in items], marker="o", color=colour
+                )
+                legend.setdefault(system, handle)
+                bound = pick_mean_bounds(means, channel, system, line_mcs(items, limits.get((ch, st, system))))
+                if bound is not None:
+                    ax.axvline(bound.fbl_unified_db, color=colour, linestyle="--", linewidth=1)
+                    ax.axvline(bound.shannon_min_unified_db, color=colour, linestyle=":", linewidth=1)
+                    if bound.outage_unified_db is not None:
+                        ax.axvline(bound.outage_unified_db, color=colour, linestyle="-.", linewidth=1)
+            name = f"{channel}, --mcs {setting}" if setting else channel
+            ax.set_title(name if title is None else f"{title}: {name}")
+            ax.set_xlabel("unified SNR (dB): energy per sub-pixel / N0")
+            ax.set_ylabel("exact-recovery rate")
+            ax.set_ylim(-0.03, 1.03)
+            ax.grid(True, alpha=0.3)
+    labels = sorted(legend, key=_system_order)
+    handles = [legend[name] for name in labels]
+    handles += [
+        Line2D([], [], color="grey", linestyle="--", linewidth=1),
+        Line2D([], [], color="grey", linestyle=":", linewidth=1),
+    ]
+    labels += ["finite-blocklength bound", "Shannon, same n_cu"]
+    if "rayleigh" in channels:
+        handles.append(Line2D([], [], color="grey", linestyle="-.", linewidth=1))
+        labels.append("block-fading outage bound")
+    # one legend for the figure, right of the panels, off the curves
+    fig.legend(handles, labels, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 0.98), borderaxespad=0.0)
     fig.tight_layout()
     out = Path(path)
-    fig.savefig(out, dpi=120)
+    fig.savefig(out, dpi=120, bbox_inches="tight")
     plt.close(fig)
     return out
