@@ -16,6 +16,9 @@ from ddm_sscc.output_file import write_atomic
 
 from ddm_blocks.frame_pdu import split_pdu
 
+STATS_FILE_INTERVAL = 0.2
+"""Seconds between writes of ``stats_path`` (a finished decode writes at once)."""
+
 
 class _Cancelled(Exception):
     """The flowgraph stopped while an image was being decoded."""
@@ -35,7 +38,8 @@ class image_decoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
         output: image file to write (.png, .tif, .ppm, .bmp).  With ``{session}`` in the name,
             every session gets its own file; otherwise only the first completed session is written.
         overwrite: replace an existing output file.
-        stats_path: if set, the latest stats are also kept in this JSON file.
+        stats_path: if set, the latest stats are also kept in this JSON file: written at most
+            every ``STATS_FILE_INTERVAL`` s, and never more than that behind the last frame.
         finish_on_stop: when the flowgraph stops, let a decode in progress finish (and write
             the image) instead of cancelling it.  For finite inputs such as a file replay,
             whose stream, and so the flowgraph, ends right after the last frame arrives.
@@ -62,6 +66,7 @@ class image_decoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
         self._cfo: list[float] = []
         self._malformed = 0
         self._last_write = 0.0
+        self._flush_timer: threading.Timer | None = None
         self.done = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -113,6 +118,7 @@ class image_decoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
         self._stop.set()
         for worker in self._threads:
             worker.join(timeout=30)
+        self._flush()  # the file ends with the last frame's stats, whatever the throttle held back
         return True
 
     def _check_stop(self, done: int, total: int) -> None:
@@ -186,7 +192,29 @@ class image_decoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
         with self._publish_lock:
             stats = self.stats()
             self.message_port_pub(pmt.intern("stats"), pmt.to_pmt({k: v for k, v in stats.items() if v is not None}))
-            now = time.monotonic()
-            if self.stats_path and (force or now - self._last_write > 0.2):
-                self._last_write = now
-                write_atomic(self.stats_path, json.dumps(stats).encode(), force=True)
+            if not self.stats_path:
+                return
+            wait = self._last_write + STATS_FILE_INTERVAL - time.monotonic()
+            if force or wait <= 0:
+                self._write_stats(stats)
+            elif self._flush_timer is None:
+                # throttled: still write the latest stats once the interval is over.  A driver
+                # reads the file to count lost frames when frames stop arriving, so it must not
+                # stay at an earlier frame (it did: a 2-frame image whose second payload failed
+                # within 0.2 s of the first was reported with both frames lost).
+                self._flush_timer = threading.Timer(wait, self._flush)
+                self._flush_timer.daemon = True
+                self._flush_timer.start()
+
+    def _write_stats(self, stats: dict[str, object]) -> None:
+        self._last_write = time.monotonic()
+        write_atomic(self.stats_path, json.dumps(stats).encode(), force=True)
+
+    def _flush(self) -> None:
+        """Write the current stats to ``stats_path`` now (the throttle's trailing edge, and at stop)."""
+        with self._publish_lock:
+            if self._flush_timer is not None:
+                self._flush_timer.cancel()
+                self._flush_timer = None
+            if self.stats_path:
+                self._write_stats(self.stats())

@@ -113,6 +113,23 @@ def test_an_incomplete_session_writes_nothing(coded, tmp_path):
     assert last["frames_received"] == len(coded.frames) - 1
 
 
+def test_the_stats_file_catches_up_with_frames_the_throttle_held_back(coded, tmp_path):
+    """Frames in quick succession, the last one lost: the file must end at the last frame, while running."""
+    stats_path = tmp_path / "stats.json"
+    messages = [good(coded.frames[0]), good(coded.frames[1]), lost(coded.frames[2])]
+    run = Run(messages, output=str(tmp_path / "received.png"), stats_path=str(stats_path))
+    try:
+        assert wait_until(lambda: len(run.stats()) == len(messages))
+        # the driver of `ddm-sscc link` reads the file while the flowgraph still runs
+        assert wait_until(
+            lambda: stats_path.exists() and json.loads(stats_path.read_text()).get("frames_lost") == 1, timeout=2.0
+        ), f"the stats file stayed at {stats_path.read_text() if stats_path.exists() else 'nothing'}"
+        on_disk = json.loads(stats_path.read_text())
+        assert on_disk["frames_received"] == 2 and on_disk["done"] is False
+    finally:
+        run.finish()
+
+
 def test_an_existing_output_is_not_overwritten(coded, tmp_path):
     out = tmp_path / "received.png"
     out.write_bytes(b"precious")
