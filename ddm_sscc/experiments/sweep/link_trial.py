@@ -177,15 +177,9 @@ def burst_draws(link: LinkBursts, rng: np.random.Generator, cfo_max_hz: float) -
         yield BurstDraw(index, cfo, timing, seed, segment)
 
 
-def through_channel(
-    draw: BurstDraw, kind: str, snr_db: float, profile: str = "EPA", cfo_hz: float | None = None
-) -> np.ndarray:
-    """``draw.segment`` delayed by ``draw.timing`` and through a fresh channel; complex64, the segment's length.
-
-    ``cfo_hz`` overrides the drawn CFO (None: ``draw.cfo_hz``).
-    """
-    cfo = draw.cfo_hz if cfo_hz is None else float(cfo_hz)
-    channel = Channel(ChannelConfig(kind=kind, snr_db=snr_db, profile=profile, cfo_hz=cfo, seed=draw.seed))
+def through_channel(draw: BurstDraw, kind: str, snr_db: float, profile: str = "EPA") -> np.ndarray:
+    """``draw.segment`` delayed by ``draw.timing`` and through a fresh channel; complex64, the segment's length."""
+    channel = Channel(ChannelConfig(kind=kind, snr_db=snr_db, profile=profile, cfo_hz=draw.cfo_hz, seed=draw.seed))
     channel.new_block()
     return channel.process_burst(fractional_delay(draw.segment, draw.timing))
 
