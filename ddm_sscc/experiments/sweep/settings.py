@@ -118,14 +118,12 @@ class SweepSettings:
 
             mcs_by_name(self.mcs)
         object.__setattr__(self, "mcs", self.mcs.lower())
-        from ddm_sscc.experiments.sweep.rate_adaptation import MAX_MARGIN_DB
+        from ddm_sscc.experiments.sweep.rate_adaptation import check_margin_db
 
-        margin = self.mcs_margin_db
-        if isinstance(margin, bool) or not isinstance(margin, numbers.Real) or not 0 <= margin <= MAX_MARGIN_DB:
-            raise ConfigError(f"--mcs-margin must be a number of dB in [0, {MAX_MARGIN_DB:g}], got {margin!r}")
+        margin = check_margin_db(self.mcs_margin_db)
         if margin and self.mcs != AUTO_MCS:
             raise ConfigError("--mcs-margin applies to --mcs auto only")
-        object.__setattr__(self, "mcs_margin_db", float(margin))
+        object.__setattr__(self, "mcs_margin_db", margin)
         if _not_int(self.max_payload) or not 1 <= self.max_payload <= MAX_PAYLOAD:
             raise ConfigError(f"max_payload must be an integer in 1..{MAX_PAYLOAD}, got {self.max_payload!r}")
         if _not_int(self.seed) or self.seed < 0:

@@ -110,7 +110,7 @@ def test_ltf_timing_with_the_guard_separates_the_true_copy_from_its_neighbours()
 
 def test_ltf_timing_holds_with_the_residual_cfo_a_coarse_estimate_can_leave():
     # a Kodak sweep frame's coarse CFO was 5.6 kHz off; summed coherently, the rotated parts
-    # let the position one copy late win.  Same noise for each residual, 200 bursts at 1.5 dB
+    # let the position one copy late win.  200 bursts at 1.5 dB per residual
     pre = Preamble(CFG)
     rng = np.random.default_rng(5)
     guard = pre.ltf.size - 128
