@@ -5,7 +5,8 @@ Layout (version 1, all integers little-endian)::
     offset  size  field
     0       4     magic  b"DDMi"
     4       1     format version (1)
-    5       1     flags: bit 0 = temperature calibration on; other bits 0
+    5       1     flags: bit 0 = temperature calibration on; bit 1 = online (per-image)
+                  adaptation on, only with bit 0; other bits 0
     6       1     channels C (1 or 3)
     7       1     order id     (0 raster, 1 halton, 2 random)
     8       1     schedule id  (0 linear, 1 cosine)
@@ -43,6 +44,7 @@ MAGIC = b"DDMi"
 FORMAT_VERSION = 1
 MAX_MODEL_ID = 64
 _FLAG_CALIBRATED = 0x01
+_FLAG_ADAPTIVE = 0x02
 _FIXED = struct.Struct("<4sBBBBBBHIIQB")
 _TAIL = struct.Struct("<32s32sI")
 _CRC = struct.Struct("<I")
@@ -63,8 +65,13 @@ class Header:
     model_id: str
     weights_sha256: bytes
     pixel_sha256: bytes
+    adaptive: bool = False
 
     def __post_init__(self) -> None:
+        if self.adaptive and not self.calibrated:
+            raise ContainerError("online adaptation is a calibration mode: the adaptive flag needs the calibrated flag")
+        if self.order != OrderKind.RANDOM and self.order_seed:
+            raise ContainerError(f"order seed {self.order_seed} given for a non-random order")
         if self.channels not in (1, 3):
             raise ContainerError(f"channels must be 1 or 3, got {self.channels}")
         if self.height < 1 or self.width < 1 or self.height * self.width > MAX_PIXELS:
@@ -97,7 +104,7 @@ def pack(header: Header, payload: bytes) -> bytes:
         _FIXED.pack(
             MAGIC,
             FORMAT_VERSION,
-            _FLAG_CALIBRATED if header.calibrated else 0,
+            (_FLAG_CALIBRATED if header.calibrated else 0) | (_FLAG_ADAPTIVE if header.adaptive else 0),
             header.channels,
             int(header.order),
             int(header.schedule),
@@ -136,7 +143,7 @@ def read_header(data: bytes) -> tuple[Header, int]:
     (crc,) = _CRC.unpack_from(data, crc_at)
     if zlib.crc32(data[:crc_at]) != crc:
         raise ContainerError("corrupted .ddm header (CRC mismatch)")
-    if flags & ~_FLAG_CALIBRATED or reserved:
+    if flags & ~(_FLAG_CALIBRATED | _FLAG_ADAPTIVE) or reserved:
         raise ContainerError(f"unknown .ddm header flags {flags:#04x}/{reserved:#04x}")
     try:
         order_kind, schedule_kind = OrderKind(order), ScheduleKind(schedule)
@@ -152,6 +159,7 @@ def read_header(data: bytes) -> tuple[Header, int]:
         schedule=schedule_kind,
         order_seed=seed,
         calibrated=bool(flags & _FLAG_CALIBRATED),
+        adaptive=bool(flags & _FLAG_ADAPTIVE),
         model_id=data[_FIXED.size : tail_at].decode("ascii", errors="replace"),
         weights_sha256=weights,
         pixel_sha256=pixels,

@@ -27,7 +27,7 @@ import torch
 from ddm_sscc.codec.calibration import Calibration
 from ddm_sscc.codec.coder import StepDecoder, StepEncoder
 from ddm_sscc.codec.container import Header, pack, unpack
-from ddm_sscc.codec.model import DenoisingModel, StepInfo
+from ddm_sscc.codec.model import AdaptiveModel, CalibrationMode, DenoisingModel, StepInfo
 from ddm_sscc.codec.order import OrderKind, make_order
 from ddm_sscc.codec.schedule import MAX_STEPS, ScheduleKind, effective_steps, step_counts
 from ddm_sscc.codec.tables import frequency_tables
@@ -48,6 +48,8 @@ class CodecSettings:
         schedule: how many positions each step reveals.
         order_seed: seed of the ``random`` order (ignored by the others).
         calibrate: apply the model's temperature calibration, if it has one.
+        adapt: with ``calibrate``, adapt to the image while coding (online calibration),
+            for models that support it (:class:`~ddm_sscc.codec.model.AdaptiveModel`).
     """
 
     steps: int = 16
@@ -55,6 +57,7 @@ class CodecSettings:
     schedule: ScheduleKind = ScheduleKind.COSINE
     order_seed: int = 0
     calibrate: bool = True
+    adapt: bool = True
 
     def __post_init__(self) -> None:
         if not 1 <= self.steps <= MAX_STEPS:
@@ -81,6 +84,8 @@ class DiffusionCodec:
         """Code a uint8 ``(H, W)`` or ``(H, W, C)`` image into ``.ddm`` bytes."""
         image = check_image(image)
         height, width, channels = image.shape
+        adaptive_model = isinstance(self.model, AdaptiveModel)
+        calibrated = settings.calibrate and (self.calibration is not None or adaptive_model)
         header = Header(
             height=height,
             width=width,
@@ -89,7 +94,8 @@ class DiffusionCodec:
             order=settings.order,
             schedule=settings.schedule,
             order_seed=settings.order_seed if settings.order == OrderKind.RANDOM else 0,
-            calibrated=settings.calibrate and self.calibration is not None,
+            calibrated=calibrated,
+            adaptive=calibrated and settings.adapt and adaptive_model,
             model_id=self.model.model_id,
             weights_sha256=self.model.weights_sha256,
             pixel_sha256=pixel_sha256(image),
@@ -133,7 +139,10 @@ class DiffusionCodec:
                 f"file was made with model {header.model_id} (weights {header.weights_sha256.hex()[:16]}…), "
                 f"this decoder has {self.model.model_id} (weights {self.model.weights_sha256.hex()[:16]}…)"
             )
-        if header.calibrated and self.calibration is None:
+        adaptive_model = isinstance(self.model, AdaptiveModel)
+        if header.adaptive and not adaptive_model:
+            raise ModelMismatchError(f"file uses online adaptation, model {self.model.model_id} has none")
+        if header.calibrated and self.calibration is None and not adaptive_model:
             raise ModelMismatchError(f"file uses temperature calibration, model {self.model.model_id} has none")
 
 
@@ -149,6 +158,10 @@ def _reverse_process(
     order = make_order(header.order, header.height, header.width, header.order_seed)
     counts = step_counts(header.schedule, positions_total, header.steps)
     canvas = masked_canvas(header.height, header.width, header.channels)
+    session = None
+    if isinstance(model, AdaptiveModel):
+        mode = CalibrationMode.ONLINE if header.adaptive else CalibrationMode.OFFLINE if header.calibrated else CalibrationMode.OFF
+        session = model.start_image(header.channels, mode)
     revealed = 0
     with torch.inference_mode():
         for t, count in enumerate(counts.tolist()):
@@ -157,7 +170,10 @@ def _reverse_process(
             tau = calibration.temperature(mask_ratio, t, header.steps) if header.calibrated and calibration else 1.0
             for channel in range(header.channels):
                 info = StepInfo(index=t, steps=header.steps, mask_ratio=mask_ratio, channel=channel, channels=header.channels)
-                freqs = frequency_tables(model.logits(canvas, positions, info), tau)
+                if session is not None:
+                    freqs = session.tables(canvas, positions, info)
+                else:
+                    freqs = frequency_tables(model.logits(canvas, positions, info), tau)
                 values = code(freqs, positions, channel)
                 canvas[channel].view(-1)[positions] = torch.from_numpy(np.asarray(values, dtype=np.int64))
             revealed += count

@@ -13,9 +13,11 @@ never part of the contract.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+import numpy as np
 import torch
 
 
@@ -65,4 +67,38 @@ class DenoisingModel(Protocol):
         Returns:
             float32 or float64 logits ``(n, 256)``; finite.
         """
+        ...
+
+
+class CalibrationMode(enum.IntEnum):
+    """How an adaptive model calibrates its tables (from the ``.ddm`` header's flags)."""
+
+    OFF = 0
+    OFFLINE = 1
+    ONLINE = 2
+
+
+@runtime_checkable
+class ImageSession(Protocol):
+    """One image's pass through an adaptive model (encoder and decoder each make one)."""
+
+    def tables(self, canvas: torch.Tensor, positions: torch.Tensor, step: StepInfo) -> np.ndarray:
+        """Integer frequency tables int64 ``(n, 256)`` (rows sum to ``2^20``, entries ≥ 1).
+
+        Called in coding order; values of every earlier call are on ``canvas``, so the
+        session may learn from them.  The tables must come from a recipe in
+        :mod:`ddm_sscc.codec.tables`, the choke point from model outputs to integers.
+        """
+        ...
+
+
+@runtime_checkable
+class AdaptiveModel(Protocol):
+    """A model that makes its own integer tables and adapts to each image while coding."""
+
+    model_id: str
+    weights_sha256: bytes
+
+    def start_image(self, channels: int, calibration: CalibrationMode) -> ImageSession:
+        """A fresh per-image state."""
         ...

@@ -114,3 +114,147 @@ def table_probabilities(freqs: np.ndarray) -> np.ndarray:
     """
     return freqs.astype(np.float32) * np.float32(1.0 / TABLE_TOTAL)
 
+
+
+# --- Discretised logistic mixtures (the integer feature model) -------------------------------
+#
+# The second input the choke point accepts: a K-component logistic mixture given
+# entirely in integers, so no float function (exp, sigmoid) is evaluated while
+# coding.  Recipe (part of the model's weights file, whose SHA-256 is in the header):
+#
+# 1. Bin edges ``e = x + ½`` for x = 0..254, in 1/16 pixel: ``16x + 8``.
+# 2. Per component, ``z = (e − μ) / s`` in 2^-20 units: ``(16e − μ_q) · R[j]`` with
+#    ``R[j] = round(2^16 / s_j)`` from the weights file; clamped to ``[−16, 16)``.
+# 3. ``CDF(z)`` by linear interpolation in the file's table ``σ`` sampled every 1/64
+#    (integers, 2^28 = 1): ``C[i] + ((C[i+1] − C[i]) · frac) >> 14``.
+# 4. Bin masses are differences of the CDF with 0 below the first and 2^28 above
+#    the last edge; components are weighted by ``π_k = ⌊4096 · E[d_k] / Σ E[d]⌋``,
+#    ``d_k = max(logit) − logit_k`` in 1/16 nat with the exponential table above.
+# 5. The mixture mass becomes frequencies exactly as step 4 of the logits recipe.
+
+CDF_ONE = 1 << 28
+CDF_Z_LIMIT = 16
+CDF_STEPS_PER_UNIT = 64
+CDF_FRACTION_BITS = 14
+_Z_ONE = 1 << 20
+MIXTURE_WEIGHT_TOTAL = 4096
+
+
+def logistic_cdf_table() -> np.ndarray:
+    """``round(2^28 · σ(z))`` for ``z = k/64``, ``k = −1024..1024``: int64 (2049,).
+
+    Computed once when weights are made and stored in the weights file, so coding
+    never depends on this machine's ``exp``.
+    """
+    z = np.arange(-CDF_Z_LIMIT * CDF_STEPS_PER_UNIT, CDF_Z_LIMIT * CDF_STEPS_PER_UNIT + 1) / CDF_STEPS_PER_UNIT
+    return np.asarray([round(CDF_ONE / (1.0 + math.exp(-v))) for v in z], dtype=np.int64)
+
+
+MEAN_Q_RANGE = (-64 * 16, 320 * 16 - 1)
+"""Component means are clamped to [−64, 320) pixels (in 1/16 pixel) before the tables."""
+
+
+class LogisticMixtureTables:
+    """Integer tables of discretised logistic mixtures, from a model's stored constants.
+
+    The CDF at every bin edge depends only on the scale index ``j``, the sixteenth
+    ``f = μ_q mod 16`` and the whole-pixel distance ``k = x − ⌊μ_q/16⌋``, so the recipe's
+    values are computed once here for every ``(j, f, k)`` (with the recipe's exact integer
+    steps) and a table row is then a contiguous slice: coding does no arithmetic per
+    bin beyond the mixture sum.
+
+    Args:
+        reciprocals: int64 ``(J,)``: ``round(2^16 / s_j)``.
+        cdf_table: int64 ``(2049,)``, from :func:`logistic_cdf_table` as stored.
+    """
+
+    _K_LOW, _K_HIGH = -(MEAN_Q_RANGE[1] // 16) - 1, 255 - (MEAN_Q_RANGE[0] // 16) + 1
+
+    def __init__(self, reciprocals: torch.Tensor, cdf_table: torch.Tensor) -> None:
+        self.scales = len(reciprocals)
+        k = torch.arange(self._K_LOW, self._K_HIGH + 1, dtype=torch.int64)
+        f = torch.arange(16, dtype=torch.int64)
+        u = 16 * k[None, :] - f[:, None] + 8  # edge x + ½ minus the mean, in 1/16 pixel
+        z = u[None, :, :] * reciprocals[:, None, None]
+        cdf = _interpolate(z, cdf_table)  # (J, 16, L)
+        mass = torch.zeros(cdf.shape, dtype=torch.float64)  # integers < 2^29: exact
+        mass[:, :, 1:] = (cdf[:, :, 1:] - cdf[:, :, :-1]).to(torch.float64)
+        self._length = cdf.shape[2]
+        self._cdf = cdf.reshape(-1)
+        self._mass_windows = mass.reshape(-1).unfold(0, VOCAB_SIZE, 1)
+
+    def _starts(self, means_q: torch.Tensor, scale_index: torch.Tensor) -> torch.Tensor:
+        mean = means_q.clamp(*MEAN_Q_RANGE)
+        whole, sixteenth = mean >> 4, mean & 15
+        if bool(((scale_index < 0) | (scale_index >= self.scales)).any()):
+            raise CodecError("scale index out of range")
+        return (scale_index * 16 + sixteenth) * self._length + (-whole - self._K_LOW)
+
+    def masses(self, means_q: torch.Tensor, scale_index: torch.Tensor, logits_q: torch.Tensor) -> torch.Tensor:
+        """Unnormalised mixture masses of all 256 values: float64 ``(n, 256)`` holding integers < 2^42.
+
+        Every product and sum here is an integer below 2^53, so float64 is exact.
+        """
+        starts = self._starts(means_q, scale_index)
+        window = self._mass_windows[starts]  # (n, K, 256)
+        window[:, :, 0] = self._cdf[starts].to(torch.float64)
+        window[:, :, VOCAB_SIZE - 1] = (CDF_ONE - self._cdf[starts + VOCAB_SIZE - 2]).to(torch.float64)
+        weights = mixture_weights(logits_q).to(torch.float64)
+        total = window[:, 0] * weights[:, 0:1]
+        for k in range(1, window.shape[1]):
+            total += window[:, k] * weights[:, k : k + 1]
+        return total
+
+    def masses_at(self, means_q: torch.Tensor, scale_index: torch.Tensor, logits_q: torch.Tensor,
+                  values: torch.Tensor) -> torch.Tensor:
+        """Unnormalised mixture mass of one value per row: int64 ``(n,)`` (the row's total is 2^28·4096-ish)."""
+        starts = self._starts(means_q, scale_index)
+        v = values[:, None]
+        upper = torch.where(v >= VOCAB_SIZE - 1, CDF_ONE, self._cdf[starts + v.clamp(max=VOCAB_SIZE - 2)])
+        lower = torch.where(v <= 0, 0, self._cdf[starts + (v - 1).clamp(min=0)])
+        return ((upper - lower) * mixture_weights(logits_q)).sum(dim=1)  # int64, exact
+
+    def frequencies(self, means_q: torch.Tensor, scale_index: torch.Tensor, logits_q: torch.Tensor) -> np.ndarray:
+        """Integer tables: int64 ``(n, 256)``, every entry ≥ 1, rows summing to ``2^20``."""
+        out = torch.empty((len(means_q), VOCAB_SIZE), dtype=torch.int64)
+        for lo in range(0, len(means_q), _CHUNK_ROWS):
+            sl = slice(lo, lo + _CHUNK_ROWS)
+            _normalise_float_into(self.masses(means_q[sl], scale_index[sl], logits_q[sl]), out[sl])
+        return out.numpy()
+
+
+def _interpolate(z: torch.Tensor, cdf_table: torch.Tensor) -> torch.Tensor:
+    """Steps 2–3 of the recipe: ``z`` in 2^-20 units → CDF in 2^-28 units."""
+    z = z.clamp(-CDF_Z_LIMIT * _Z_ONE, CDF_Z_LIMIT * _Z_ONE - 1)
+    shift = 20 - _log2_exact(CDF_STEPS_PER_UNIT)
+    index = (z >> shift) + CDF_Z_LIMIT * CDF_STEPS_PER_UNIT
+    frac = z & ((1 << shift) - 1)
+    low = cdf_table[index]
+    return low + (((cdf_table[index + 1] - low) * frac) >> shift)
+
+
+def mixture_weights(logits_q: torch.Tensor) -> torch.Tensor:
+    """``π_k = ⌊4096 · E[d_k] / Σ E[d]⌋`` from logits in 1/16 nat: int64 ``(n, K)``."""
+    d = (logits_q.max(dim=1, keepdim=True).values - logits_q).clamp_(max=_EXP_LAST)
+    weights = _EXP_TABLE_T[d]
+    return torch.div(weights * MIXTURE_WEIGHT_TOTAL, weights.sum(dim=1, keepdim=True), rounding_mode="floor")
+
+
+def _log2_exact(value: int) -> int:
+    assert value & (value - 1) == 0
+    return value.bit_length() - 1
+
+
+def _normalise_float_into(mass: torch.Tensor, out: torch.Tensor) -> None:
+    """Step 5 of the mixture recipe: ``f = 1 + ⌊m · ((2^20 − 256) / Σm)⌋``, the rest to the first mode.
+
+    ``m`` holds integers < 2^53, so ``Σm`` is exact in any order; the quotient and the
+    product are single correctly rounded IEEE operations, the same on every CPU.  Their
+    rounding can only lose mass (never push ``Σf`` past ``2^20``): the remainder absorbs it.
+    """
+    total = mass.sum(dim=1, keepdim=True)
+    factor = (TABLE_TOTAL - VOCAB_SIZE) / total
+    out.copy_(torch.floor(mass * factor))
+    out.add_(1)
+    top = torch.argmax(mass, dim=1, keepdim=True)  # first most probable value
+    out.scatter_add_(1, top, TABLE_TOTAL - out.sum(dim=1, keepdim=True))

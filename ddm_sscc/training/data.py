@@ -46,13 +46,18 @@ def area_downsample(image: np.ndarray, factor: int) -> np.ndarray:
     return np.rint(blocks.mean(axis=(1, 3))).astype(np.uint8)
 
 
-def gather_images(root: Path, downsample: dict[str, int] | None = None) -> list[np.ndarray]:
-    """Every readable PNG/TIFF/PPM/BMP image under ``root`` as uint8 ``(H, W, C)``."""
+def gather_images(root: Path, downsample: dict[str, int] | None = None, exclude: tuple[str, ...] = ()) -> list[np.ndarray]:
+    """Every readable PNG/TIFF/PPM/BMP image under ``root`` as uint8 ``(H, W, C)``.
+
+    ``exclude`` names files (paths relative to ``root``, ``/``-separated) to leave out.
+    """
     downsample = DEFAULT_DOWNSAMPLE if downsample is None else downsample
     if not root.is_dir():
         raise ConfigError(f"{root}: training data directory does not exist")
     images = []
     for path in sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES):
+        if path.relative_to(root).as_posix() in exclude:
+            continue
         try:
             pixels = load_image(path).pixels
         except ImageError:

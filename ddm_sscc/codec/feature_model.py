@@ -1,0 +1,108 @@
+"""The integer feature model: local features, an integer MLP per channel, a logistic mixture.
+
+A masked discrete-diffusion denoiser built for CPUs and for bit-exact tables on
+any machine.  Each step it summarises the canvas once (``O(H·W)`` prefix sums),
+then for the positions the step reveals computes features of the revealed
+neighbourhood on every side (:mod:`ddm_sscc.codec.local_features`), runs the
+integer network of the channel (:mod:`ddm_sscc.codec.integer_network`), and
+turns its mixture into tables (:class:`ddm_sscc.codec.tables.LogisticMixtureTables`).
+Its cost per step is proportional to the positions the step reveals plus the
+shared summary.
+
+Calibration (the header's flags, see :class:`~ddm_sscc.codec.model.CalibrationMode`):
+``offline`` adds the weights file's per-step scale shifts; ``online`` adds the
+per-image adaptation of :mod:`ddm_sscc.codec.online_adaptation` on top.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import torch
+
+from ddm_sscc.codec.feature_network import HEADS, head_index
+from ddm_sscc.codec.feature_weights import CALIBRATION_BUCKETS, FeatureWeights, load_feature_weights
+from ddm_sscc.codec.integer_network import SCALE_INDICES, build_heads
+from ddm_sscc.codec.local_features import features, step_quantities, summarise
+from ddm_sscc.codec.model import CalibrationMode, StepInfo
+from ddm_sscc.codec.online_adaptation import OnlineAdaptation, Prediction
+from ddm_sscc.codec.tables import LogisticMixtureTables
+
+
+def calibration_bucket(mask_ratio_q: int) -> int:
+    """Which of the offline calibration's 16 mask-ratio buckets a step falls in."""
+    return min(mask_ratio_q * CALIBRATION_BUCKETS // 256, CALIBRATION_BUCKETS - 1)
+
+
+class FeatureModel:
+    """The zoo's integer feature model, loaded from a weights file.
+
+    Args:
+        weights: from :func:`load_feature_weights`.
+    """
+
+    def __init__(self, weights: FeatureWeights) -> None:
+        self.weights = weights
+        self.model_id = weights.model_id
+        self.weights_sha256 = weights.sha256
+        self.components = weights.config.components
+        self.heads = build_heads(weights.heads, self.components)
+        self.tables = LogisticMixtureTables(weights.reciprocals, weights.cdf_table)
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str], expected_sha256: bytes | None = None) -> FeatureModel:
+        return cls(load_feature_weights(path, expected_sha256))
+
+    def start_image(self, channels: int, calibration: CalibrationMode) -> FeatureSession:
+        """A fresh per-image state; encoder and decoder each make one per image."""
+        return FeatureSession(self, channels, calibration)
+
+    def logits(self, canvas: torch.Tensor, positions: torch.Tensor, step: StepInfo) -> torch.Tensor:
+        """Float logits of the (uncalibrated) tables, for tools that want logits (not used to code)."""
+        freqs = self.start_image(canvas.shape[0], CalibrationMode.OFF).tables(canvas, positions, step)
+        return torch.from_numpy(np.log(freqs.astype(np.float64)))
+
+
+class FeatureSession:
+    """One image's pass through the model: the step summary and the adaptive state."""
+
+    def __init__(self, model: FeatureModel, channels: int, calibration: CalibrationMode) -> None:
+        self.model = model
+        self.channels = channels
+        self.calibration = calibration
+        self.adaptation = (
+            OnlineAdaptation(channels, model.tables, model.weights.log2_table, SCALE_INDICES)
+            if calibration == CalibrationMode.ONLINE else None
+        )
+        self._summary_key: tuple[int, int] | None = None
+        self._summary = None
+
+    def tables(self, canvas: torch.Tensor, positions: torch.Tensor, step: StepInfo) -> np.ndarray:
+        """Integer frequency tables ``(n, 256)`` of ``step.channel`` at ``positions``."""
+        key = (step.index, step.steps)
+        if key != self._summary_key:
+            self._summary, self._summary_key = summarise(canvas), key
+        if self.adaptation is not None:
+            self.adaptation.update(canvas)
+        mask_q, step_q = step_quantities(step.mask_ratio, step.index, step.steps)
+        head = head_index(self.channels, step.channel)
+        base, feats = features(canvas, self._summary, positions, step.channel, mask_q, step_q)
+        out = self.model.heads[head](feats)
+        k = self.model.components
+        means = 4 * base[:, None] + out[:, :k]  # base is in 1/4 pixel, means in 1/16
+        scales = out[:, k : 2 * k]
+        logits = out[:, 2 * k :]
+        if self.calibration != CalibrationMode.OFF:
+            scales = scales + int(self.model.weights.offline_shift[head, calibration_bucket(mask_q)])
+        scales = scales.clamp(0, SCALE_INDICES - 1)
+        if self.adaptation is not None:
+            bucket = OnlineAdaptation.buckets(scales, logits)
+            bias, shift = self.adaptation.corrections(step.channel, bucket)
+            self.adaptation.remember(Prediction(step.channel, positions, means, scales, logits, bucket, bias))
+            means = means + bias[:, None]
+            scales = (scales + shift[:, None]).clamp(0, SCALE_INDICES - 1)
+        return self.model.tables.frequencies(means, scales, logits)
+
+
+__all__ = ["HEADS", "FeatureModel", "FeatureSession"]

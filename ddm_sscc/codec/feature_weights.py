@@ -1,0 +1,138 @@
+"""The integer feature model's weights file: safetensors, integers only, identified by its SHA-256.
+
+Tensors (all int64 in the file):
+
+* ``head{h}.weight{i}``, ``head{h}.bias{i}``, ``head{h}.shift{i}``: the integer layers of
+  :mod:`ddm_sscc.codec.integer_network`, heads in the order of ``feature_network.HEADS``;
+* ``cdf_table`` (2049,), ``reciprocals`` (J,): the constants of the mixture table recipe
+  (:class:`ddm_sscc.codec.tables.LogisticMixtureTables`);
+* ``log2_table`` (1024,): ``log2`` of mantissas in 1/256 bit, for the online adaptation's
+  code lengths (:mod:`ddm_sscc.codec.online_adaptation`);
+* ``offline_shift`` (heads, 16): the offline temperature calibration, a scale-index shift per
+  head and mask-ratio bucket.
+
+Metadata: ``model_id``, ``config`` (the :class:`FeatureNetworkConfig` as JSON) and ``facts``.
+Storing the tables, rather than computing them with this machine's ``exp`` and
+``log``, is what makes every decoder use the same numbers; the file's hash covers them.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ddm_sscc.codec.checkpoint import file_sha256
+from ddm_sscc.codec.feature_network import HEADS, LOG_SCALE_MIN, FeatureNetworkConfig
+from ddm_sscc.codec.integer_network import LOG_SCALE_STEPS, SCALE_INDICES
+from ddm_sscc.errors import ModelMismatchError
+
+LOG2_TABLE_BITS = 10
+LOG2_UNITS = 256
+CALIBRATION_BUCKETS = 16
+MAX_WEIGHTS_BYTES = 10 << 20
+
+
+@dataclass
+class FeatureWeights:
+    """Everything the integer feature model reads from its file."""
+
+    model_id: str
+    config: FeatureNetworkConfig
+    heads: list[dict[str, torch.Tensor]]
+    cdf_table: torch.Tensor
+    reciprocals: torch.Tensor
+    log2_table: torch.Tensor
+    offline_shift: torch.Tensor
+    facts: dict
+    sha256: bytes
+
+
+def reciprocal_table() -> np.ndarray:
+    """``round(2^16 / s_j)`` with ``ln s_j = LOG_SCALE_MIN + j/16``: int64 (J,)."""
+    return np.asarray([round(65536.0 / math.exp(LOG_SCALE_MIN + j / LOG_SCALE_STEPS)) for j in range(SCALE_INDICES)], dtype=np.int64)
+
+
+def log2_table() -> np.ndarray:
+    """``round(256 · log2(0.5 + (i + ½)/2^11))`` for the 1024 mantissa bins of [0.5, 1): int64."""
+    size = 1 << LOG2_TABLE_BITS
+    return np.asarray([round(LOG2_UNITS * math.log2(0.5 + (i + 0.5) / (2 * size))) for i in range(size)], dtype=np.int64)
+
+
+def save_feature_weights(path: str | os.PathLike[str], model_id: str, config: FeatureNetworkConfig,
+                         heads: list[dict[str, torch.Tensor]], offline_shift: torch.Tensor, facts: dict) -> bytes:
+    """Write a weights file; returns its SHA-256."""
+    from safetensors.torch import save_file
+
+    from ddm_sscc.codec.tables import logistic_cdf_table
+
+    tensors = {f"head{h}.{name}": t.to(torch.int64).contiguous() for h, head in enumerate(heads) for name, t in head.items()}
+    tensors["cdf_table"] = torch.from_numpy(logistic_cdf_table())
+    tensors["reciprocals"] = torch.from_numpy(reciprocal_table())
+    tensors["log2_table"] = torch.from_numpy(log2_table())
+    tensors["offline_shift"] = offline_shift.to(torch.int64).contiguous()
+    metadata = {"model_id": model_id, "config": json.dumps(config.to_dict()), "facts": json.dumps(facts)}
+    tmp = Path(f"{path}.part")
+    save_file(tensors, str(tmp), metadata=metadata)
+    os.replace(tmp, path)
+    return file_sha256(path)
+
+
+def load_feature_weights(path: str | os.PathLike[str], expected_sha256: bytes | None = None) -> FeatureWeights:
+    """Read and check a weights file.
+
+    Raises:
+        ModelMismatchError: missing, too large, wrong hash, or not a well-formed weights file
+            (the message names the file).
+    """
+    from safetensors import SafetensorError, safe_open
+    from safetensors.torch import load_file
+
+    path = Path(path)
+    if not path.is_file():
+        raise ModelMismatchError(f"{path}: model weights not found")
+    if path.stat().st_size > MAX_WEIGHTS_BYTES:
+        raise ModelMismatchError(f"{path}: {path.stat().st_size} bytes is more than a feature model's {MAX_WEIGHTS_BYTES}")
+    sha = file_sha256(path)
+    if expected_sha256 is not None and sha != expected_sha256:
+        raise ModelMismatchError(f"{path}: weights are corrupted or replaced (SHA-256 {sha.hex()[:16]}…, expected {expected_sha256.hex()[:16]}…)")
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            metadata = handle.metadata() or {}
+        tensors = load_file(str(path))
+        config = FeatureNetworkConfig(**json.loads(metadata["config"]))
+        heads = [{k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith(f"head{h}.")} for h in range(len(HEADS))]
+        weights = FeatureWeights(
+            model_id=metadata["model_id"], config=config, heads=heads,
+            cdf_table=tensors["cdf_table"], reciprocals=tensors["reciprocals"], log2_table=tensors["log2_table"],
+            offline_shift=tensors["offline_shift"], facts=json.loads(metadata.get("facts", "{}")), sha256=sha,
+        )
+        _check_shapes(weights)
+    except (SafetensorError, KeyError, TypeError, ValueError, RuntimeError, OSError) as exc:
+        raise ModelMismatchError(f"{path}: not a usable feature-model weights file ({exc})") from None
+    return weights
+
+
+def _check_shapes(w: FeatureWeights) -> None:
+    from ddm_sscc.codec.local_features import feature_count
+
+    k = w.config.components
+    for (channels, channel), head in zip(HEADS, w.heads):
+        width = feature_count(channel, channels)
+        for i in range(w.config.layers + 1):
+            weight, bias, shift = head[f"weight{i}"], head[f"bias{i}"], head[f"shift{i}"]
+            out = w.config.hidden if i < w.config.layers else 3 * k
+            if weight.shape != (out, width) or bias.shape != (out,) or shift.shape != (out,):
+                raise ValueError(f"head {channels}/{channel} layer {i} has shape {tuple(weight.shape)}, expected {(out, width)}")
+            if weight.dtype != torch.int64 or int(weight.abs().max()) >= 1 << 15 or int(shift.min()) < 0 or int(shift.max()) > 62:
+                raise ValueError(f"head {channels}/{channel} layer {i} is outside the integer ranges")
+            width = out
+    if w.cdf_table.shape != (2049,) or w.reciprocals.shape != (SCALE_INDICES,) or w.log2_table.shape != (1 << LOG2_TABLE_BITS,):
+        raise ValueError("recipe tables have the wrong shapes")
+    if w.offline_shift.shape != (len(HEADS), CALIBRATION_BUCKETS):
+        raise ValueError(f"offline_shift has shape {tuple(w.offline_shift.shape)}")

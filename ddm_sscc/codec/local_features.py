@@ -1,0 +1,208 @@
+"""Integer features of the revealed neighbourhood at the positions one step queries.
+
+The feature network (:mod:`ddm_sscc.codec.feature_network`) sees each queried
+sub-pixel through a fixed vector of integers computed here.  The same function
+feeds training and coding, so the network is trained on exactly the inputs it
+will see.  Every operation is int64 arithmetic (prefix sums, box sums, floor
+division) or a correctly rounded IEEE square root, so the features are
+bit-identical on every CPU, thread count and library kernel.
+
+Per step the canvas is summarised once (prefix sums of the revealed mask, of
+each channel and of the squares the spreads need); each call then costs
+``O(n)`` for the ``n`` queried positions.  "Revealed" for the spatial context
+means revealed in an *earlier* step (all channels known); the co-located
+lower channels of the queried position itself are known too and are used.
+
+Units: pixel values are in quarter steps (``4·v``); features are relative to
+a *base* prediction (the local mean, or for channel ``c > 0`` the co-located
+channel ``c − 1`` plus the local mean colour difference), so the network
+predicts corrections.  Every feature lies in ``[−FEATURE_LIMIT, FEATURE_LIMIT]``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from ddm_sscc.codec.tokens import MASK
+
+RADII = (1, 2, 3, 5, 8, 13, 21, 34)
+"""Half-sizes of the square boxes whose revealed-pixel statistics are features."""
+WINDOW = 2
+"""Half-size of the raw window: the ``5 × 5`` neighbours (centre excluded)."""
+VALUE_SCALE = 4
+"""Features count pixel values in quarter steps."""
+BASE_MIN_NEIGHBOURS = 6
+"""The base is the mean of the smallest box holding at least this many revealed pixels."""
+FEATURE_LIMIT = 4095
+DENSITY_SCALE = 256
+UNKNOWN_BASE = 128 * VALUE_SCALE
+
+_OFFSETS = tuple((dy, dx) for dy in range(-WINDOW, WINDOW + 1) for dx in range(-WINDOW, WINDOW + 1) if (dy, dx) != (0, 0))
+
+
+def step_quantities(mask_ratio: float, index: int, steps: int) -> tuple[int, int]:
+    """The two step-conditioning features: masked fraction and step position, in 1/256."""
+    return int(mask_ratio * 256), (index * 256) // steps
+
+
+def feature_count(channel: int, channels: int) -> int:
+    """Length of the feature vector of ``channel`` in a ``channels``-channel image."""
+    per_radius = 3 if channel == 0 else 5 + (channel >= 2)
+    per_neighbour = 2 if channel == 0 else 5
+    return len(RADII) * per_radius + len(_OFFSETS) * per_neighbour + 2
+
+
+@dataclass
+class StepSummary:
+    """Prefix sums of one step's canvas, shared by the calls for its channels.
+
+    Attributes:
+        known: bool ``(H, W)``: revealed in an earlier step.
+        count: int64 ``(H+1, W+1)`` prefix sums of ``known``.
+        sums: int64 ``(C, H+1, W+1)`` prefix sums of each channel where known.
+        squares: int64 ``(C, H+1, W+1)``: of each channel's squares.
+        diff_squares: int64 ``(C, H+1, W+1)``: of ``(v_c − v_{c−1})²`` (index 0 unused).
+    """
+
+    known: torch.Tensor
+    count: torch.Tensor
+    sums: torch.Tensor
+    squares: torch.Tensor
+    diff_squares: torch.Tensor
+    _stacked: torch.Tensor | None = None
+    _boxes: tuple | None = None
+
+    @property
+    def stacked(self) -> torch.Tensor:
+        """All prefix sums as one int64 ``((H+1)·(W+1), 1 + 3C)`` table, a row per grid point."""
+        if self._stacked is None:
+            c = self.sums.shape[0]
+            stacked = torch.cat([self.count[None], self.sums, self.squares, self.diff_squares]).reshape(1 + 3 * c, -1)
+            self._stacked = stacked.T.contiguous()
+        return self._stacked
+
+    def box_stats(self, positions: torch.Tensor) -> list:
+        """Statistics of every box in ``RADII`` around ``positions`` (cached: a step's channels share them)."""
+        if self._boxes is None or self._boxes[0] is not positions:
+            _, height, width = self.sums.shape[0], self.known.shape[0], self.known.shape[1]
+            ys, xs = positions // width, positions % width
+            self._boxes = (positions, [_box_stats(self, ys, xs, r, height, width) for r in RADII])
+        return self._boxes[1]
+
+
+def summarise(canvas: torch.Tensor) -> StepSummary:
+    """Summarise an int64 canvas ``(C, H, W)`` (values 0..255 or MASK) at the start of a step."""
+    channels = canvas.shape[0]
+    known = canvas[channels - 1] != MASK  # the last channel is revealed only with the whole position
+    values = torch.where(known, canvas, torch.zeros_like(canvas))
+    diffs = torch.zeros_like(values)
+    diffs[1:] = values[1:] - values[:-1]
+    return StepSummary(
+        known=known,
+        count=_integral(known.to(torch.int64)[None])[0],
+        sums=_integral(values),
+        squares=_integral(values * values),
+        diff_squares=_integral(diffs * diffs),
+        _stacked=None,
+    )
+
+
+def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor, channel: int,
+             mask_ratio_q: int, step_q: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Features of ``channel`` at ``positions``.
+
+    Args:
+        canvas: int64 ``(C, H, W)``; channels ``< channel`` are revealed at ``positions``.
+        summary: :func:`summarise` of the canvas at the start of this step.
+        positions: int64 ``(n,)`` flat indices.
+        channel: the channel being predicted.
+        mask_ratio_q: masked fraction before the step, in 1/256 (0..256).
+        step_q: step index over steps, in 1/256 (0..255).
+
+    Returns:
+        ``(base, feats)``: int64 ``(n,)`` base prediction in quarter pixel steps, and
+        int64 ``(n, feature_count(channel, C))``.
+    """
+    _, height, width = canvas.shape
+    ys, xs = positions // width, positions % width
+    n = len(positions)
+    lower = canvas[channel - 1].reshape(-1)[positions] if channel > 0 else None
+    stats = summary.box_stats(positions)
+
+    def box_mean(total: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
+        return torch.div(VALUE_SCALE * total, count.clamp(min=1), rounding_mode="floor")
+
+    # Base: the smallest box with enough revealed pixels (else the largest with any).
+    base = torch.full((n,), UNKNOWN_BASE, dtype=torch.int64)
+    if channel > 0:
+        base = VALUE_SCALE * lower
+    undecided = torch.ones(n, dtype=torch.bool)
+    for count, sums, *_ in reversed(stats):  # largest first: smaller boxes overwrite
+        enough = count > 0
+        pred = box_mean(sums[channel], count) if channel == 0 else VALUE_SCALE * lower + box_mean(sums[channel] - sums[channel - 1], count)
+        base = torch.where(enough, pred, base)
+    for count, sums, *_ in stats:
+        take = undecided & (count >= BASE_MIN_NEIGHBOURS)
+        pred = box_mean(sums[channel], count) if channel == 0 else VALUE_SCALE * lower + box_mean(sums[channel] - sums[channel - 1], count)
+        base = torch.where(take, pred, base)
+        undecided &= ~take
+
+    columns: list[torch.Tensor] = []
+    for count, sums, squares, diff_squares, area in stats:
+        has = count > 0
+        columns.append(torch.div(DENSITY_SCALE * count, area, rounding_mode="floor"))
+        columns.append(torch.where(has, box_mean(sums[channel], count) - base, 0))
+        columns.append(_spread(sums[channel], squares[channel], count))
+        if channel > 0:
+            diff = sums[channel] - sums[channel - 1]
+            columns.append(torch.where(has, VALUE_SCALE * lower + box_mean(diff, count) - base, 0))
+            columns.append(_spread(diff, diff_squares[channel], count))
+        if channel >= 2:
+            first = canvas[0].reshape(-1)[positions]
+            columns.append(torch.where(has, VALUE_SCALE * first + box_mean(sums[channel] - sums[0], count) - base, 0))
+    for dy, dx in _OFFSETS:
+        y, x = ys + dy, xs + dx
+        inside = (y >= 0) & (y < height) & (x >= 0) & (x < width)
+        flat = (y.clamp(0, height - 1) * width + x.clamp(0, width - 1))
+        seen = inside & summary.known.reshape(-1)[flat]
+        own = canvas[channel].reshape(-1)[flat]
+        columns.append(seen.to(torch.int64) * DENSITY_SCALE)
+        columns.append(torch.where(seen, VALUE_SCALE * own - base, 0))
+        if channel > 0:
+            neighbour_lower = canvas[channel - 1].reshape(-1)[flat]
+            lower_seen = inside & (neighbour_lower != MASK)
+            columns.append(torch.where(seen, VALUE_SCALE * (own - neighbour_lower + lower) - base, 0))
+            columns.append(lower_seen.to(torch.int64) * DENSITY_SCALE)
+            columns.append(torch.where(lower_seen, VALUE_SCALE * (neighbour_lower - lower), 0))
+    columns.append(torch.full((n,), mask_ratio_q, dtype=torch.int64))
+    columns.append(torch.full((n,), step_q, dtype=torch.int64))
+    feats = torch.stack(columns, dim=1).clamp_(-FEATURE_LIMIT, FEATURE_LIMIT)
+    return base, feats
+
+
+def _spread(total: torch.Tensor, squares: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
+    """``⌊VALUE_SCALE · std⌋`` of a box from its sums; exact: int64 then one correctly rounded sqrt."""
+    n = count.clamp(min=1)
+    scatter = (squares * n - total * total).clamp(min=0)  # n² · variance, exact in int64
+    root = torch.floor(torch.sqrt(scatter.to(torch.float64))).to(torch.int64)  # < 2^53: exact input
+    return torch.div(VALUE_SCALE * root, n, rounding_mode="floor")
+
+
+def _box_stats(summary: StepSummary, ys: torch.Tensor, xs: torch.Tensor, radius: int, height: int, width: int):
+    y0, y1 = (ys - radius).clamp(min=0), (ys + radius + 1).clamp(max=height)
+    x0, x1 = (xs - radius).clamp(min=0), (xs + radius + 1).clamp(max=width)
+    stride = width + 1
+    table = summary.stacked  # ((H+1)·(W+1), 1 + 3C): one row gather per corner fetches every statistic
+    sums = ((table[y1 * stride + x1] - table[y0 * stride + x1]) - (table[y1 * stride + x0] - table[y0 * stride + x0])).T
+    c = summary.sums.shape[0]
+    area = (y1 - y0) * (x1 - x0)
+    return sums[0], sums[1 : 1 + c], sums[1 + c : 1 + 2 * c], sums[1 + 2 * c :], area
+
+
+def _integral(values: torch.Tensor) -> torch.Tensor:
+    """Zero-padded prefix sums ``(C, H+1, W+1)`` of int64 ``(C, H, W)``."""
+    out = torch.zeros((values.shape[0], values.shape[1] + 1, values.shape[2] + 1), dtype=torch.int64)
+    out[:, 1:, 1:] = values.to(torch.int64).cumsum(1).cumsum(2)
+    return out

@@ -1,0 +1,117 @@
+"""Per-image adaptation between steps, in integers, identical in encoder and decoder.
+
+After a (step, channel) is coded, both sides know its values.  Before the next
+prediction they update the same state from them:
+
+* **online temperature** (the paper's calibration, fitted to this image while it is
+  coded): for every context (channel × scale bucket) the code length that each
+  candidate scale shift *would have* given the pixels revealed so far, with the
+  older steps' share decayed by 3/4 per update.  Each new prediction uses the
+  shift with the smallest total (the first on ties).
+* **bias correction** (SSE-style): per context, the shrunk mean of the residual
+  between the revealed value and the predicted mean is added to every mean.
+
+Code lengths use an integer ``log2`` (exact ``frexp`` and a stored table), so
+every comparison is made on integers and cannot differ between machines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from ddm_sscc.codec.tables import CDF_ONE, LogisticMixtureTables, TABLE_TOTAL, mixture_weights
+
+SHIFT_CANDIDATES = torch.tensor([0, -1, 1, -2, 2, -3, 3, -4, 4, -6, 6, -8, 8], dtype=torch.int64)
+"""Scale-index shifts tried (1/16 in ln s each).  0 comes first, so a context with no data
+(all costs 0) keeps the model's scale."""
+SCALE_BUCKETS = 6
+BUCKET_FROM, BUCKET_WIDTH = 32, 16
+BIAS_PRIOR = 16
+"""The bias correction is ``Σ residual / (count + BIAS_PRIOR)``: little data, little correction."""
+
+
+@dataclass
+class Prediction:
+    """What one (step, channel) predicted, kept until its values are known (all int64).
+
+    ``means_q`` and ``scale_index`` are the model's (before adaptation); ``bias`` is the
+    correction that was added to each row's means.
+    """
+
+    channel: int
+    positions: torch.Tensor
+    means_q: torch.Tensor
+    scale_index: torch.Tensor
+    logits_q: torch.Tensor
+    bucket: torch.Tensor
+    bias: torch.Tensor
+
+
+class OnlineAdaptation:
+    """The adaptive state of one image.
+
+    Args:
+        channels: C.
+        tables: the model's mixture tables (for code lengths).
+        log2_table: int64 (1024,) from the weights file.
+        scale_limit: J, the number of scale indices.
+    """
+
+    def __init__(self, channels: int, tables: LogisticMixtureTables, log2_table: torch.Tensor, scale_limit: int) -> None:
+        shape = (channels, SCALE_BUCKETS)
+        self.cost = torch.zeros(shape + (len(SHIFT_CANDIDATES),), dtype=torch.int64)
+        self.residual = torch.zeros(shape, dtype=torch.int64)
+        self.count = torch.zeros(shape, dtype=torch.int64)
+        self.tables = tables
+        self.log2_table = log2_table
+        self.scale_limit = scale_limit
+        self.pending: list[Prediction] = []
+
+    @staticmethod
+    def buckets(scale_index: torch.Tensor, logits_q: torch.Tensor) -> torch.Tensor:
+        """Context of each row: the scale bucket of its heaviest component."""
+        main = torch.gather(scale_index, 1, logits_q.argmax(dim=1, keepdim=True))[:, 0]
+        return ((main - BUCKET_FROM) // BUCKET_WIDTH).clamp(0, SCALE_BUCKETS - 1)
+
+    def corrections(self, channel: int, bucket: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The current bias (1/16 pixel) and scale shift of each row's context: int64 ``(n,)`` each."""
+        bias = torch.div(self.residual[channel], self.count[channel] + BIAS_PRIOR, rounding_mode="floor")
+        shift = SHIFT_CANDIDATES[self.cost[channel].argmin(dim=1)]
+        return bias[bucket], shift[bucket]
+
+    def remember(self, prediction: Prediction) -> None:
+        self.pending.append(prediction)
+
+    def update(self, canvas: torch.Tensor) -> None:
+        """Learn from every remembered prediction whose values are now on ``canvas``."""
+        for p in self.pending:
+            values = canvas[p.channel].reshape(-1)[p.positions]
+            self._learn(p, values)
+        self.pending = []
+
+    def _learn(self, p: Prediction, values: torch.Tensor) -> None:
+        c = p.channel
+        buckets = SCALE_BUCKETS
+        # bias: residual of the heaviest component's mean, in 1/16 pixel
+        main_mean = torch.gather(p.means_q, 1, p.logits_q.argmax(dim=1, keepdim=True))[:, 0]
+        residual = (16 * values + 8 - main_mean).clamp(-256, 256)
+        self.residual[c] = self.residual[c] - (self.residual[c] >> 2) + torch.bincount(p.bucket, residual, buckets).to(torch.int64)
+        self.count[c] = self.count[c] - (self.count[c] >> 2) + torch.bincount(p.bucket, minlength=buckets)
+        # scale: code length of the revealed values under each candidate shift
+        floor = CDF_ONE * mixture_weights(p.logits_q).sum(dim=1) // TABLE_TOTAL  # the tables' +1 floor
+        total = self._log2(CDF_ONE * mixture_weights(p.logits_q).sum(dim=1) + floor * 256)
+        costs = []
+        for delta in SHIFT_CANDIDATES.tolist():
+            scales = (p.scale_index + delta).clamp(0, self.scale_limit - 1)
+            mass = self.tables.masses_at(p.means_q + p.bias[:, None], scales, p.logits_q, values) + floor
+            bits = total - self._log2(mass)
+            costs.append(torch.zeros(buckets, dtype=torch.int64).index_add_(0, p.bucket, bits))
+        self.cost[c] = self.cost[c] - (self.cost[c] >> 2) + torch.stack(costs, dim=1)
+
+    def _log2(self, x: torch.Tensor) -> torch.Tensor:
+        """``log2 x`` in 1/256 bit for int64 ``x`` in [1, 2^53): exact frexp, table for the mantissa."""
+        mantissa, exponent = torch.frexp(x.to(torch.float64))
+        index = torch.floor((mantissa - 0.5) * 2048).to(torch.int64).clamp_(0, 1023)
+        return exponent.to(torch.int64) * 256 + self.log2_table[index]

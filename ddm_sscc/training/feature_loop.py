@@ -1,0 +1,179 @@
+"""Training the feature network on a CPU: resumable, logged, seeded.
+
+A run directory holds ``network.safetensors`` (float weights and config),
+``train_state.safetensors`` (optimizer moments, step) and ``train.log`` (one
+JSON object per logged step, with the validation code length).  Restarting
+with the same directory resumes where the last save left off; batches are
+drawn from a generator seeded by ``(seed, step)``, so a resumed run sees the
+batches an unbroken one would.  Validation examples come from held-out photos
+(never Kodak), drawn once with a fixed seed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from safetensors.torch import load_file, save_file
+
+from ddm_sscc.codec.feature_network import FeatureNetwork, FeatureNetworkConfig, mixture_nll_bits
+from ddm_sscc.errors import ConfigError
+from ddm_sscc.training.coding_steps import HeadBatch, batch_examples
+
+HELD_OUT = ("wikipedia/045.png", "wikipedia/046.png", "wikipedia/047.png")
+"""Training-set photos kept out of training: designs are chosen on them."""
+
+
+@dataclass(frozen=True)
+class FeatureTrainConfig:
+    """Optimisation settings (the network's live in :class:`FeatureNetworkConfig`)."""
+
+    crop: int = 128
+    crops_per_batch: int = 8
+    per_step: int = 1024
+    lr: float = 2e-3
+    final_lr_fraction: float = 0.05
+    total_steps: int = 40000
+    warmup: int = 200
+    seed: int = 0
+    log_every: int = 100
+    save_every_s: float = 180.0
+    validation_crops: int = 64
+
+
+def lr_at(step: int, cfg: FeatureTrainConfig) -> float:
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    progress = min(1.0, (step - cfg.warmup) / max(1, cfg.total_steps - cfg.warmup))
+    return cfg.lr * (cfg.final_lr_fraction + (1 - cfg.final_lr_fraction) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+class CropSource:
+    """Random crops from whole images, drawn in proportion to image area."""
+
+    def __init__(self, images: list[np.ndarray], size: int) -> None:
+        self.images = [im for im in images if im.shape[0] >= size and im.shape[1] >= size]
+        if not self.images:
+            raise ConfigError(f"no training image is at least {size}×{size} pixels")
+        areas = np.array([im.shape[0] * im.shape[1] for im in self.images], dtype=np.float64)
+        self.p = areas / areas.sum()
+        self.size = size
+
+    def draw(self, rng: np.random.Generator, count: int) -> list[np.ndarray]:
+        out = []
+        for k in rng.choice(len(self.images), size=count, p=self.p):
+            im = self.images[k]
+            y = int(rng.integers(0, im.shape[0] - self.size + 1))
+            x = int(rng.integers(0, im.shape[1] - self.size + 1))
+            out.append(im[y : y + self.size, x : x + self.size])
+        return out
+
+
+def batch_bits(net: FeatureNetwork, batch: dict[int, HeadBatch]) -> tuple[torch.Tensor, int]:
+    """Summed code length (bits) of every example in ``batch``, and how many there were."""
+    total, count = torch.zeros(()), 0
+    for head, part in batch.items():
+        raw = net(head, part.feats)
+        total = total + mixture_nll_bits(raw, part.base, part.target, net.config.components).sum()
+        count += len(part.target)
+    return total, count
+
+
+def save_run(run_dir: Path, net: FeatureNetwork, optimizer: torch.optim.Optimizer, step: int, facts: dict) -> None:
+    weights = {k: v.detach().to(torch.float32).contiguous() for k, v in net.state_dict().items()}
+    _atomic_save(run_dir / "network.safetensors", weights, {"config": json.dumps(net.config.to_dict()), "facts": json.dumps(facts)})
+    state = {}
+    for i, group in optimizer.state_dict()["state"].items():
+        for key, value in group.items():
+            state[f"{i}.{key}"] = torch.as_tensor(value, dtype=torch.float32).contiguous()
+    _atomic_save(run_dir / "train_state.safetensors", state, {"step": str(step)})
+
+
+def _atomic_save(path: Path, tensors: dict, metadata: dict) -> None:
+    tmp = path.with_suffix(".part")
+    save_file(tensors, str(tmp), metadata=metadata)
+    os.replace(tmp, path)
+
+
+def load_float_network(path: Path) -> tuple[FeatureNetwork, dict]:
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as handle:
+        meta = handle.metadata()
+    net = FeatureNetwork(FeatureNetworkConfig(**json.loads(meta["config"])))
+    net.load_state_dict(load_file(str(path)))
+    return net, json.loads(meta.get("facts", "{}"))
+
+
+def train_features(images: list[np.ndarray], validation: list[np.ndarray], run_dir: Path,
+                   cfg: FeatureTrainConfig = FeatureTrainConfig(), net_cfg: FeatureNetworkConfig = FeatureNetworkConfig(),
+                   minutes: float | None = None, log=print) -> dict:
+    """Train (or resume) until ``cfg.total_steps`` or ``minutes`` of wall time; returns the last record."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    source = CropSource(images, cfg.crop)
+    val_rng = np.random.default_rng([cfg.seed, 7777])
+    val_batch = batch_examples(CropSource(validation, cfg.crop).draw(val_rng, cfg.validation_crops), val_rng, cfg.per_step)
+    net = FeatureNetwork(net_cfg)
+    optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    step = 0
+    if (run_dir / "network.safetensors").exists():
+        net, _ = load_float_network(run_dir / "network.safetensors")
+        optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+        step = _restore_optimizer(run_dir / "train_state.safetensors", net, optimizer)
+        log(f"resumed {run_dir} at step {step}")
+    start, last_save = time.monotonic(), time.monotonic()
+    record: dict = {}
+    running, running_n = 0.0, 0
+    while step < cfg.total_steps:
+        rng = np.random.default_rng([cfg.seed, step])
+        batch = batch_examples(source.draw(rng, cfg.crops_per_batch), rng, cfg.per_step)
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(step, cfg)
+        bits, count = batch_bits(net, batch)
+        optimizer.zero_grad(set_to_none=True)
+        (bits / count).backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+        optimizer.step()
+        running, running_n = running + float(bits), running_n + count
+        step += 1
+        elapsed = time.monotonic() - start
+        out_of_time = minutes is not None and elapsed > minutes * 60
+        if step % cfg.log_every == 0 or out_of_time or step == cfg.total_steps:
+            with torch.no_grad():
+                vbits, vcount = batch_bits(net, val_batch)
+            record = {"step": step, "train_bpsp": running / max(1, running_n), "val_bpsp": float(vbits) / vcount,
+                      "lr": lr_at(step, cfg), "elapsed_s": round(elapsed, 1), "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+            running, running_n = 0.0, 0
+            with open(run_dir / "train.log", "a") as handle:
+                handle.write(json.dumps(record) + "\n")
+            log(json.dumps(record))
+        if time.monotonic() - last_save > cfg.save_every_s or out_of_time or step == cfg.total_steps:
+            save_run(run_dir, net, optimizer, step, {"train": asdict(cfg), "step": step})
+            last_save = time.monotonic()
+        if out_of_time:
+            break
+    return record
+
+
+def _restore_optimizer(path: Path, net: FeatureNetwork, optimizer: torch.optim.Optimizer) -> int:
+    from safetensors import safe_open
+
+    if not path.exists():
+        return 0
+    with safe_open(str(path), framework="pt") as handle:
+        step = int(handle.metadata()["step"])
+    tensors = load_file(str(path))
+    state = {}
+    for i, p in enumerate(net.parameters()):
+        if f"{i}.exp_avg" in tensors:
+            state[i] = {"step": tensors[f"{i}.step"], "exp_avg": tensors[f"{i}.exp_avg"], "exp_avg_sq": tensors[f"{i}.exp_avg_sq"]}
+    sd = optimizer.state_dict()
+    sd["state"] = state
+    optimizer.load_state_dict(sd)
+    return step
