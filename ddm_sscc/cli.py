@@ -36,6 +36,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be finite and > 0, got {text!r}")
+    return value
+
+
 def _seed(text: str) -> int:
     try:
         value = int(text, 0)
@@ -73,13 +83,17 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument("--order", choices=("halton", "raster", "random"), default="halton", help="reveal order (default halton)")
     enc.add_argument("--seed", type=_seed, default=0, help="seed of the random order (default 0)")
     enc.add_argument("--schedule", choices=("cosine", "linear"), default="cosine", help="reveal schedule (default cosine)")
-    enc.add_argument("--no-calibration", action="store_true", help="switch temperature calibration off")
-    enc.add_argument("--model", help="model id from the zoo (see `ddm-sscc models`)")
+    enc.add_argument("--calibration", choices=("off", "offline", "online"), default="online",
+                     help="table calibration: off, the model's offline one, or online adaptation to the image "
+                          "on top of it (default online; models without it code as off)")
+    enc.add_argument("--no-calibration", action="store_true", help="the same as --calibration off")
+    enc.add_argument("--model", help="model id from the zoo (see `ddm-sscc models`) or a weights file (.safetensors)")
     _common(enc)
 
     dec = sub.add_parser("decode", help="decompress a .ddm file into an image")
     dec.add_argument("input", help=".ddm file")
     dec.add_argument("-o", "--output", required=True, help="output image (.png, .tif, .ppm/.pgm or .bmp)")
+    dec.add_argument("--model", help="weights file (.safetensors) for a model outside the zoo (default: the header's id)")
     _common(dec)
 
     info = sub.add_parser("info", help="print the header of a .ddm file")
@@ -94,32 +108,30 @@ def build_parser() -> argparse.ArgumentParser:
     pack.add_argument("--seed", type=_seed, default=0)
     _common(pack)
 
-    tr = sub.add_parser("train", help="train the diffusion transformer (resumes an existing run)")
-    tr.add_argument("--data", required=True, help="folder of training images, or a file from `pack-crops`")
-    tr.add_argument("--out", required=True, help="run directory: checkpoint, optimizer state, train.log")
+    tr = sub.add_parser("train", help="train the integer feature model on this CPU (resumes an existing run)")
+    tr.add_argument("--data", required=True, help="folder of training images (searched recursively), or a file from `pack-crops`")
+    tr.add_argument("--out", required=True, help="run directory: network.safetensors, train_state.safetensors, train.log")
     tr.add_argument("--steps", type=_positive_int, default=20000, help="total optimisation steps (default 20000)")
-    tr.add_argument("--plan-minutes", type=float, help="instead of --steps: size a new run to this much wall time")
-    tr.add_argument("--minutes", type=float, help="stop (resumably) after this much wall time")
-    tr.add_argument("--batch", type=_positive_int, default=32, help="crops per step (default 32)")
+    tr.add_argument("--minutes", type=_positive_float, help="stop (resumably) after this much wall time")
     tr.add_argument("--crop", type=_positive_int, default=128, help="crop side (default 128)")
-    tr.add_argument("--lr", type=float, default=1e-3, help="peak learning rate (default 1e-3)")
-    tr.add_argument("--warmup", type=int, default=300, help="learning-rate warm-up steps (default 300)")
-    tr.add_argument("--init", help="warm-start a new run from this checkpoint's matching weights")
-    tr.add_argument("--holdout", type=int, default=200, help="crops kept out of training, for calibration (default 200)")
+    tr.add_argument("--batch", type=_positive_int, default=8, help="crops per step (default 8)")
+    tr.add_argument("--per-step", type=_positive_int, default=1024, help="positions drawn per crop (default 1024)")
+    tr.add_argument("--lr", type=_positive_float, default=2e-3, help="peak learning rate (default 2e-3)")
+    tr.add_argument("--hidden", type=_positive_int, default=128, help="hidden width of a new run (default 128)")
+    tr.add_argument("--layers", type=_positive_int, default=2, help="hidden layers of a new run (default 2)")
+    tr.add_argument("--components", type=_positive_int, default=2, help="logistic components of a new run (default 2)")
+    tr.add_argument("--holdout", help="comma-separated images (relative to --data) kept out for validation "
+                                      "(default: wikipedia/045-047.png where present, else the last image)")
     tr.add_argument("--seed", type=_seed, default=0)
-    tr.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
-    tr.add_argument("--small", action="store_true", help="a small network for CPU smoke runs")
     tr.add_argument("--json", action="store_true", help="print one JSON object at the end")
 
-    cal = sub.add_parser("calibrate", help="fit the temperature calibration of a checkpoint on held-out crops")
-    cal.add_argument("--checkpoint", required=True, help="network checkpoint (.safetensors)")
-    cal.add_argument("--data", required=True, help="packed crops from `pack-crops` (the file used for training)")
-    cal.add_argument("-o", "--output", required=True, help="new checkpoint: the same network plus the calibration")
-    cal.add_argument("--holdout", type=_positive_int, default=200, help="the last N crops, never trained on (default 200)")
-    cal.add_argument("--fit-crops", type=_positive_int, default=48, help="held-out crops to fit on (default 48)")
-    cal.add_argument("--check-crops", type=_positive_int, default=16, help="other held-out crops to check on (default 16)")
-    cal.add_argument("--crop", type=_positive_int, default=64, help="centre crop side used (default 64)")
-    _common(cal)
+    ex = sub.add_parser("export-model", help="quantise a training run into an integer weights file the codec loads")
+    ex.add_argument("--run", required=True, help="run directory of `ddm-sscc train`")
+    ex.add_argument("--data", required=True, help="training images (activation ranges and the offline calibration)")
+    ex.add_argument("-o", "--output", required=True, help="weights file to write (.safetensors)")
+    ex.add_argument("--model-id", default="ddm-featmlp-int-custom", help="id recorded in every .ddm it codes")
+    ex.add_argument("--crops", type=_positive_int, default=160, help="training crops measured (default 160)")
+    _common(ex)
 
     bench = sub.add_parser("bench", help="DDM against PNG, WebP, JPEG-XL, JPEG 2000 and QOI on the same pixels")
     bench.add_argument("--dataset", required=True, help="kodak, cifar-npz, or a folder of images")
@@ -312,7 +324,8 @@ def _encode(args: argparse.Namespace) -> int:
         order=OrderKind[args.order.upper()],
         schedule=ScheduleKind[args.schedule.upper()],
         order_seed=args.seed,
-        calibrate=not args.no_calibration,
+        calibrate=not args.no_calibration and args.calibration != "off",
+        adapt=args.calibration == "online",
     )
     start = time.perf_counter()
     with _step_progress("encode") as progress:
@@ -342,7 +355,7 @@ def _decode(args: argparse.Namespace) -> int:
     output_format(args.output)
     data = Path(args.input).read_bytes()
     header, _ = read_header(data)
-    codec = load_codec(header.model_id)
+    codec = load_codec(args.model or header.model_id)
     codec.check_model(header)  # refuse other weights before decoding anything
     start = time.perf_counter()
     with _step_progress("decode") as progress:
@@ -371,6 +384,7 @@ def _info(args: argparse.Namespace) -> int:
 
 def _models(args: argparse.Namespace) -> int:
     from ddm_sscc.codec import DEFAULT_MODEL, available_models, load_codec
+    from ddm_sscc.codec.model import AdaptiveModel
 
     rows = []
     for model_id in available_models():
@@ -379,7 +393,7 @@ def _models(args: argparse.Namespace) -> int:
             {
                 "model": model_id,
                 "weights_sha256": codec.model.weights_sha256.hex(),
-                "calibration": codec.calibration is not None,
+                "calibration": codec.calibration is not None or isinstance(codec.model, AdaptiveModel),
                 "default": model_id == DEFAULT_MODEL,
             }
         )
@@ -410,6 +424,7 @@ def _header_record(header: Header, size: int) -> dict[str, Any]:
         "schedule": header.schedule.name.lower(),
         "order_seed": header.order_seed,
         "calibrated": header.calibrated,
+        "adaptive": header.adaptive,
         "model": header.model_id,
         "weights_sha256": header.weights_sha256.hex(),
         "sha256": header.pixel_sha256.hex(),
@@ -445,66 +460,40 @@ def _pack_crops(args: argparse.Namespace) -> int:
 
 
 def _train(args: argparse.Namespace) -> int:
-    import torch
+    from ddm_sscc.codec.feature_network import FeatureNetworkConfig
+    from ddm_sscc.training.feature_loop import FeatureTrainConfig, train_features
+    from ddm_sscc.training.training_images import split_training_images
 
-    from ddm_sscc.codec.network import NetworkConfig
-    from ddm_sscc.errors import ConfigError
-    from ddm_sscc.training.loop import TrainConfig, train
-
-    device = ("cuda" if torch.cuda.is_available() else "cpu") if args.device == "auto" else args.device
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError("--device cuda, but CUDA is not available")
-    crops = _crops(args.data, 2000, args.crop, args.seed)
-    if not 0 <= args.holdout < len(crops):
-        raise ConfigError(f"--holdout {args.holdout} leaves no training crops out of {len(crops)}")
-    if crops.pixels.shape[1] < args.crop:
-        raise ConfigError(f"--crop {args.crop} is larger than the packed crops ({crops.pixels.shape[1]})")
-    train_set, _ = crops.split(args.holdout)
-    cfg = TrainConfig(crop=args.crop, batch=args.batch, lr=args.lr, warmup=args.warmup, total_steps=args.steps,
-                      seed=args.seed)
-    net = NetworkConfig(dim=64, depth=2, heads=2, window=4) if args.small else NetworkConfig()
-    result = train(train_set, Path(args.out), cfg, net, device, args.minutes, args.plan_minutes, progress=not args.json,
-                   init=Path(args.init) if args.init else None)
-    record = {"command": "train", "out": args.out, "device": device, "crops": len(train_set)} | result
-    _emit(args, record, f"trained to step {result['step']}/{result['total_steps']} on {device}: "
-          f"{result['bpsp']} bpsp (training batches), {result['elapsed_s']:.0f} s in all -> {args.out}")
+    images, validation, held = split_training_images(Path(args.data), args.holdout)
+    cfg = FeatureTrainConfig(crop=args.crop, crops_per_batch=args.batch, per_step=args.per_step, lr=args.lr,
+                             total_steps=args.steps, seed=args.seed)
+    net = FeatureNetworkConfig(hidden=args.hidden, layers=args.layers, components=args.components)
+    log = (lambda line: None) if args.json else (lambda line: print(f"{PROG}: train: {line}", file=sys.stderr))
+    result = train_features(images, validation, Path(args.out), cfg, net, minutes=args.minutes, log=log)
+    record = {"command": "train", "out": args.out, "images": len(images), "validation": held} | result
+    _emit(args, record, f"trained to step {result['step']}/{args.steps}: validation {result['val_bpsp']:.4f} bpsp "
+          f"(held out: {', '.join(held)}), {result['elapsed_s']:.0f} s this session -> {args.out}")
     return 0
 
 
-def _calibrate(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from ddm_sscc.codec.checkpoint import add_calibration
-    from ddm_sscc.codec.diffusion_model import DiffusionModel
+def _export_model(args: argparse.Namespace) -> int:
     from ddm_sscc.errors import ConfigError
-    from ddm_sscc.experiments.codec_bench import center_crop
     from ddm_sscc.output_file import check_output
-    from ddm_sscc.training.calibrate import STEP_COUNTS, code_length_bits, collect, fit
-    from ddm_sscc.training.data import CropSet, load_packed
+    from ddm_sscc.training.feature_export import export
+    from ddm_sscc.training.training_images import split_training_images
 
     check_output(args.output, args.force)
-    crops = load_packed(Path(args.data))
-    if args.fit_crops + args.check_crops > min(args.holdout, len(crops)):
-        raise ConfigError(f"--fit-crops + --check-crops exceed the {min(args.holdout, len(crops))} held-out crops")
-    _, held = crops.split(min(args.holdout, len(crops)))
-    held = CropSet(np.stack([center_crop(p, args.crop) for p in held.pixels]), held.channels)
-    fit_set = CropSet(held.pixels[: args.fit_crops], held.channels[: args.fit_crops])
-    end = args.fit_crops + args.check_crops
-    check_set = CropSet(held.pixels[args.fit_crops : end], held.channels[args.fit_crops : end])
-    model = DiffusionModel.from_file(args.checkpoint, "calibrating")
+    run = Path(args.run) / "network.safetensors"
+    if not run.is_file():
+        raise ConfigError(f"{args.run}: no network.safetensors (not a `ddm-sscc train` run directory)")
+    images, _, _ = split_training_images(Path(args.data), None)
     start = time.perf_counter()
-    calibration = fit(collect(model, fit_set, seed=1))
-    check = collect(model, check_set, seed=2)
-    before, after = code_length_bits(check, None), code_length_bits(check, calibration)
-    facts = {"calibration": {"fit_crops": args.fit_crops, "check_crops": args.check_crops, "crop": args.crop,
-                             "steps": list(STEP_COUNTS), "check_bpsp_off": round(before, 4),
-                             "check_bpsp_on": round(after, 4)}}
-    sha = add_calibration(args.checkpoint, args.output, calibration, facts)
-    taus = {f"r={r}": round(calibration.temperature(r, 0, 16), 3) for r in (1.0, 0.5, 0.1)}
-    record = {"command": "calibrate", "output": args.output, "sha256": sha.hex(), "check_bpsp_off": before,
-              "check_bpsp_on": after, "tau": taus, "seconds": round(time.perf_counter() - start, 1)}
-    _emit(args, record, f"calibration on {args.check_crops} held-out crops: {before:.4f} -> {after:.4f} bpsp "
-          f"(tau {taus}) -> {args.output} (sha256 {sha.hex()[:16]}…)")
+    report = export(run, Path(args.output), args.model_id, images, {"run": str(args.run)}, crops=args.crops)
+    record = {"command": "export-model", "output": args.output, "model_id": args.model_id,
+              "seconds": round(time.perf_counter() - start, 1)} | report
+    _emit(args, record, f"{args.model_id} -> {args.output} (sha256 {report['sha256'][:16]}…): on training crops "
+          f"float {report['float_bpsp']:.4f}, integer {report['integer_bpsp']:.4f}, "
+          f"offline-calibrated {report['calibrated_bpsp']:.4f} bpsp")
     return 0
 
 
@@ -798,4 +787,4 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 _COMMANDS = {"sweep": _sweep, "capture": _capture, "replay": _replay, "radios": _radios, "tx": _tx, "rx": _rx, "loopback": _loopback, "link": _link, "per": _per, "encode": _encode, "decode": _decode, "info": _info, "models": _models, "pack-crops": _pack_crops,
-             "train": _train, "bench": _bench, "calibrate": _calibrate}
+             "train": _train, "export-model": _export_model, "bench": _bench}

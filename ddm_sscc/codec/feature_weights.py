@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ddm_sscc.codec.checkpoint import file_sha256
+from ddm_sscc.codec.file_hash import file_sha256
 from ddm_sscc.codec.feature_network import HEADS, LOG_SCALE_MIN, FeatureNetworkConfig
 from ddm_sscc.codec.integer_network import LOG_SCALE_STEPS, SCALE_INDICES
 from ddm_sscc.errors import ModelMismatchError
@@ -79,6 +79,7 @@ def save_feature_weights(path: str | os.PathLike[str], model_id: str, config: Fe
     metadata = {"model_id": model_id, "config": json.dumps(config.to_dict()), "facts": json.dumps(facts)}
     tmp = Path(f"{path}.part")
     save_file(tensors, str(tmp), metadata=metadata)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
     return file_sha256(path)
 

@@ -15,31 +15,36 @@ from ddm_sscc.errors import ModelMismatchError
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
-_CHECKPOINTS = {
+_FEATURE_MODELS = {
     # id: (file in WEIGHTS_DIR, its SHA-256); see weights/MODEL_CARD.md
-    "ddm-transformer-t1": (
-        "ddm-transformer-t1.safetensors",
-        "775923847444af7ef04cb610b0b4aef93ad5c2f6531eed7719051faa32cda341",
+    "ddm-featmlp-int-v1": (
+        "ddm-featmlp-int-v1.safetensors",
+        "a43c4155b0c34f1629f2412b025882e7aac9404b54b066ab99eb230861f5d947",
     ),
 }
+"""Every model here must pass the cross-machine test (tests/core/codec/test_cross_machine.py).
+
+``ddm-transformer-t1`` left the zoo: a float network, its tables changed with the CPU's
+kernels (ATEN_CPU_CAPABILITY), so its files did not decode on another machine."""
 
 
-def _checkpoint_codec(model_id: str) -> DiffusionCodec:
-    from ddm_sscc.codec.checkpoint import read_calibration  # lazy: safetensors + network
-    from ddm_sscc.codec.diffusion_model import DiffusionModel
+def _feature_codec(model_id: str) -> DiffusionCodec:
+    from ddm_sscc.codec.feature_model import FeatureModel  # lazy: safetensors
 
-    name, sha = _CHECKPOINTS[model_id]
-    model = DiffusionModel.from_file(WEIGHTS_DIR / name, model_id, bytes.fromhex(sha))
-    return DiffusionCodec(model, read_calibration(WEIGHTS_DIR / name))
+    name, sha = _FEATURE_MODELS[model_id]
+    return DiffusionCodec(FeatureModel.from_file(WEIGHTS_DIR / name, bytes.fromhex(sha)))
 
 
 _REGISTRY: dict[str, Callable[[], DiffusionCodec]] = {
     ContextMeanModel.model_id: lambda: DiffusionCodec(ContextMeanModel()),
-    **{model_id: (lambda m=model_id: _checkpoint_codec(m)) for model_id in _CHECKPOINTS},
+    **{model_id: (lambda m=model_id: _feature_codec(m)) for model_id in _FEATURE_MODELS},
 }
 
-DEFAULT_MODEL = ContextMeanModel.model_id
-"""The model ``encode`` uses when none is named."""
+DEFAULT_MODEL = "ddm-featmlp-int-v1"
+"""The model ``encode``, ``link``, the GNU Radio blocks and ``sweep`` use when none is named."""
+
+WEIGHTS_SUFFIX = ".safetensors"
+"""``--model`` also takes a path to a feature-model weights file ending in this."""
 
 
 def available_models() -> list[str]:
@@ -48,8 +53,12 @@ def available_models() -> list[str]:
 
 
 def load_codec(model_id: str | None = None) -> DiffusionCodec:
-    """The codec for ``model_id`` (default: :data:`DEFAULT_MODEL`)."""
+    """The codec for ``model_id`` (default: :data:`DEFAULT_MODEL`), or for a weights file's path."""
     model_id = model_id or DEFAULT_MODEL
+    if model_id.endswith(WEIGHTS_SUFFIX):
+        from ddm_sscc.codec.feature_model import FeatureModel
+
+        return DiffusionCodec(FeatureModel.from_file(model_id))
     try:
         factory = _REGISTRY[model_id]
     except KeyError:

@@ -46,17 +46,20 @@ def area_downsample(image: np.ndarray, factor: int) -> np.ndarray:
     return np.rint(blocks.mean(axis=(1, 3))).astype(np.uint8)
 
 
-def gather_images(root: Path, downsample: dict[str, int] | None = None, exclude: tuple[str, ...] = ()) -> list[np.ndarray]:
+def gather_images(root: Path, downsample: dict[str, int] | None = None, exclude: tuple[str, ...] = (),
+                  include: tuple[str, ...] | None = None) -> list[np.ndarray]:
     """Every readable PNG/TIFF/PPM/BMP image under ``root`` as uint8 ``(H, W, C)``.
 
-    ``exclude`` names files (paths relative to ``root``, ``/``-separated) to leave out.
+    ``exclude`` names files (paths relative to ``root``, ``/``-separated) to leave out;
+    ``include``, when given, names the only files to take.
     """
     downsample = DEFAULT_DOWNSAMPLE if downsample is None else downsample
     if not root.is_dir():
         raise ConfigError(f"{root}: training data directory does not exist")
     images = []
     for path in sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES):
-        if path.relative_to(root).as_posix() in exclude:
+        name = path.relative_to(root).as_posix()
+        if name in exclude or (include is not None and name not in include):
             continue
         try:
             pixels = load_image(path).pixels

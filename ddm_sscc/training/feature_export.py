@@ -53,11 +53,12 @@ def export(run_network: Path, out_path: Path, model_id: str, images: list[np.nda
     """Quantise and calibrate a trained network into ``out_path``; returns the measurements."""
     net, train_facts = load_float_network(run_network)
     k = net.config.components
-    examples = draw_examples(images, crops, seed)
+    crop = int(train_facts.get("train", {}).get("crop", 128))  # the run's crop size
+    examples = draw_examples(images, crops, seed, crop)
     heads_int = quantize(net, {h: b.feats for h, b in examples.items()})
     heads = build_heads(heads_int, k)
     tables = LogisticMixtureTables(torch.from_numpy(reciprocal_table()), torch.from_numpy(logistic_cdf_table()))
-    fit = draw_examples(images, crops, seed + 1)
+    fit = draw_examples(images, crops, seed + 1, crop)
     offline = torch.zeros((len(HEADS), CALIBRATION_BUCKETS), dtype=torch.int64)
     report = {"float_bits": 0.0, "integer_bits": 0.0, "calibrated_bits": 0.0, "examples": 0}
     for head, batch in fit.items():

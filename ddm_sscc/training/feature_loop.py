@@ -26,10 +26,6 @@ from ddm_sscc.codec.feature_network import FeatureNetwork, FeatureNetworkConfig,
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.training.coding_steps import HeadBatch, batch_examples
 
-HELD_OUT = ("wikipedia/045.png", "wikipedia/046.png", "wikipedia/047.png")
-"""Training-set photos kept out of training: designs are chosen on them."""
-
-
 @dataclass(frozen=True)
 class FeatureTrainConfig:
     """Optimisation settings (the network's live in :class:`FeatureNetworkConfig`)."""
@@ -113,13 +109,18 @@ def load_float_network(path: Path) -> tuple[FeatureNetwork, dict]:
 
 def train_features(images: list[np.ndarray], validation: list[np.ndarray], run_dir: Path,
                    cfg: FeatureTrainConfig = FeatureTrainConfig(), net_cfg: FeatureNetworkConfig = FeatureNetworkConfig(),
-                   minutes: float | None = None, log=print) -> dict:
-    """Train (or resume) until ``cfg.total_steps`` or ``minutes`` of wall time; returns the last record."""
+                   minutes: float | None = None, log=print, stop_after: int | None = None) -> dict:
+    """Train (or resume) until ``cfg.total_steps``, ``minutes`` of wall time or step ``stop_after``.
+
+    Returns the last log record (step, training and validation bpsp, learning rate, seconds).
+    """
     run_dir.mkdir(parents=True, exist_ok=True)
     source = CropSource(images, cfg.crop)
     val_rng = np.random.default_rng([cfg.seed, 7777])
     val_batch = batch_examples(CropSource(validation, cfg.crop).draw(val_rng, cfg.validation_crops), val_rng, cfg.per_step)
-    net = FeatureNetwork(net_cfg)
+    with torch.random.fork_rng():
+        torch.manual_seed(cfg.seed)  # the initial weights follow the run's seed
+        net = FeatureNetwork(net_cfg)
     optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
     step = 0
     if (run_dir / "network.safetensors").exists():
@@ -140,10 +141,10 @@ def train_features(images: list[np.ndarray], validation: list[np.ndarray], run_d
         (bits / count).backward()
         torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
         optimizer.step()
-        running, running_n = running + float(bits), running_n + count
+        running, running_n = running + float(bits.detach()), running_n + count
         step += 1
         elapsed = time.monotonic() - start
-        out_of_time = minutes is not None and elapsed > minutes * 60
+        out_of_time = (minutes is not None and elapsed > minutes * 60) or step == stop_after
         if step % cfg.log_every == 0 or out_of_time or step == cfg.total_steps:
             with torch.no_grad():
                 vbits, vcount = batch_bits(net, val_batch)
@@ -158,6 +159,11 @@ def train_features(images: list[np.ndarray], validation: list[np.ndarray], run_d
             last_save = time.monotonic()
         if out_of_time:
             break
+    if not record:  # nothing left to train: report where the run stands
+        with torch.no_grad():
+            vbits, vcount = batch_bits(net, val_batch)
+        record = {"step": step, "train_bpsp": None, "val_bpsp": float(vbits) / vcount, "lr": lr_at(step, cfg),
+                  "elapsed_s": 0.0, "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
     return record
 
 

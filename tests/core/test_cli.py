@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ddm_sscc.codec import DiffusionCodec
+from ddm_sscc.codec import DEFAULT_MODEL, DiffusionCodec
 from ddm_sscc.codec.container import Header, pack, unpack
 from tests.conftest import OtherWeightsModel, real_image, require_data, run_cli
 
@@ -135,7 +135,19 @@ def test_usage_errors_exit_2(tmp_path):
 
 def test_models_lists_the_default():
     record = json.loads(run_cli("models", "--json").stdout)
-    assert any(m["default"] and m["model"] == "context-mean-v1" for m in record["models"])
+    assert [m["model"] for m in record["models"] if m["default"]] == [DEFAULT_MODEL]
+    assert {m["model"] for m in record["models"]} == {"context-mean-v1", "ddm-featmlp-int-v1"}
+
+
+def test_encode_calibration_modes_are_recorded_and_decode(tmp_path):
+    src = save(tmp_path / "in.png", real_image(24, 20, 3))
+    for mode, calibrated, adaptive in (("off", False, False), ("offline", True, False), ("online", True, True)):
+        out = tmp_path / f"{mode}.ddm"
+        result = run_cli("encode", str(src), "-o", str(out), "--calibration", mode, "--json")
+        assert result.returncode == 0, result.stderr
+        record = json.loads(result.stdout)
+        assert (record["calibrated"], record["adaptive"]) == (calibrated, adaptive)
+        assert run_cli("decode", str(out), "-o", str(tmp_path / f"{mode}.png")).returncode == 0
 
 
 def test_decode_in_another_process_with_other_thread_counts(tmp_path):

@@ -17,7 +17,7 @@ import torch
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
-from ddm_sscc.codec.checkpoint import file_sha256
+from ddm_sscc.codec.file_hash import file_sha256
 from ddm_sscc.errors import ConfigError, ModelMismatchError
 from ddm_sscc.experiments.deepjscc.model import DeepJscc, DeepJsccConfig
 

@@ -5,15 +5,19 @@ import pytest
 import torch
 from PIL import Image
 
-from ddm_sscc.codec.checkpoint import load_network
-from ddm_sscc.codec.network import NetworkConfig
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.training.data import CropSet, area_downsample, gather_images, load_packed, sample_crops, save_packed
-from ddm_sscc.training.loop import TrainConfig, train
-from ddm_sscc.training.objective import MaskSampler
+from ddm_sscc.codec import CodecSettings, DiffusionCodec
+from ddm_sscc.codec.feature_network import FeatureNetworkConfig, head_index
+from ddm_sscc.codec.local_features import features, step_quantities, summarise
+from ddm_sscc.codec.model import StepInfo
+from ddm_sscc.training.coding_steps import crop_examples
+from ddm_sscc.training.feature_loop import FeatureTrainConfig, load_float_network, train_features
+from ddm_sscc.training.training_images import split_training_images
 from tests.conftest import real_image, run_cli
 
-SMALL = NetworkConfig(dim=32, depth=2, heads=2, window=4, pixel_dim=8, feature_dim=16, head_hidden=32, local_dim=8)
+SMALL = FeatureNetworkConfig(hidden=16, layers=1, components=2)
+TINY = FeatureTrainConfig(crop=32, crops_per_batch=2, per_step=64, total_steps=6, warmup=2, log_every=1, validation_crops=2)
 
 
 @pytest.fixture(scope="module")
@@ -48,28 +52,78 @@ def test_gathering_needs_usable_images(tmp_path):
     assert shapes == [(20, 25, 3), (40, 50, 3)]  # the JPEG-history folder is halved
 
 
-def test_mask_sampler_covers_ratios():
-    sampler = MaskSampler(16, torch.device("cpu"))
-    masks = sampler(400, torch.Generator().manual_seed(0))
-    ratios = masks.flatten(1).float().mean(1)
-    assert ratios.min() > 0 and ratios.max() <= 1
-    assert abs(float(ratios.mean()) - 0.5) < 0.05
+class Recorder:
+    """Wraps the default model and records the features the codec computes at every call."""
+
+    def __init__(self, codec):
+        self.inner = codec.model
+        self.model_id, self.weights_sha256 = self.inner.model_id, self.inner.weights_sha256
+        self.seen = []
+
+    def start_image(self, channels, calibration):
+        session = self.inner.start_image(channels, calibration)
+        outer = self
+
+        class Session:
+            def tables(self, canvas, positions, step):
+                summary = summarise(canvas)
+                mask_q, step_q = step_quantities(step.mask_ratio, step.index, step.steps)
+                outer.seen.append((step.index, step.steps, step.channel, positions.clone(),
+                                   features(canvas, summary, positions, step.channel, mask_q, step_q)))
+                return session.tables(canvas, positions, step)
+
+        return Session()
 
 
-def test_training_resumes_exactly(tmp_path, crops):
+def test_training_examples_are_the_features_coding_computes(monkeypatch):
+    """The sampler rebuilds a step's canvas as the codec does: identical features and bases."""
+    from ddm_sscc.codec import load_codec
+    from ddm_sscc.training import coding_steps
+
+    image = real_image(32, 32, 3)
+    recorder = Recorder(load_codec())
+    DiffusionCodec(recorder).encode(image, CodecSettings(steps=16))
+    monkeypatch.setattr(coding_steps, "STEP_CHOICES", (16,))
+    checked = 0
+    for seed in range(6):
+        rng = np.random.default_rng(seed)
+        examples = crop_examples(image, rng, per_step=10_000)  # every position of the drawn step
+        for index, steps, channel, positions, (base, feats) in recorder.seen:
+            batch = examples[head_index(3, channel)]
+            order = torch.argsort(positions)  # the sampler takes a step's positions sorted
+            positions, base, feats = positions[order], base[order], feats[order]
+            if steps == 16 and len(positions) == len(batch.target) and torch.equal(batch.feats, feats):
+                assert torch.equal(batch.base, base)
+                assert torch.equal(batch.target, torch.from_numpy(image[:, :, channel].reshape(-1)[positions.numpy()]))
+                checked += 1
+    assert checked >= 6 * 3, checked
+
+
+def test_training_resumes_exactly(tmp_path):
     """A run stopped after 3 of 6 steps and resumed ends bit-identical to an unbroken one."""
-    cfg = TrainConfig(crop=32, batch=3, total_steps=6, warmup=2, log_every=1)
-    straight = train(crops, tmp_path / "a", cfg, SMALL, progress=False)
-    stopped = train(crops, tmp_path / "b", cfg, SMALL, progress=False, stop_after=3)
-    resumed = train(crops, tmp_path / "b", cfg, SMALL, progress=False)
+    images = [real_image(60, 70, 3), real_image(50, 40, 1)]
+    straight = train_features(images, images[:1], tmp_path / "a", TINY, SMALL, log=lambda _: None)
+    stopped = train_features(images, images[:1], tmp_path / "b", TINY, SMALL, log=lambda _: None, stop_after=3)
+    resumed = train_features(images, images[:1], tmp_path / "b", TINY, SMALL, log=lambda _: None)
     assert stopped["step"] == 3 and resumed["step"] == straight["step"] == 6
-    a, _, _ = load_network(tmp_path / "a" / "model.safetensors")
-    b, facts, _ = load_network(tmp_path / "b" / "model.safetensors")
+    a, _ = load_float_network(tmp_path / "a" / "network.safetensors")
+    b, facts = load_float_network(tmp_path / "b" / "network.safetensors")
     for (name, p), q in zip(a.state_dict().items(), b.state_dict().values()):
         assert torch.equal(p, q), name
     assert facts["step"] == 6
     log = [json.loads(line) for line in (tmp_path / "b" / "train.log").read_text().splitlines()]
-    assert [r["step"] for r in log] == [1, 2, 3, 4, 5, 6] and all(np.isfinite(r["bpsp"]) for r in log)
+    assert [r["step"] for r in log] == [1, 2, 3, 4, 5, 6] and all(np.isfinite(r["val_bpsp"]) for r in log)
+
+
+def test_holdout_defaults_and_errors(tmp_path):
+    for name in ("a.png", "b.png"):
+        Image.fromarray(real_image(40, 40, 3)).save(tmp_path / name)
+    images, validation, held = split_training_images(tmp_path, None)
+    assert held == ["b.png"] and len(images) == len(validation) == 1
+    with pytest.raises(ConfigError, match="c.png not found"):
+        split_training_images(tmp_path, "c.png")
+    with pytest.raises(ConfigError, match="no usable training images"):
+        split_training_images(tmp_path, "a.png,b.png")
 
 
 def test_cli_train_refuses_empty_folder(tmp_path):
@@ -78,13 +132,22 @@ def test_cli_train_refuses_empty_folder(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_cli_train_small_run_and_bad_device(tmp_path):
-    Image.fromarray(real_image(64, 64, 3)).save(tmp_path / "a.png")
-    if not torch.cuda.is_available():
-        bad = run_cli("train", "--data", str(tmp_path), "--out", str(tmp_path / "run"), "--device", "cuda")
-        assert bad.returncode == 1 and "CUDA is not available" in bad.stderr
-    ok = run_cli("train", "--data", str(tmp_path), "--out", str(tmp_path / "run"), "--small", "--steps", "2",
-                 "--crop", "32", "--batch", "2", "--holdout", "10", "--json", "--device", "cpu")
+def test_cli_train_export_encode(tmp_path):
+    """A tiny run, exported to an integer weights file that encode and decode take with --model."""
+    for i in range(2):
+        Image.fromarray(real_image(64, 64, 3 - 2 * i).squeeze()).save(tmp_path / f"{i}.png")
+    ok = run_cli("train", "--data", str(tmp_path), "--out", str(tmp_path / "run"), "--steps", "2", "--crop", "32",
+                 "--batch", "2", "--per-step", "64", "--hidden", "8", "--layers", "1", "--json")
     assert ok.returncode == 0, ok.stderr
-    record = json.loads(ok.stdout)
-    assert record["step"] == 2 and (tmp_path / "run" / "model.safetensors").is_file()
+    assert json.loads(ok.stdout)["step"] == 2 and (tmp_path / "run" / "network.safetensors").is_file()
+    weights = tmp_path / "w.safetensors"
+    ex = run_cli("export-model", "--run", str(tmp_path / "run"), "--data", str(tmp_path), "-o", str(weights),
+                 "--model-id", "tiny-test", "--crops", "4", "--json")
+    assert ex.returncode == 0, ex.stderr
+    Image.fromarray(real_image(20, 24, 3)).save(tmp_path / "img.png")
+    enc = run_cli("encode", str(tmp_path / "img.png"), "-o", str(tmp_path / "img.ddm"), "--model", str(weights))
+    assert enc.returncode == 0, enc.stderr
+    refused = run_cli("decode", str(tmp_path / "img.ddm"), "-o", str(tmp_path / "out.png"))
+    assert refused.returncode == 1 and "tiny-test" in refused.stderr and "Traceback" not in refused.stderr
+    dec = run_cli("decode", str(tmp_path / "img.ddm"), "-o", str(tmp_path / "out.png"), "--model", str(weights))
+    assert dec.returncode == 0, dec.stderr
