@@ -1,0 +1,189 @@
+"""The integer feature model: exact integer parts, the mixture table recipe, its weights file."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import load_file, save_file
+
+from ddm_sscc.codec import CodecSettings, DiffusionCodec, load_codec
+from ddm_sscc.codec.container import Header, unpack
+from ddm_sscc.codec.feature_model import FeatureModel
+from ddm_sscc.codec.feature_network import FeatureNetwork, FeatureNetworkConfig, mixture_nll_bits
+from ddm_sscc.codec.feature_weights import load_feature_weights, reciprocal_table
+from ddm_sscc.codec.integer_network import ACTIVATION_LIMIT, WEIGHT_LIMIT, IntegerLayer
+from ddm_sscc.codec.local_features import FEATURE_LIMIT, feature_count, features, summarise
+from ddm_sscc.codec.tables import (
+    CDF_ONE, TABLE_TOTAL, LogisticMixtureTables, _interpolate, logistic_cdf_table, mixture_weights,
+)
+from ddm_sscc.codec.tokens import MASK
+from ddm_sscc.codec.zoo import DEFAULT_MODEL, WEIGHTS_DIR
+from ddm_sscc.errors import ContainerError, ModelMismatchError
+from tests.conftest import real_image
+
+RECIPROCALS = torch.from_numpy(reciprocal_table())
+CDF = torch.from_numpy(logistic_cdf_table())
+
+
+@pytest.fixture(scope="module")
+def tables() -> LogisticMixtureTables:
+    return LogisticMixtureTables(RECIPROCALS, CDF)
+
+
+def _params(n: int, k: int = 2, seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    means = torch.randint(-64 * 16, 320 * 16, (n, k), generator=g)
+    scales = torch.randint(0, len(RECIPROCALS), (n, k), generator=g)
+    logits = torch.randint(-200, 200, (n, k), generator=g)
+    return means, scales, logits
+
+
+def test_mixture_tables_are_valid(tables):
+    freqs = tables.frequencies(*_params(3000))
+    assert freqs.shape == (3000, 256) and freqs.min() >= 1
+    assert (freqs.sum(axis=1) == TABLE_TOTAL).all()
+
+
+def test_cached_masses_equal_the_recipe_computed_directly(tables):
+    """The (j, f, k) cache is the recipe: compare with steps 1–4 evaluated per row."""
+    means, scales, logits = _params(200, seed=1)
+    edges = torch.arange(255) * 16 + 8
+    z = (edges[None, None, :] - means.clamp(-64 * 16, 320 * 16 - 1)[:, :, None]) * RECIPROCALS[scales][:, :, None]
+    cdf = _interpolate(z, CDF)
+    cdf = torch.cat([torch.zeros(200, 2, 1, dtype=torch.int64), cdf, torch.full((200, 2, 1), CDF_ONE)], dim=2)
+    direct = ((cdf[:, :, 1:] - cdf[:, :, :-1]) * mixture_weights(logits)[:, :, None]).sum(dim=1)
+    assert torch.equal(tables.masses(means, scales, logits).to(torch.int64), direct)
+    values = torch.randint(0, 256, (200,))
+    assert torch.equal(tables.masses_at(means, scales, logits, values), direct[torch.arange(200), values])
+
+
+def test_mixture_tables_follow_the_mean_and_scale(tables):
+    narrow = tables.frequencies(torch.tensor([[100 * 16, 100 * 16]]), torch.tensor([[40, 40]]), torch.tensor([[0, 0]]))[0]
+    wide = tables.frequencies(torch.tensor([[100 * 16, 100 * 16]]), torch.tensor([[110, 110]]), torch.tensor([[0, 0]]))[0]
+    assert narrow.argmax() == 100 and narrow[100] > wide[100] > wide[1]
+    assert wide[0] > wide[1]  # the first bin holds the whole lower tail
+    assert wide[1:255].argmax() + 1 in (99, 100, 101)
+
+
+def test_mixture_weights_sum_to_4096_at_most():
+    w = mixture_weights(torch.tensor([[0, 0], [0, -10_000], [5, 3]]))
+    assert w[0].tolist() == [2048, 2048] and w[1].tolist() == [4096, 0] and int(w[2].sum()) <= 4096
+
+
+def test_integer_layer_is_exact_at_its_largest_values():
+    """float64 GEMM of integers at the format's limits equals int64 arithmetic exactly."""
+    g = torch.Generator().manual_seed(2)
+    x = torch.randint(-FEATURE_LIMIT, FEATURE_LIMIT + 1, (64, 512), generator=g)
+    x[0] = ACTIVATION_LIMIT
+    w = torch.randint(-WEIGHT_LIMIT, WEIGHT_LIMIT + 1, (32, 512), generator=g)
+    w[0] = WEIGHT_LIMIT
+    b = torch.randint(-(1 << 30), 1 << 30, (32,), generator=g)
+    shift = torch.randint(0, 20, (32,), generator=g)
+    layer = IntegerLayer(w.double(), b.double(), torch.pow(2.0, -shift.double()), relu=False)
+    exact = x @ w.T + b  # int64
+    rounded = torch.div(exact + (1 << shift) // 2, 1 << shift, rounding_mode="floor")
+    rounded = torch.where(shift == 0, exact, rounded)
+    assert torch.equal(layer(x.double()).to(torch.int64), rounded)
+
+
+def test_features_are_bounded_and_see_lower_channels():
+    image = torch.from_numpy(real_image(24, 20, 3).transpose(2, 0, 1).astype(np.int64))
+    canvas = torch.full_like(image, MASK)
+    before = torch.arange(0, 480, 3)
+    canvas.view(3, -1)[:, before] = image.view(3, -1)[:, before]
+    positions = torch.tensor([1, 50, 100])
+    summary = summarise(canvas)
+    _, f0 = features(canvas, summary, positions, 0, 128, 100)
+    assert f0.shape == (3, feature_count(0, 3)) and int(f0.abs().max()) <= FEATURE_LIMIT
+    canvas.view(3, -1)[0, positions] = image.view(3, -1)[0, positions]
+    base, f1 = features(canvas, summary, positions, 1, 128, 100)
+    assert f1.shape == (3, feature_count(1, 3))
+    # the base of channel 1 follows the co-located channel 0
+    shifted = canvas.clone()
+    shifted.view(3, -1)[0, positions] += 1
+    base_shifted, _ = features(shifted, summary, positions, 1, 128, 100)
+    assert torch.equal(base_shifted - base, torch.full((3,), 4))
+
+
+def test_empty_canvas_gives_a_valid_first_step():
+    model = load_codec(DEFAULT_MODEL).model
+    session = model.start_image(3, 0)
+    from ddm_sscc.codec.model import StepInfo
+
+    freqs = session.tables(torch.full((3, 5, 5), MASK), torch.tensor([0, 7]), StepInfo(0, 4, 1.0, 0, 3))
+    assert freqs.shape == (2, 256) and (freqs.sum(axis=1) == TABLE_TOTAL).all()
+
+
+def test_calibration_modes_change_the_bits_and_all_decode():
+    codec = load_codec(DEFAULT_MODEL)
+    image = real_image(40, 36, 3)
+    files = {}
+    for name, settings in {"off": CodecSettings(calibrate=False), "offline": CodecSettings(adapt=False),
+                           "online": CodecSettings()}.items():
+        files[name] = codec.encode(image, settings)
+        header = unpack(files[name])[0]
+        assert (header.calibrated, header.adaptive) == (name != "off", name == "online")
+        assert np.array_equal(codec.decode(files[name]), image)
+    assert len({files[n] for n in files}) == 3
+
+
+def test_adaptive_files_need_an_adaptive_model():
+    data = load_codec(DEFAULT_MODEL).encode(real_image(8, 8, 3))
+    header, payload = unpack(data)
+    from ddm_sscc.codec.container import pack
+
+    forged = pack(Header(**{**header.__dict__, "model_id": "context-mean-v1",
+                            "weights_sha256": load_codec("context-mean-v1").model.weights_sha256}), payload)
+    with pytest.raises(ModelMismatchError, match="online adaptation"):
+        load_codec("context-mean-v1").decode(forged)
+    with pytest.raises(ContainerError, match="calibrated"):
+        Header(**{**header.__dict__, "calibrated": False})
+
+
+def test_float_and_integer_networks_agree():
+    """Post-training quantisation keeps the code length: the shipped file against its float twin."""
+    from ddm_sscc.codec.integer_network import build_heads, quantize
+
+    torch.manual_seed(0)
+    net = FeatureNetwork(FeatureNetworkConfig(hidden=32, layers=2, components=2))
+    for mlp in net.heads:
+        torch.nn.init.normal_(mlp[-1].weight, std=0.05)
+    feats = torch.randint(-600, 600, (500, feature_count(1, 3)))
+    base = torch.randint(0, 1020, (500,))
+    target = (base // 4 + torch.randint(-5, 6, (500,))).clamp(0, 255)
+    heads = build_heads(quantize(net, {h: feats[:, : feature_count(*hc[::-1])] for h, hc in
+                                       enumerate([(1, 0), (3, 0), (3, 1), (3, 2)]) if h == 2}
+                                 | {h: torch.zeros((1, feature_count(c, C)), dtype=torch.int64)
+                                    for h, (C, c) in enumerate([(1, 0), (3, 0), (3, 1), (3, 2)]) if h != 2}), 2)
+    out = heads[2](feats)
+    tables = LogisticMixtureTables(RECIPROCALS, CDF)
+    means = 4 * base[:, None] + out[:, :2]
+    mass = tables.masses_at(means, out[:, 2:4], out[:, 4:], target).double()
+    total = CDF_ONE * mixture_weights(out[:, 4:]).sum(dim=1).double()
+    integer_bits = float(-torch.log2(mass / total).mean())
+    with torch.no_grad():
+        float_bits = float(mixture_nll_bits(net(2, feats), base, target, 2).mean())
+    assert abs(integer_bits - float_bits) < 0.02, (integer_bits, float_bits)
+
+
+def test_weights_file_problems_name_the_file(tmp_path):
+    shipped = WEIGHTS_DIR / "ddm-featmlp-int-v1.safetensors"
+    with pytest.raises(ModelMismatchError, match="corrupted or replaced"):
+        load_feature_weights(shipped, bytes(32))
+    tensors = load_file(str(shipped))
+    tensors["head1.weight0"] = tensors["head1.weight0"][:, :-1].contiguous()
+    bad = tmp_path / "bad.safetensors"
+    from safetensors import safe_open
+
+    with safe_open(str(shipped), framework="pt") as handle:
+        metadata = handle.metadata()
+    save_file(tensors, str(bad), metadata=metadata)
+    with pytest.raises(ModelMismatchError, match="bad.safetensors.*shape"):
+        FeatureModel.from_file(bad)
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"not a safetensors file")
+    with pytest.raises(ModelMismatchError, match="junk.safetensors"):
+        FeatureModel.from_file(junk)
+    with pytest.raises(ModelMismatchError, match="not found"):
+        FeatureModel.from_file(tmp_path / "missing.safetensors")
