@@ -26,9 +26,11 @@ from ddm_sscc.codec.tables import CDF_ONE, LogisticMixtureTables, TABLE_TOTAL, m
 SHIFT_CANDIDATES = torch.tensor([0, -1, 1, -2, 2, -3, 3, -4, 4, -6, 6, -8, 8], dtype=torch.int64)
 """Scale-index shifts tried (1/16 in ln s each).  0 comes first, so a context with no data
 (all costs 0) keeps the model's scale."""
-SCALE_BUCKETS = 6
-BUCKET_FROM, BUCKET_WIDTH = 32, 16
+SCALE_BUCKETS = 12
+BUCKET_FROM, BUCKET_WIDTH = 32, 8
 BIAS_PRIOR = 16
+DECAY_SHIFT = 1
+"""Older steps' statistics keep 1 − 2^-DECAY_SHIFT of their weight at every update."""
 """The bias correction is ``Σ residual / (count + BIAS_PRIOR)``: little data, little correction."""
 
 
@@ -96,9 +98,9 @@ class OnlineAdaptation:
         buckets = SCALE_BUCKETS
         # bias: residual of the heaviest component's mean, in 1/16 pixel
         main_mean = torch.gather(p.means_q, 1, p.logits_q.argmax(dim=1, keepdim=True))[:, 0]
-        residual = (16 * values + 8 - main_mean).clamp(-256, 256)
-        self.residual[c] = self.residual[c] - (self.residual[c] >> 2) + torch.bincount(p.bucket, residual, buckets).to(torch.int64)
-        self.count[c] = self.count[c] - (self.count[c] >> 2) + torch.bincount(p.bucket, minlength=buckets)
+        residual = (16 * values - main_mean).clamp(-256, 256)
+        self.residual[c] = self.residual[c] - (self.residual[c] >> DECAY_SHIFT) + torch.bincount(p.bucket, residual, buckets).to(torch.int64)
+        self.count[c] = self.count[c] - (self.count[c] >> DECAY_SHIFT) + torch.bincount(p.bucket, minlength=buckets)
         # scale: code length of the revealed values under each candidate shift
         floor = CDF_ONE * mixture_weights(p.logits_q).sum(dim=1) // TABLE_TOTAL  # the tables' +1 floor
         total = self._log2(CDF_ONE * mixture_weights(p.logits_q).sum(dim=1) + floor * 256)
@@ -108,7 +110,7 @@ class OnlineAdaptation:
             mass = self.tables.masses_at(p.means_q + p.bias[:, None], scales, p.logits_q, values) + floor
             bits = total - self._log2(mass)
             costs.append(torch.zeros(buckets, dtype=torch.int64).index_add_(0, p.bucket, bits))
-        self.cost[c] = self.cost[c] - (self.cost[c] >> 2) + torch.stack(costs, dim=1)
+        self.cost[c] = self.cost[c] - (self.cost[c] >> DECAY_SHIFT) + torch.stack(costs, dim=1)
 
     def _log2(self, x: torch.Tensor) -> torch.Tensor:
         """``log2 x`` in 1/256 bit for int64 ``x`` in [1, 2^53): exact frexp, table for the mantissa."""
