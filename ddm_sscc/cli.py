@@ -139,8 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--crop", type=_positive_int, help="centre-crop images to S×S")
     bench.add_argument("--steps", type=_positive_int, default=16, help="DDM steps T (default 16)")
     bench.add_argument("--model", help="model id from the zoo (default: the default model)")
-    bench.add_argument("--ablation", action="store_true", help="order × schedule × calibration table")
-    bench.add_argument("--sweep-steps", action="store_true", help="bpsp and seconds for T in 4, 8, 16, 32, 64")
+    bench.add_argument("--ablation", action="store_true", help="order, schedule and calibration (off/offline/online), one at a time")
+    bench.add_argument("--sweep-steps", action="store_true", help="bpsp and seconds for T in 8, 16, 32, 64")
     bench.add_argument("-o", "--out", help="directory for bench.md, bench.csv (per image) and summary.csv")
     _common(bench)
 

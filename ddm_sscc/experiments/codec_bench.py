@@ -22,11 +22,12 @@ import numpy as np
 import torch
 
 from ddm_sscc.codec import CodecSettings, OrderKind, ScheduleKind, load_codec
+from ddm_sscc.codec.model import AdaptiveModel
 from ddm_sscc.errors import CodecError
 from ddm_sscc.experiments.baselines import baselines, matches
 from ddm_sscc.experiments.datasets import iter_dataset
 
-SWEEP_STEPS = (4, 8, 16, 32, 64)
+SWEEP_STEPS = (8, 16, 32, 64)
 ABLATION_IMAGES = 4
 
 
@@ -98,22 +99,40 @@ def _summary(rows: list[dict], names: list[str]) -> list[dict]:
     return out
 
 
+ABLATION = (
+    ("halton", "cosine", "online"),
+    ("raster", "cosine", "online"),
+    ("random", "cosine", "online"),
+    ("halton", "linear", "online"),
+    ("halton", "cosine", "offline"),
+    ("halton", "cosine", "off"),
+)
+"""The default (first row), then one factor changed at a time."""
+
+
+def _calibration_settings(codec, calibration: str) -> dict | None:
+    """CodecSettings arguments for a calibration mode, or None if the model has no such mode."""
+    adaptive = isinstance(codec.model, AdaptiveModel)
+    if calibration == "off":
+        return {"calibrate": False}
+    if calibration == "offline":
+        return {"calibrate": True, "adapt": False} if adaptive or codec.calibration is not None else None
+    return {"calibrate": True, "adapt": True} if adaptive else None
+
+
 def _ablation(codec, subset, steps, progress) -> list[dict]:
     rows = []
-    for order in (OrderKind.RASTER, OrderKind.RANDOM, OrderKind.HALTON):
-        for schedule in (ScheduleKind.LINEAR, ScheduleKind.COSINE):
-            for calibrate in (False, True):
-                if calibrate and codec.calibration is None:
-                    rows.append({"order": order.name.lower(), "schedule": schedule.name.lower(), "calibration": "on",
-                                 "bpsp": None, "note": f"{codec.model.model_id} has no calibration"})
-                    continue
-                cfg = CodecSettings(steps=steps, order=order, schedule=schedule, calibrate=calibrate)
-                bits = sum(8 * len(codec.encode(im, cfg)) for _, im in subset)
-                rows.append({"order": order.name.lower(), "schedule": schedule.name.lower(),
-                             "calibration": "on" if calibrate else "off",
-                             "bpsp": bits / sum(im.size for _, im in subset), "note": ""})
-                if progress:
-                    progress(f"ablation {order.name.lower()}/{schedule.name.lower()}/{rows[-1]['calibration']}")
+    for order, schedule, calibration in ABLATION:
+        row = {"order": order, "schedule": schedule, "calibration": calibration}
+        mode = _calibration_settings(codec, calibration)
+        if mode is None:
+            rows.append(row | {"bpsp": None, "note": f"{codec.model.model_id} has no {calibration} calibration"})
+            continue
+        cfg = CodecSettings(steps=steps, order=OrderKind[order.upper()], schedule=ScheduleKind[schedule.upper()], **mode)
+        bits = sum(8 * len(codec.encode(im, cfg)) for _, im in subset)
+        rows.append(row | {"bpsp": bits / sum(im.size for _, im in subset), "note": ""})
+        if progress:
+            progress(f"ablation {order}/{schedule}/{calibration}")
     return rows
 
 
@@ -148,7 +167,8 @@ def to_markdown(result: dict[str, Any]) -> str:
     ]
     lines += [f"| {r['codec']} | {r['bpsp']:.4f} | {r['encode_s']:.3f} | {r['decode_s']:.3f} |" for r in result["rows"]]
     if "ablation" in result:
-        lines += ["", f"Ablation on the first {min(ABLATION_IMAGES, result['images'])} images (DDM bpsp):", "",
+        lines += ["", f"Ablation on the first {min(ABLATION_IMAGES, result['images'])} images (DDM bpsp; "
+                  "the first row is the default, each other row changes one factor):", "",
                   "| order | schedule | calibration | bpsp |", "|---|---|---|---|"]
         lines += [f"| {r['order']} | {r['schedule']} | {r['calibration']} | "
                   f"{'n/a (' + r['note'] + ')' if r['bpsp'] is None else format(r['bpsp'], '.4f')} |"

@@ -38,7 +38,10 @@ def test_bench_measures_every_codec_on_the_same_pixels(folder):
     assert subpixels == {"a.png": 32 * 32 * 3, "b.png": 32 * 30}  # cropped, same pixels for all codecs
     ddm = [r for r in per_image if r["codec"] == "ddm"]
     assert result["rows"][0]["bpsp"] == pytest.approx(sum(8 * r["bytes"] for r in ddm) / sum(subpixels.values()))
-    assert len(result["ablation"]) == 12 and [r["steps"] for r in result["sweep_steps"]] == [4, 8, 16, 32, 64]
+    assert [r["steps"] for r in result["sweep_steps"]] == [8, 16, 32, 64]
+    ablation = {(r["order"], r["schedule"], r["calibration"]): r["bpsp"] for r in result["ablation"]}
+    assert len(ablation) == 6 and all(v is not None for v in ablation.values())  # the default model has every mode
+    assert len(set(ablation.values())) == 6  # each factor changes the bits
     table = to_markdown(result)
     assert "| jpegxl |" in table and "Ablation" in table and "T=8" in table
 
