@@ -6,7 +6,7 @@ integer tables the coder would use.  The mixture is the equal-weight average of
 the two models' probability tables.
 
     .venv/bin/python benchmarks/step_bits.py [--image builtin:astronaut] [--crop 256] [--steps 16]
-        [--models context-mean-v1,ddm-transformer-t1]
+        [--models context-mean-v1,ddm-featmlp-int-v1]
 
 The crop is the top-left S×S corner of the image.
 """
@@ -51,7 +51,7 @@ def main() -> None:
     parser.add_argument("--image", default="builtin:astronaut")
     parser.add_argument("--crop", type=int, default=256)
     parser.add_argument("--steps", type=int, default=16)
-    parser.add_argument("--models", default="context-mean-v1,ddm-transformer-t1")
+    parser.add_argument("--models", default="context-mean-v1,ddm-featmlp-int-v1")
     args = parser.parse_args()
     image = np.ascontiguousarray(load_image(args.image).pixels[: args.crop, : args.crop])
     names = args.models.split(",")

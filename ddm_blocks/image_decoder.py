@@ -9,6 +9,7 @@ import time
 import pmt
 from gnuradio import gr
 
+from ddm_sscc.codec.engine import DEFAULT_MAX_PIXELS
 from ddm_sscc.errors import DdmError, OutputExistsError
 from ddm_sscc.fec.framing import HEADER_LEN, Frame, FrameHeader
 from ddm_sscc.link.image_assembly import ImageAssembler
@@ -46,7 +47,8 @@ class image_decoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
     """
 
     def __init__(
-        self, output: str = "received.png", overwrite: bool = False, stats_path: str = "", finish_on_stop: bool = False
+        self, output: str = "received.png", overwrite: bool = False, stats_path: str = "", finish_on_stop: bool = False,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
     ) -> None:
         gr.basic_block.__init__(self, name="DDM Image Decoder", in_sig=None, out_sig=None)
         from ddm_sscc.image_io import output_format
@@ -56,7 +58,9 @@ class image_decoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
         self.overwrite = bool(overwrite)
         self.stats_path = stats_path
         self.finish_on_stop = bool(finish_on_stop)
-        self.assembler = ImageAssembler()
+        if not isinstance(max_pixels, int) or isinstance(max_pixels, bool) or max_pixels < 1:
+            raise DdmError(f"max_pixels must be a positive integer, got {max_pixels!r}")
+        self.assembler = ImageAssembler(max_pixels=max_pixels)
         self._lock = threading.Lock()
         self._publish_lock = threading.Lock()
         self._session: int | None = None  # the session the stats describe: the first one seen

@@ -94,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("input", help=".ddm file")
     dec.add_argument("-o", "--output", required=True, help="output image (.png, .tif, .ppm/.pgm or .bmp)")
     dec.add_argument("--model", help="weights file (.safetensors) for a model outside the zoo (default: the header's id)")
+    dec.add_argument("--max-pixels", type=_positive_int, default=1 << 26,
+                     help="refuse images with more pixels (H·W) before decoding (default 2^26 = 67108864)")
     _common(dec)
 
     info = sub.add_parser("info", help="print the header of a .ddm file")
@@ -222,6 +224,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("replay", help="run the receiver on a SigMF recording and recover the image")
     rep.add_argument("recording", help="NAME.sigmf-meta (or NAME)")
     rep.add_argument("-o", "--output", required=True, help="received image, written only if bit-exact")
+    rep.add_argument("--max-pixels", type=_positive_int, default=1 << 26,
+                     help="refuse images with more pixels (H·W) before decoding (default 2^26 = 67108864)")
     _common(rep)
 
     sw = sub.add_parser("sweep", help="exact-recovery rate vs unified SNR of several systems over the same link")
@@ -281,6 +285,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"{where}{exc.strerror or exc}")
     except MemoryError:
         return _fail("out of memory")
+    except RuntimeError as exc:  # torch's allocator reports exhaustion as a RuntimeError
+        if "allocate" in str(exc) and "memory" in str(exc):
+            return _fail("out of memory")
+        raise
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
@@ -348,6 +356,7 @@ def _encode(args: argparse.Namespace) -> int:
 def _decode(args: argparse.Namespace) -> int:
     from ddm_sscc.codec import load_codec
     from ddm_sscc.codec.container import read_header
+    from ddm_sscc.codec.engine import check_pixel_limit
     from ddm_sscc.image_io import output_format, save_image
     from ddm_sscc.output_file import check_output
 
@@ -355,11 +364,12 @@ def _decode(args: argparse.Namespace) -> int:
     output_format(args.output)
     data = Path(args.input).read_bytes()
     header, _ = read_header(data)
+    check_pixel_limit(header, args.max_pixels)
     codec = load_codec(args.model or header.model_id)
     codec.check_model(header)  # refuse other weights before decoding anything
     start = time.perf_counter()
     with _step_progress("decode") as progress:
-        pixels = codec.decode(data, progress)
+        pixels = codec.decode(data, progress, args.max_pixels)
     seconds = time.perf_counter() - start
     save_image(args.output, pixels, args.force)
     record = _run_record("decode", args.input, args.output, header, len(data), seconds) | {"verified": True}
@@ -723,7 +733,7 @@ def _capture(args: argparse.Namespace) -> int:
 def _replay(args: argparse.Namespace) -> int:
     from ddm_sscc.recording.replay import replay_recording
 
-    return _summary_out(args, replay_recording(args.recording, args.output, force=args.force))
+    return _summary_out(args, replay_recording(args.recording, args.output, force=args.force, max_pixels=args.max_pixels))
 
 
 def _sweep(args: argparse.Namespace) -> int:

@@ -41,6 +41,10 @@ class ModelMismatchError(ContainerError):
     """A ``.ddm`` file was made with a model this decoder does not have."""
 
 
+class ImageTooLargeError(CodecError):
+    """A file or stream describes an image above the decoder's pixel limit."""
+
+
 class IntegrityError(CodecError):
     """Decoded pixels do not match the SHA-256 recorded by the encoder."""
 

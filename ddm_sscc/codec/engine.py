@@ -32,7 +32,12 @@ from ddm_sscc.codec.order import OrderKind, make_order
 from ddm_sscc.codec.schedule import MAX_STEPS, ScheduleKind, effective_steps, step_counts
 from ddm_sscc.codec.tables import frequency_tables
 from ddm_sscc.codec.tokens import check_image, image_to_tokens, masked_canvas, pixel_sha256, tokens_to_image
-from ddm_sscc.errors import ConfigError, IntegrityError, ModelMismatchError
+from ddm_sscc.errors import ConfigError, ImageTooLargeError, IntegrityError, ModelMismatchError
+
+DEFAULT_MAX_PIXELS = 1 << 26
+"""Decoders refuse larger images before allocating anything (like Pillow's decompression-bomb
+guard): a lossless stream of a flat image is tiny, so the file size cannot bound the work.
+Raise it with ``--max-pixels`` (or the blocks' ``max_pixels``) for bigger photographs."""
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(steps_done, steps_total)`` after every step."""
@@ -111,15 +116,18 @@ class DiffusionCodec:
         _reverse_process(header, self.model, self.calibration, code, progress)
         return pack(header, encoder.payload())
 
-    def decode(self, data: bytes, progress: Progress | None = None) -> np.ndarray:
+    def decode(self, data: bytes, progress: Progress | None = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
         """Decode ``.ddm`` bytes into the exact uint8 ``(H, W, C)`` image.
 
         Raises:
+            ImageTooLargeError: the header's image has more than ``max_pixels`` pixels (checked
+                before anything is allocated).
             ContainerError: the file is malformed or corrupted.
             ModelMismatchError: it was made with other weights (checked first).
             IntegrityError: the decoded pixels do not match the recorded SHA-256.
         """
         header, payload = unpack(data)
+        check_pixel_limit(header, max_pixels)
         self.check_model(header)
         decoder = StepDecoder(payload)
 
@@ -144,6 +152,15 @@ class DiffusionCodec:
             raise ModelMismatchError(f"file uses online adaptation, model {self.model.model_id} has none")
         if header.calibrated and self.calibration is None and not adaptive_model:
             raise ModelMismatchError(f"file uses temperature calibration, model {self.model.model_id} has none")
+
+
+def check_pixel_limit(header: Header, max_pixels: int) -> None:
+    """Refuse a header whose image exceeds ``max_pixels`` (H·W)."""
+    if header.positions > max_pixels:
+        raise ImageTooLargeError(
+            f"the .ddm header describes a {header.width}×{header.height} image ({header.positions} pixels), "
+            f"above the decoder's limit of {max_pixels}; raise it with --max-pixels if the file is trusted"
+        )
 
 
 def _reverse_process(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ddm_sscc.codec.container import Header, read_header
+from ddm_sscc.codec.engine import DEFAULT_MAX_PIXELS, check_pixel_limit
 from ddm_sscc.fec.framing import Frame, FrameHeader, ReassemblyReport, Reassembler
 from ddm_sscc.phy.ofdm.receiver import RxFrame
 
@@ -44,10 +45,16 @@ class ImageAssembler:
     ``add`` and ``add_lost`` are cheap; :meth:`decode` runs the codec (seconds) and
     raises :class:`~ddm_sscc.errors.CodecError` (``IntegrityError`` on a pixel SHA-256
     mismatch) rather than return a wrong image.
+
+    Args:
+        clock: time source for the seconds a session took.
+        max_pixels: sessions whose header describes a larger image are refused before decoding
+            (:class:`~ddm_sscc.errors.ImageTooLargeError`).
     """
 
-    def __init__(self, clock=time.monotonic) -> None:
+    def __init__(self, clock=time.monotonic, max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
         self.reassembler = Reassembler()
+        self.max_pixels = max_pixels
         self._clock = clock
         self._first_seen: dict[int, float] = {}
 
@@ -92,9 +99,10 @@ class ImageAssembler:
 
         data = self.stream(session_id)
         header, _ = read_header(data)
+        check_pixel_limit(header, self.max_pixels)
         codec = load_codec(header.model_id)
         codec.check_model(header)
-        pixels = codec.decode(data, progress)
+        pixels = codec.decode(data, progress, self.max_pixels)
         seconds = self._clock() - self._first_seen.get(session_id, self._clock())
         return ReceivedImage(
             session_id=session_id,

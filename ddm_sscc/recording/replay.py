@@ -33,6 +33,7 @@ from collections.abc import Callable, Mapping
 
 from ddm_sscc.channel.snr import unified_snr_db
 from ddm_sscc.codec.container import read_header
+from ddm_sscc.codec.engine import DEFAULT_MAX_PIXELS
 from ddm_sscc.errors import DdmError
 from ddm_sscc.link.image_assembly import ImageAssembler, ReceivedImage
 from ddm_sscc.link.summary import LinkSummary
@@ -55,6 +56,7 @@ def replay_recording(
     *,
     receiver_factory: Callable[[], OfdmReceiver] | None = None,
     chunk: int = DEFAULT_CHUNK,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> LinkSummary:
     """Receive the image in the recording ``meta_path`` and write it to ``output`` if it is bit-exact.
 
@@ -65,6 +67,7 @@ def replay_recording(
         modem_sample_rate: the OFDM modem's rate (Hz); the recording is resampled to it.
         receiver_factory: builds the receiver (default: the default modem's).
         chunk: samples per ``push``.
+        max_pixels: an image whose header describes more pixels is refused before decoding.
 
     Raises:
         OutputExistsError / OutputError: ``output`` exists (without ``force``) or cannot be written.
@@ -84,7 +87,7 @@ def replay_recording(
         receiver_factory=receiver_factory,
         chunk=chunk,
     )
-    assembler = ImageAssembler()
+    assembler = ImageAssembler(max_pixels=max_pixels)
     first_complete: int | None = None
     seen: dict[int, list[RxFrame]] = {}
     for frame in reception.frames:

@@ -1,1 +1,1 @@
-"""Training the diffusion transformer: data, objective, loop.  Not needed to code images."""
+"""Training the integer feature model on a CPU: data, coding-step examples, loop, export.  Not needed to code images."""

@@ -166,3 +166,33 @@ def test_independent_channel_variant_is_a_distinct_model():
     assert independent.model.weights_sha256 != ContextMeanModel().weights_sha256
     with pytest.raises(ModelMismatchError):
         load_codec().decode(data)
+
+
+def test_huge_headers_are_refused_before_allocating(tmp_path):
+    """A 140-byte file with valid CRCs claiming an 8192×8192 image: one line, at once, no memory."""
+    from ddm_sscc.codec.container import Header, pack
+    from ddm_sscc.codec.engine import DEFAULT_MAX_PIXELS
+    from ddm_sscc.errors import ImageTooLargeError
+    from tests.conftest import run_cli
+
+    codec = load_codec()
+    header = Header(height=8192, width=8193, channels=3, steps=16, order=OrderKind.HALTON, schedule=ScheduleKind.COSINE,
+                    order_seed=0, calibrated=True, adaptive=True, model_id=codec.model.model_id,
+                    weights_sha256=codec.model.weights_sha256, pixel_sha256=bytes(32))
+    data = pack(header, bytes(8))
+    assert 8192 * 8193 > DEFAULT_MAX_PIXELS and len(data) < 200
+    with pytest.raises(ImageTooLargeError, match="8193×8192"):
+        codec.decode(data)
+    path = tmp_path / "bomb.ddm"
+    path.write_bytes(data)
+    start = time.perf_counter()
+    result = run_cli("decode", str(path), "-o", str(tmp_path / "out.png"))
+    assert result.returncode == 1 and "--max-pixels" in result.stderr and "Traceback" not in result.stderr
+    assert time.perf_counter() - start < 10 and not (tmp_path / "out.png").exists()
+    small = tmp_path / "small.ddm"
+    small.write_bytes(pack(Header(**{**header.__dict__, "height": 30, "width": 40}), bytes(8)))
+    refused = run_cli("decode", str(small), "-o", str(tmp_path / "out.png"), "--max-pixels", "1000")
+    assert refused.returncode == 1 and "1200 pixels" in refused.stderr
+    # with the limit above the image the decoder goes on, and fails on the payload
+    raised = run_cli("decode", str(small), "-o", str(tmp_path / "out.png"), "--max-pixels", "1200")
+    assert raised.returncode == 1 and "--max-pixels" not in raised.stderr and "Traceback" not in raised.stderr
