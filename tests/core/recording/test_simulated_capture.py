@@ -6,6 +6,7 @@ import itertools
 import numpy as np
 import pytest
 
+from ddm_sscc.codec import DEFAULT_MODEL
 from ddm_sscc.channel import ChannelConfig
 from ddm_sscc.codec.tokens import pixel_sha256
 from ddm_sscc.errors import ConfigError
@@ -40,7 +41,7 @@ def test_layout_and_info(capture):
         1,
         1,
     )
-    assert s["model_id"] == "context-mean-v1" and s["sample_rate"] == 2e6
+    assert s["model_id"] == DEFAULT_MODEL and s["sample_rate"] == 2e6
     # the 12-bit ADC: every sample on the grid of 1/2048
     codes = np.stack([samples.real, samples.imag]) * 2048
     np.testing.assert_array_equal(codes, np.rint(codes))
