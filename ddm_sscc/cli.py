@@ -211,11 +211,11 @@ def build_parser() -> argparse.ArgumentParser:
     cap.add_argument("--radio", required=True, choices=("pluto", "zmq", "sim"), help="where the samples come from")
     cap.add_argument("--seconds", type=float, default=2.0, help="seconds to record (pluto, zmq; default 2)")
     cap.add_argument("-o", "--output", required=True, help="recording base name, e.g. capture/NAME")
-    cap.add_argument("--config", default="radio_config/pluto_2g4.yaml", help="Pluto settings (pluto)")
+    cap.add_argument("--config", help="Pluto settings (pluto; default: the shipped pluto_2g4.yaml)")
     cap.add_argument("--address", default="tcp://127.0.0.1:5602", help="ZMQ PUSH address to pull from (zmq)")
     cap.add_argument("--sample-rate", type=float, default=2e6, help="sample rate of the ZMQ stream (default 2e6)")
     cap.add_argument("--image", help="image to send (sim), e.g. builtin:astronaut")
-    cap.add_argument("--channels", default="radio_config/channels.yaml", help="channel profiles (sim)")
+    cap.add_argument("--channels", help="channel profiles (sim; default: the shipped channels.yaml)")
     cap.add_argument("--profile", default="pluto-like", help="channel profile name (sim; default pluto-like)")
     cap.add_argument("--seed", type=int, default=0, help="seed of the simulation (sim)")
     cap.add_argument("--datatype", default="ci16_le", choices=("ci16_le", "cf32_le"), help="sample format (default ci16_le)")
@@ -260,8 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _radio_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--radio", default="pluto", choices=("pluto",), help="radio kind (default pluto)")
-    parser.add_argument("--config", default="radio_config/pluto_2g4.yaml", help="Pluto settings (YAML)")
-    parser.add_argument("--modem", default="radio_config/ofdm_default.yaml", help="modem settings (YAML)")
+    parser.add_argument("--config", help="Pluto settings (YAML; default: the shipped pluto_2g4.yaml)")
+    parser.add_argument("--modem", help="modem settings (YAML; default: the shipped ofdm_default.yaml)")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -364,6 +364,7 @@ def _decode(args: argparse.Namespace) -> int:
     output_format(args.output)
     data = Path(args.input).read_bytes()
     header, _ = read_header(data)
+    output_format(args.output, header.channels)  # before the decode, not after
     check_pixel_limit(header, args.max_pixels)
     codec = load_codec(args.model or header.model_id)
     codec.check_model(header)  # refuse other weights before decoding anything
@@ -604,10 +605,11 @@ def _link(args: argparse.Namespace) -> int:
 
 
 def _radio_configs(args: argparse.Namespace):
-    from ddm_sscc.radio.config import load_modem_config, load_pluto_config
+    from ddm_sscc.radio.config import DEFAULT_MODEM_CONFIG, DEFAULT_PLUTO_CONFIG, load_modem_config, load_pluto_config
 
+    args.config = args.config or str(DEFAULT_PLUTO_CONFIG)
     config = load_pluto_config(args.config)
-    modem = load_modem_config(args.modem)
+    modem = load_modem_config(args.modem or DEFAULT_MODEM_CONFIG)
     for warning in config.warnings():
         print(f"{PROG}: warning: {args.config}: {warning}", file=sys.stderr)
     return config, modem
@@ -689,10 +691,10 @@ def _capture(args: argparse.Namespace) -> int:
     extra: dict[str, Any] = {}
     sha = None
     if args.radio == "pluto":
-        from ddm_sscc.radio.config import load_pluto_config
+        from ddm_sscc.radio.config import DEFAULT_PLUTO_CONFIG, load_pluto_config
         from ddm_sscc.radio.pluto import PlutoRadio
 
-        config = load_pluto_config(args.config)
+        config = load_pluto_config(args.config or DEFAULT_PLUTO_CONFIG)
         rate, frequency, hw = config.sample_rate, config.center_frequency, f"ADALM-PLUTO at {config.uri}"
         extra["ddm_sscc:radio_config"] = config.model_dump()
         with PlutoRadio(config) as radio:
@@ -703,11 +705,12 @@ def _capture(args: argparse.Namespace) -> int:
         rate, frequency, hw = args.sample_rate, None, f"ZeroMQ stream {args.address}"
         samples = capture_zmq(args.address, int(round(args.seconds * rate)))
     else:
-        from ddm_sscc.radio.config import load_channel_profiles
+        from ddm_sscc.radio.config import DEFAULT_CHANNEL_PROFILES, load_channel_profiles
         from ddm_sscc.recording.simulated_capture import simulate_capture
 
         if not args.image:
             raise DdmError("--radio sim needs --image")
+        args.channels = args.channels or str(DEFAULT_CHANNEL_PROFILES)
         profiles = load_channel_profiles(args.channels)
         if args.profile not in profiles:
             raise DdmError(f"{args.channels}: no profile {args.profile!r} (known: {', '.join(profiles)})")

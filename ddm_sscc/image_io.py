@@ -107,19 +107,30 @@ def builtin_image(name: str) -> np.ndarray:
     return check_image(np.asarray(getattr(skimage.data, name)(), dtype=np.uint8))
 
 
-def output_format(path: str | os.PathLike[str]) -> str:
-    """The Pillow format an output path asks for; only lossless ones are allowed."""
+_GREY_ONLY = (".pgm",)
+"""A .pgm file is greyscale (P5) by definition; .ppm ("portable pixmap") takes both kinds."""
+
+
+def output_format(path: str | os.PathLike[str], channels: int | None = None) -> str:
+    """The Pillow format an output path asks for; only lossless ones are allowed.
+
+    With ``channels`` (1 or 3), also refuse ``.pgm`` for a colour image (Pillow would write
+    a colour P6 file under the greyscale name).
+    """
     path = Path(path)
-    fmt = OUTPUT_SUFFIXES.get(path.suffix.lower())
+    suffix = path.suffix.lower()
+    fmt = OUTPUT_SUFFIXES.get(suffix)
     if fmt is None:
         raise ImageError(f"{path}: output must be a lossless format ({', '.join(sorted(OUTPUT_SUFFIXES))})")
+    if channels is not None and channels != 1 and suffix in _GREY_ONLY:
+        raise ImageError(f"{path}: {suffix} cannot hold a colour image; use .ppm or .png")
     return fmt
 
 
 def save_image(path: str | os.PathLike[str], pixels: np.ndarray, force: bool = False) -> None:
     """Write uint8 ``(H, W, C)`` pixels losslessly; the format follows the suffix."""
     path = Path(path)
-    fmt = output_format(path)
     pixels = check_image(pixels)
+    fmt = output_format(path, pixels.shape[2])
     image = Image.fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels)
     write_atomic(path, lambda handle: image.save(handle, format=fmt), force)

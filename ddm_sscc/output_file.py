@@ -17,14 +17,17 @@ from ddm_sscc.errors import OutputError, OutputExistsError
 
 
 def check_output(path: str | os.PathLike[str], force: bool) -> Path:
-    """Fail early if ``path`` exists (and ``force`` is off) or is a directory."""
+    """Fail early if ``path`` exists (and ``force`` is off), is a directory, or cannot be created."""
     path = Path(path)
     if path.is_dir():
         raise OutputExistsError(f"{path} is a directory")
     if path.exists() and not force:
         raise OutputExistsError(f"{path} exists; use --force to overwrite it")
-    if not path.absolute().parent.is_dir():
-        raise OutputError(f"{path}: directory {path.absolute().parent} does not exist")
+    parent = path.absolute().parent
+    if not parent.is_dir():
+        raise OutputError(f"{path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise OutputError(f"{path}: directory {parent} is not writable")
     return path
 
 

@@ -1,6 +1,8 @@
 """Radio and modem configuration: ADALM-PLUTO settings, modem settings, named channel profiles.
 
-Three YAML files configure a radio run (examples in ``radio_config/``):
+Three YAML files configure a radio run.  The shipped ones are package data
+(:data:`DEFAULTS_DIR`, also reachable as ``radio_config/`` in a checkout), so the
+defaults work from any directory; a path given on the command line wins:
 
 * a Pluto file → :class:`PlutoConfig` (:func:`load_pluto_config`),
 * a modem file → :class:`ModemConfig` (:func:`load_modem_config`): the OFDM numerology
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
@@ -27,6 +30,11 @@ from ddm_sscc.errors import ConfigError
 from ddm_sscc.phy.mcs import DEFAULT_MCS, Mcs, mcs_by_name
 from ddm_sscc.phy.ofdm.config import OfdmConfig
 from ddm_sscc.radio.config_file import format_number, read_mapping, validation_message
+
+DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
+DEFAULT_PLUTO_CONFIG = DEFAULTS_DIR / "pluto_2g4.yaml"
+DEFAULT_MODEM_CONFIG = DEFAULTS_DIR / "ofdm_default.yaml"
+DEFAULT_CHANNEL_PROFILES = DEFAULTS_DIR / "channels.yaml"
 
 # ---- AD9361 / ADALM-PLUTO limits --------------------------------------------------------
 #: Tuning range of the AD9364 (a Pluto with the ``ad9364`` firmware setting), Hz.

@@ -60,3 +60,15 @@ def test_save_refuses_to_overwrite_and_lossy_formats(tmp_path):
     with pytest.raises(ImageError, match="lossless"):
         save_image(tmp_path / "a.jpg", image)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png"]  # no temporary files left
+
+
+def test_netpbm_suffix_must_match_the_channels(tmp_path):
+    from ddm_sscc.errors import ImageError
+    from ddm_sscc.image_io import save_image
+
+    rgb, grey = np.zeros((4, 5, 3), np.uint8), np.zeros((4, 5, 1), np.uint8)
+    with pytest.raises(ImageError, match=r"\.pgm cannot hold a colour image; use \.ppm"):
+        save_image(tmp_path / "a.pgm", rgb)
+    save_image(tmp_path / "a.pgm", grey)
+    save_image(tmp_path / "a.ppm", rgb)
+    assert (tmp_path / "a.pgm").read_bytes()[:2] == b"P5" and (tmp_path / "a.ppm").read_bytes()[:2] == b"P6"

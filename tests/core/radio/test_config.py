@@ -307,3 +307,21 @@ def test_relative_path_is_named_as_given(monkeypatch):
     with pytest.raises(ConfigError, match=r"^radio_config/missing\.yaml: no such file$"):
         load_pluto_config("radio_config/missing.yaml")
     assert load_pluto_config("radio_config/pluto_2g4.yaml").sample_rate == 2e6
+
+
+def test_shipped_defaults_are_found_from_any_directory(tmp_path):
+    """The default --config/--modem/--channels are package data, not paths relative to the checkout."""
+    from ddm_sscc.radio.config import DEFAULT_CHANNEL_PROFILES, DEFAULT_MODEM_CONFIG, DEFAULT_PLUTO_CONFIG
+    from tests.conftest import run_cli
+
+    assert load_pluto_config(DEFAULT_PLUTO_CONFIG).sample_rate > 0
+    assert DEFAULT_MODEM_CONFIG.is_file() and DEFAULT_CHANNEL_PROFILES.is_file()
+    image = tmp_path / "in.png"
+    from PIL import Image
+
+    from tests.conftest import real_image
+
+    Image.fromarray(real_image(16, 16, 3)).save(image)
+    result = run_cli("capture", "--radio", "sim", "--image", str(image), "-o", str(tmp_path / "rec"), "--seconds", "1",
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
