@@ -5,7 +5,9 @@
 set -euo pipefail
 
 VENV=${VENV:-.venv}
-APT_PACKAGES=(gnuradio python3-libiio libiio-utils python3-venv python3-pip python3-zmq python3-yaml)
+# gir1.2-gtk-3.0: GNU Radio Companion's GTK introspection data (a Recommends, so --no-install-recommends
+# skips it and GRC fails with "Namespace Gtk not available"); xvfb: a screen for the GRC test.
+APT_PACKAGES=(gnuradio gir1.2-gtk-3.0 xvfb python3-libiio libiio-utils python3-venv python3-pip python3-zmq python3-yaml)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
