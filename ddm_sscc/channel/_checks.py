@@ -42,6 +42,14 @@ def bounded(name: str, value: object, limit: float) -> float:
     return result
 
 
+def within(name: str, value: object, low: float, high: float, unit: str = "") -> float:
+    """A finite float with ``low <= value <= high`` (the error names the setting, the range and the unit)."""
+    result = real(name, value)
+    if not low <= result <= high:
+        raise ConfigError(f"{name} must lie in [{low:g}, {high:g}]{f' {unit}' if unit else ''}, got {result:g}")
+    return result
+
+
 def positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ConfigError(f"{name} must be an integer, got {value!r}")

@@ -18,6 +18,10 @@ imbalance → DC offset.  Every setting defaults to zero, and the default
   ``μ = (1 + g·e^{−iφ})/2`` and ``ν = (1 − g·e^{iφ})/2``; image rejection
   ratio ``|μ|²/|ν|² = (1 + 2g·cos φ + g²)/(1 − 2g·cos φ + g²)``.
 * DC offset: ``y = x + dc_offset``.
+
+:class:`ImpairmentConfig` also bounds the settings to plausible values, so that none
+overflows: ``|iq_amplitude_db| <=`` :data:`MAX_IQ_AMPLITUDE_DB`, ``|dc_offset| <=``
+:data:`MAX_DC_OFFSET` (in units of the bursts' RMS amplitude).
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ from ddm_sscc.channel._checks import bounded, complex_value, generator, non_nega
 from ddm_sscc.channel.resample import MAX_DELAY_SAMPLES, MAX_SCO_PPM, Resampler
 from ddm_sscc.channel.stage import Chain, Stage
 from ddm_sscc.errors import ConfigError
+
+MAX_IQ_AMPLITUDE_DB = 20.0
+MAX_DC_OFFSET = 10.0
 
 
 class CarrierFrequencyOffset(Stage):
@@ -125,9 +132,11 @@ class ImpairmentConfig:
         bounded("sco_ppm", self.sco_ppm, MAX_SCO_PPM)
         bounded("timing_offset", self.timing_offset, MAX_DELAY_SAMPLES)
         non_negative("phase_noise_linewidth_hz", self.phase_noise_linewidth_hz)
-        real("iq_amplitude_db", self.iq_amplitude_db)
+        bounded("iq_amplitude_db", self.iq_amplitude_db, MAX_IQ_AMPLITUDE_DB)
         bounded("iq_phase_deg", self.iq_phase_deg, 45.0)
-        complex_value("dc_offset", self.dc_offset)
+        dc = complex_value("dc_offset", self.dc_offset)
+        if abs(dc) > MAX_DC_OFFSET:
+            raise ConfigError(f"dc_offset must have magnitude at most {MAX_DC_OFFSET:g}, got {dc}")
 
     @property
     def is_identity(self) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ddm_sscc.channel._checks import non_negative, positive, positive_int, real
+from ddm_sscc.channel._checks import non_negative, positive_int, real, within
 from ddm_sscc.channel.awgn import Awgn
 from ddm_sscc.channel.gain_steps import MAX_STEP_DB, GainSteps
 from ddm_sscc.channel.impairments import ImpairmentConfig, Impairments
@@ -21,6 +21,15 @@ from ddm_sscc.channel.tdl import TappedDelayLine, profile_by_name
 from ddm_sscc.errors import ConfigError
 
 KINDS = ("awgn", "rayleigh", "selective")
+# Plausible ranges: a value outside is a typo (or a fuzzer), and some would overflow
+# (10**(-snr/10) of snr_db = -1e300) or allocate without bound (a tapped delay line of
+# 1e300 samples) further down.
+SNR_DB_MIN, SNR_DB_MAX = -100.0, 200.0
+SAMPLE_RATE_MIN, SAMPLE_RATE_MAX = 1e3, 1e10
+DELAY_SPREAD_MIN_NS, DELAY_SPREAD_MAX_NS = 1e-3, 1e5
+MAX_DELAY_SAMPLES = 100_000
+"""Longest path delay of a selective channel, in samples at its sample rate."""
+ADC_FULL_SCALE_MIN, ADC_FULL_SCALE_MAX = 1e-3, 1e3
 _IMPAIRMENT_FIELDS = tuple(f.name for f in dataclasses.fields(ImpairmentConfig))
 
 
@@ -31,9 +40,12 @@ class ChannelConfig:
     * ``kind``: ``"awgn"`` (no fading), ``"rayleigh"`` (flat block fading, a new
       gain every ``block_samples`` samples or, if None, at each ``new_block()``),
       ``"selective"`` (tapped delay line with ``profile`` and ``doppler_hz``).
-    * ``snr_db``: Es/N0 per sample (:mod:`ddm_sscc.channel.snr`); None = no noise.
+    * ``snr_db``: Es/N0 per sample (:mod:`ddm_sscc.channel.snr`), −100 … 200 dB; None = no noise.
     * ``profile``: ``EPA``/``EVA``/``ETU``/``FLAT``/``exponential`` (the last needs ``delay_spread_ns``).
-    * ``sample_rate`` (Hz) and the impairment fields of :class:`ImpairmentConfig`.
+    * ``sample_rate`` (Hz, 1 kHz … 10 GHz) and the impairment fields of :class:`ImpairmentConfig`
+      (``phase_noise_linewidth_hz`` at most ``sample_rate``).
+    * ``delay_spread_ns``: 0.001 … 100 000 ns; a selective channel's longest path
+      delay must stay within :data:`MAX_DELAY_SAMPLES` samples.
     * ``agc_step_db``, ``agc_step_interval``: AGC-like gain steps of ±``agc_step_db`` dB
       on average every ``agc_step_interval`` samples (:mod:`ddm_sscc.channel.gain_steps`);
       0 = none.
@@ -41,6 +53,7 @@ class ChannelConfig:
       component with the largest code at input amplitude ``adc_full_scale``
       (:mod:`ddm_sscc.channel.quantisation`); the output is then normalised to the ADC's
       full scale (±1.0, so ``y ≈ x / adc_full_scale``).  None = no quantisation.
+      ``adc_full_scale`` lies in 0.001 … 1000 (the bursts have unit mean power).
     * ``seed``: the one seed every random stage derives its generator from.
     """
 
@@ -68,12 +81,19 @@ class ChannelConfig:
         if self.kind not in KINDS:
             raise ConfigError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         if self.snr_db is not None:
-            real("snr_db", self.snr_db)
+            within("snr_db", self.snr_db, SNR_DB_MIN, SNR_DB_MAX, "dB")
         if self.delay_spread_ns is not None:
-            positive("delay_spread_ns", self.delay_spread_ns)
-        profile_by_name(self.profile, self.delay_spread_ns)
+            within("delay_spread_ns", self.delay_spread_ns, DELAY_SPREAD_MIN_NS, DELAY_SPREAD_MAX_NS, "ns")
+        profile = profile_by_name(self.profile, self.delay_spread_ns)
         non_negative("doppler_hz", self.doppler_hz)
-        positive("sample_rate", self.sample_rate)
+        rate = within("sample_rate", self.sample_rate, SAMPLE_RATE_MIN, SAMPLE_RATE_MAX, "S/s")
+        if self.kind == "selective":
+            span = max(profile.delays_ns) * 1e-9 * rate
+            if span > MAX_DELAY_SAMPLES:
+                raise ConfigError(
+                    f"profile {profile.name} spans {span:.3g} samples at sample_rate {rate:g} "
+                    f"(at most {MAX_DELAY_SAMPLES}): lower delay_spread_ns or sample_rate"
+                )
         if self.doppler_hz >= self.sample_rate / 2:
             raise ConfigError(f"doppler_hz must be below sample_rate/2, got {self.doppler_hz}")
         if self.doppler_hz != 0 and self.kind != "selective":
@@ -85,6 +105,10 @@ class ChannelConfig:
         if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral) or self.seed < 0:
             raise ConfigError(f"seed must be a non-negative integer, got {self.seed!r}")
         _ = self.impairments  # validates the impairment fields
+        if self.phase_noise_linewidth_hz > rate:
+            raise ConfigError(
+                f"phase_noise_linewidth_hz must be at most sample_rate ({rate:g}), got {self.phase_noise_linewidth_hz}"
+            )
         non_negative("agc_step_db", self.agc_step_db)
         if self.agc_step_db > MAX_STEP_DB:
             raise ConfigError(f"agc_step_db must lie in [0, {MAX_STEP_DB:g}], got {self.agc_step_db}")
@@ -96,7 +120,7 @@ class ChannelConfig:
             positive_int("adc_bits", self.adc_bits)
             if not MIN_BITS <= self.adc_bits <= MAX_BITS:
                 raise ConfigError(f"adc_bits must lie in {MIN_BITS}..{MAX_BITS}, got {self.adc_bits}")
-        positive("adc_full_scale", self.adc_full_scale)
+        within("adc_full_scale", self.adc_full_scale, ADC_FULL_SCALE_MIN, ADC_FULL_SCALE_MAX)
 
     @property
     def impairments(self) -> ImpairmentConfig:

@@ -40,6 +40,8 @@ def strip_crc32(data: bytes) -> bytes:
     Raises :class:`FrameError` if ``data`` is shorter than 4 bytes or the CRC
     does not match.
     """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise FrameError(f"payload must be bytes, got {type(data).__name__}")
     if len(data) < CRC32_LEN:
         raise FrameError(f"payload too short for its CRC-32: {len(data)} bytes, need at least {CRC32_LEN}")
     body, tail = bytes(data[:-CRC32_LEN]), bytes(data[-CRC32_LEN:])

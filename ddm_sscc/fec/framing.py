@@ -21,6 +21,7 @@ The payload CRC-32 (:func:`ddm_sscc.fec.crc.append_crc32`) is big-endian too.
 from __future__ import annotations
 
 import math
+import numbers
 import struct
 from dataclasses import dataclass, field
 
@@ -44,6 +45,20 @@ def _check_uint(name: str, value: int, bits: int) -> None:
         raise ConfigError(f"frame header {name} must be an int, got {type(value).__name__}")
     if not 0 <= value < (1 << bits):
         raise ConfigError(f"frame header {name}={value} out of range 0..{(1 << bits) - 1}")
+
+
+def _frame_bytes(data: object, what: str) -> bytes:
+    """``data`` (bytes, bytearray or memoryview) as bytes; :class:`FrameError` for anything else.
+
+    ``bytes(data)`` alone would turn an int ``n`` into ``n`` zero bytes (and allocate them).
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise FrameError(f"{what} must be bytes, got {type(data).__name__}")
+    return bytes(data)
+
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _seq_list(seqs: tuple[int, ...] | list[int]) -> str:
@@ -90,9 +105,9 @@ class FrameHeader:
     @classmethod
     def unpack(cls, data: bytes) -> FrameHeader:
         """Parse and check :data:`HEADER_LEN` bytes; :class:`FrameError` names what is wrong."""
+        data = _frame_bytes(data, "frame header")
         if len(data) != HEADER_LEN:
             raise FrameError(f"frame header is {len(data)} bytes, expected {HEADER_LEN}")
-        data = bytes(data)
         body = data[: _FIELDS.size]
         (stored,) = _CRC.unpack(data[_FIELDS.size :])
         if crc16(body) != stored:
@@ -137,7 +152,7 @@ class Frame:
     @classmethod
     def unpack(cls, data: bytes) -> Frame:
         """Inverse of :meth:`pack`; :class:`FrameError` on a bad header or a length mismatch."""
-        data = bytes(data)
+        data = _frame_bytes(data, "frame")
         if len(data) < HEADER_LEN:
             raise FrameError(f"frame is {len(data)} bytes, shorter than its {HEADER_LEN}-byte header")
         return cls(FrameHeader.unpack(data[:HEADER_LEN]), data[HEADER_LEN:])
@@ -156,6 +171,8 @@ def split_stream(data: bytes, session_id: int, mcs: int, max_payload: int) -> li
     """
     if isinstance(max_payload, bool) or not isinstance(max_payload, int) or not 1 <= max_payload <= MAX_PAYLOAD:
         raise ConfigError(f"max_payload={max_payload!r} out of range 1..{MAX_PAYLOAD}")
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise ConfigError(f"the stream must be bytes, got {type(data).__name__}")
     data = bytes(data)
     total = max(1, math.ceil(len(data) / max_payload))
     if total > MAX_FRAMES:
@@ -272,10 +289,10 @@ class Reassembler:
         return tuple(sorted(self._sessions))
 
     def _session(self, session_id: int) -> _Session:
-        try:
-            return self._sessions[session_id]
-        except (KeyError, TypeError):
-            raise FrameError(f"no frames received for session {session_id!r}") from None
+        # Integers only: 1.0 or True would find session 1, then break the hex in messages.
+        if not _is_integer(session_id) or session_id not in self._sessions:
+            raise FrameError(f"no frames received for session {session_id!r}")
+        return self._sessions[session_id]
 
     def report(self, session_id: int) -> ReassemblyReport:
         """The reception statistics of one session (:class:`FrameError` if never seen)."""
@@ -297,6 +314,8 @@ class Reassembler:
 
     def complete(self, session_id: int) -> bool:
         """Whether every frame of the session has arrived intact (``False`` for unknown sessions)."""
+        if not _is_integer(session_id):
+            return False
         s = self._sessions.get(session_id)
         return s is not None and s.total is not None and len(s.payloads) == s.total
 

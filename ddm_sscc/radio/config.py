@@ -29,7 +29,7 @@ from ddm_sscc.channel.model import ChannelConfig
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.phy.mcs import DEFAULT_MCS, Mcs, mcs_by_name
 from ddm_sscc.phy.ofdm.config import OfdmConfig
-from ddm_sscc.radio.config_file import format_number, read_mapping, validation_message
+from ddm_sscc.radio.config_file import format_number, read_mapping, short_repr, short_text, validation_message
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
 DEFAULT_PLUTO_CONFIG = DEFAULTS_DIR / "pluto_2g4.yaml"
@@ -51,6 +51,8 @@ TX_ATTENUATION_MAX_DB = 89.75
 TX_ATTENUATION_STEP_DB = 0.25
 RX_GAIN_MIN_DB, RX_GAIN_MAX_DB = -3.0, 71.0
 BUFFER_MIN, BUFFER_MAX = 1024, 2**24
+#: Modem sample rates a modem file may name (only Hz-valued reports use it), S/s.
+MODEM_SAMPLE_RATE_MIN, MODEM_SAMPLE_RATE_MAX = 1_000.0, 1_000_000_000.0
 #: Nominal Pluto reference oscillator and the ±100 ppm the driver accepts for ``xo_correction``, Hz.
 XO_NOMINAL_HZ = 40_000_000
 XO_MIN_HZ, XO_MAX_HZ = 39_996_000, 40_004_000
@@ -79,7 +81,10 @@ _PLUTO_ALLOWED = {
 }
 
 _MODEM_ALLOWED = {
-    "ofdm": "a mapping of OFDM settings: fft_size, cp_len, data_carriers, pilot_carriers, sample_rate",
+    "ofdm": (
+        "a mapping of OFDM settings: fft_size, cp_len, data_carriers, pilot_carriers, "
+        f"sample_rate ({_f(MODEM_SAMPLE_RATE_MIN)} … {_f(MODEM_SAMPLE_RATE_MAX)} S/s)"
+    ),
     "mcs": "an MCS name such as 'qpsk-1/2'",
     "max_payload": "1 … 65535 bytes",
     "gap_samples": f"0 … {2**24} samples",
@@ -256,20 +261,25 @@ class ModemConfig(BaseModel):
         for key in ("fft_size", "cp_len"):
             item = value.get(key)
             if item is not None and (isinstance(item, bool) or not isinstance(item, int)):
-                raise ValueError(f"{key} must be an integer, got {item!r}")
+                raise ValueError(f"{key} must be an integer, got {short_repr(item)}")
         rate = value.get("sample_rate")
         if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float)):
-            raise ValueError(f"sample_rate must be a number in S/s, got {rate!r}")
+            raise ValueError(f"sample_rate must be a number in S/s, got {short_repr(rate)}")
+        if rate is not None and not MODEM_SAMPLE_RATE_MIN <= rate <= MODEM_SAMPLE_RATE_MAX:  # False for NaN too
+            raise ValueError(
+                f"sample_rate must lie in {_f(MODEM_SAMPLE_RATE_MIN)} … {_f(MODEM_SAMPLE_RATE_MAX)} S/s, "
+                f"got {short_repr(rate)}"
+            )
         for key in ("data_carriers", "pilot_carriers"):
             item = value.get(key)
             if item is not None and (
                 not isinstance(item, list) or any(isinstance(k, bool) or not isinstance(k, int) for k in item)
             ):
-                raise ValueError(f"{key} must be null or a list of signed carrier indices, got {item!r}")
+                raise ValueError(f"{key} must be null or a list of signed carrier indices, got {short_repr(item)}")
         try:
             OfdmConfig.from_dict(value)
-        except (ConfigError, TypeError) as exc:
-            raise ValueError(str(exc)) from None
+        except (ConfigError, TypeError, ValueError, OverflowError) as exc:
+            raise ValueError(short_text(str(exc))) from None
         return value
 
     @field_validator("mcs")

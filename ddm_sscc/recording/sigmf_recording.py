@@ -22,7 +22,14 @@ convention ``ddm_sscc:image_sha256``, ``ddm_sscc:session_id``, ``ddm_sscc:settin
 (:mod:`ddm_sscc.recording.annotations`).  The metadata is validated against the SigMF
 schema before anything is written.
 
-Every problem with a file being read is a one-line :class:`RecordingError`.
+Every problem with a file being read is a one-line :class:`RecordingError`.  The
+``ddm_sscc:`` keys are exactly those of :mod:`ddm_sscc.recording.project_keys`, each with
+the type and range listed there, on writing and on reading.  On reading, the metadata must
+also be strict JSON (no ``NaN``/``Infinity``, no number that overflows a float such as
+``1e400``, no integer of more than :data:`MAX_JSON_INT_DIGITS` digits), nested at most
+:data:`MAX_JSON_DEPTH` levels, with integers where SigMF asks for integers (``1.0`` is
+not a sample index), ``core:sample_rate`` within 1 S/s … 1e12 S/s, ``core:dataset`` a
+file name beside the metadata, and every sample of the data file finite.
 """
 
 from __future__ import annotations
@@ -45,7 +52,9 @@ from sigmf.error import SigMFError
 
 from ddm_sscc.errors import ConfigError, RecordingError
 from ddm_sscc.output_file import check_output, write_atomic
+from ddm_sscc.recording import project_keys
 from ddm_sscc.recording.annotations import NAMESPACE, Annotation
+from ddm_sscc.recording.project_keys import FULL_SCALE_MAX, FULL_SCALE_MIN, SAMPLE_RATE_MAX, SAMPLE_RATE_MIN
 
 WRITE_DATATYPES = ("ci16_le", "cf32_le")
 DEFAULT_FULL_SCALE = {"ci16_le": 2048.0, "cf32_le": 1.0}
@@ -54,6 +63,17 @@ FULL_SCALE_KEY = f"{NAMESPACE}:full_scale"
 SAMPLE_COUNT_KEY = f"{NAMESPACE}:sample_count"
 DEFAULT_RECORDER = "ddm-sscc"
 _MESSAGE_LIMIT = 240
+MAX_JSON_DEPTH = 32
+"""Deepest nesting of objects and arrays in a metadata file (ddm-sscc writes 5 levels)."""
+MAX_JSON_INT_DIGITS = 40
+"""Longest integer literal in a metadata file (SigMF's largest integers have 20 digits)."""
+# SigMF integer fields: the schema's "integer" type also admits 1.0, which sigmf-python
+# cannot use as an index.
+_CORE_INTEGERS = {
+    "global": ("core:num_channels", "core:offset", "core:trailing_bytes"),
+    "captures": ("core:sample_start", "core:global_index", "core:header_bytes"),
+    "annotations": ("core:sample_start", "core:sample_count"),
+}
 
 
 @dataclass(frozen=True, eq=False)  # holds an array: compare .samples explicitly
@@ -144,11 +164,15 @@ def write_recording(
     check_output(meta_path, force)
     check_output(data_path, force)
     rate = _positive_number("sample_rate", sample_rate)
+    if not SAMPLE_RATE_MIN <= rate <= SAMPLE_RATE_MAX:
+        raise ConfigError(f"sample_rate must lie in [{SAMPLE_RATE_MIN:g}, {SAMPLE_RATE_MAX:g}] S/s, got {rate:g}")
     if frequency is not None:
         frequency = _finite_number("frequency", frequency)
     if datatype not in WRITE_DATATYPES:
         raise ConfigError(f"datatype must be one of {', '.join(WRITE_DATATYPES)}, got {datatype!r}")
     scale = DEFAULT_FULL_SCALE[datatype] if full_scale is None else _positive_number("full_scale", full_scale)
+    if not FULL_SCALE_MIN <= scale <= FULL_SCALE_MAX:
+        raise ConfigError(f"full_scale must lie in [{FULL_SCALE_MIN:g}, {FULL_SCALE_MAX:g}], got {scale:g}")
     raw = _encode(samples, datatype, scale)
     n = len(raw) // sigmffile.dtype_info(datatype)["sample_size"]
     notes = sorted(annotations, key=lambda a: a.sample_start)
@@ -157,10 +181,18 @@ def write_recording(
             raise ConfigError(f"annotations must be Annotation objects, got {type(a).__name__}")
         if a.sample_start + (a.sample_count or 0) > n:
             raise ConfigError(f"annotation at sample {a.sample_start} ends beyond the {n} samples")
+        try:
+            project_keys.check_annotation(_plain_json("annotation", dict(a.fields)))
+        except project_keys.InvalidKey as exc:
+            raise ConfigError(f"annotation at sample {a.sample_start}: {exc}") from None
     extra = _plain_json("extra_global", dict(extra_global or {}))
     for key in extra:
         if not isinstance(key, str) or ":" not in key or key.startswith("core:") or key.split(":", 1)[0] == "":
             raise ConfigError(f"extra_global key {key!r} must be namespaced as 'ns:key' and not core")
+    try:
+        project_keys.check_global(extra)
+    except project_keys.InvalidKey as exc:
+        raise ConfigError(f"extra_global: {exc}") from None
     global_info: dict[str, object] = {
         sigmf.DATATYPE_KEY: datatype,
         sigmf.SAMPLE_RATE_KEY: rate,
@@ -290,23 +322,32 @@ def read_recording(meta_path: str | os.PathLike[str]) -> Recording:
     if not meta_file.is_file():
         raise RecordingError(f"{where}: no such SigMF metadata file")
     try:
-        metadata = json.loads(meta_file.read_text(encoding="utf-8"))
+        metadata = json.loads(meta_file.read_text(encoding="utf-8"), parse_int=_parse_int)
     except UnicodeDecodeError:
         raise RecordingError(f"{where}: not a SigMF metadata file (not UTF-8 text)") from None
     except json.JSONDecodeError as exc:
         raise RecordingError(
             f"{where}: not a SigMF metadata file (invalid JSON: {exc.msg} at line {exc.lineno})"
         ) from None
+    except _JsonLimit as exc:
+        raise RecordingError(f"{where}: not a SigMF metadata file ({exc})") from None
+    except RecursionError:
+        raise RecordingError(
+            f"{where}: not a SigMF metadata file (nested more than {MAX_JSON_DEPTH} levels deep)"
+        ) from None
     except OSError as exc:
         raise RecordingError(f"{where}: cannot read: {exc.strerror or exc}") from None
+    _check_json_values(where, metadata)
     if not isinstance(metadata, dict) or not isinstance(metadata.get("global"), dict):
         raise RecordingError(f"{where}: not a SigMF metadata file (no 'global' object)")
+    _check_core_integers(where, metadata)
     info = metadata["global"]
     rate = _check_sample_rate(where, info.get(sigmf.SAMPLE_RATE_KEY, None))
     datatype, dtype = _check_datatype(where, info.get(sigmf.DATATYPE_KEY))
     if info.get(sigmf.NUM_CHANNELS_KEY, 1) != 1:
         raise RecordingError(
-            f"{where}: {info.get(sigmf.NUM_CHANNELS_KEY)!r} channels; only single-channel recordings are supported"
+            f"{where}: {_one_line(repr(info.get(sigmf.NUM_CHANNELS_KEY)))} channels; "
+            "only single-channel recordings are supported"
         )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # undeclared extensions of foreign files
@@ -320,6 +361,12 @@ def read_recording(meta_path: str | os.PathLike[str]) -> Recording:
             raise RecordingError(
                 f"{where}: metadata does not validate against the SigMF schema: {_one_line(exc)}"
             ) from None
+    _check_project_keys(where, metadata)
+    dataset = info.get(sigmf.DATASET_KEY)
+    if isinstance(dataset, str) and (Path(dataset).name != dataset or dataset in ("", ".", "..")):
+        raise RecordingError(
+            f"{where}: core:dataset must name a file beside the metadata, got {_one_line(repr(dataset))}"
+        )
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # core:dataset beside a compliant data file: it wins
@@ -346,7 +393,11 @@ def read_recording(meta_path: str | os.PathLike[str]) -> Recording:
     except (OSError, ValueError) as exc:
         raise RecordingError(f"{where}: cannot read {data_file}: {_one_line(exc)}") from None
     full_scale = _full_scale(where, info, dtype)
-    samples = (np.asarray(raw, dtype=np.complex64).ravel() / np.float32(full_scale)).astype(np.complex64)
+    stored = np.asarray(raw, dtype=np.complex64).ravel()
+    _check_finite(where, data_file, stored, "holds a non-finite sample (NaN or infinity)")
+    with np.errstate(over="ignore"):
+        samples = (stored / np.float32(full_scale)).astype(np.complex64)
+    _check_finite(where, data_file, samples, f"has a sample beyond complex64 range once divided by {FULL_SCALE_KEY}")
     assert samples.size == n
     frequency = captures[0].get(sigmf.FREQUENCY_KEY) if captures else None
     try:
@@ -371,10 +422,76 @@ def _check_sample_rate(where: str, value: object) -> float:
     if value is None:
         raise RecordingError(f"{where}: no core:sample_rate in the global metadata")
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise RecordingError(f"{where}: core:sample_rate must be a number, got {value!r}")
+        raise RecordingError(f"{where}: core:sample_rate must be a number, got {_one_line(repr(value))}")
     if not math.isfinite(value) or value <= 0:
         raise RecordingError(f"{where}: core:sample_rate must be > 0, got {value!r}")
+    if not SAMPLE_RATE_MIN <= value <= SAMPLE_RATE_MAX:
+        raise RecordingError(
+            f"{where}: core:sample_rate must lie in [{SAMPLE_RATE_MIN:g}, {SAMPLE_RATE_MAX:g}] S/s, got {value!r}"
+        )
     return float(value)
+
+
+class _JsonLimit(ValueError):
+    """A JSON literal beyond what a metadata file needs (message for the user)."""
+
+
+def _parse_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_JSON_INT_DIGITS:
+        raise _JsonLimit(f"an integer of {len(text.lstrip('-'))} digits; at most {MAX_JSON_INT_DIGITS} are read")
+    return int(text)
+
+
+def _check_json_values(where: str, metadata: object) -> None:
+    """No non-finite number anywhere, and at most :data:`MAX_JSON_DEPTH` levels (iteratively)."""
+    stack: list[tuple[object, tuple[str, ...]]] = [(metadata, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise RecordingError(
+                f"{where}: {'/'.join(path) or 'metadata'}: {value!r} is not a finite number "
+                "(NaN, Infinity and literals beyond a float such as 1e400 are refused)"
+            )
+        if isinstance(value, dict | list):
+            if len(path) >= MAX_JSON_DEPTH:
+                raise RecordingError(f"{where}: {'/'.join(path[:4])}/…: nested more than {MAX_JSON_DEPTH} levels deep")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            stack.extend((item, (*path, _one_line(key)[:60])) for key, item in items)
+
+
+def _check_core_integers(where: str, metadata: dict) -> None:
+    """SigMF's integer fields hold JSON integers (the schema also admits ``1.0``)."""
+    info = metadata.get("global")
+    places: list[tuple[str, object]] = [("global", info)]
+    for section in ("captures", "annotations"):
+        entries = metadata.get(section)
+        if isinstance(entries, list):
+            places += [(f"{section}/{i}", entry) for i, entry in enumerate(entries)]
+    for place, entry in places:
+        if not isinstance(entry, dict):
+            continue  # the schema says what is wrong
+        for key in _CORE_INTEGERS[place.split("/")[0]]:
+            value = entry.get(key)
+            if isinstance(value, float):
+                raise RecordingError(f"{where}: {place}/{key} must be an integer, got {value!r}")
+
+
+def _check_project_keys(where: str, metadata: dict) -> None:
+    """The ``ddm_sscc:`` keys of every object (:mod:`ddm_sscc.recording.project_keys`)."""
+    try:
+        project_keys.check_global(metadata["global"])
+        for i, capture in enumerate(metadata.get("captures", [])):
+            project_keys.check_capture(capture, i)
+        for i, annotation in enumerate(metadata.get("annotations", [])):
+            project_keys.check_annotation(annotation, i)
+    except project_keys.InvalidKey as exc:
+        raise RecordingError(f"{where}: {_one_line(exc)}") from None
+
+
+def _check_finite(where: str, data_file: Path, samples: np.ndarray, what: str) -> None:
+    bad = ~np.isfinite(samples)
+    if bad.any():
+        raise RecordingError(f"{where}: data file {data_file} {what} (sample {int(np.argmax(bad))})")
 
 
 def _check_datatype(where: str, value: object) -> tuple[str, dict]:
@@ -433,9 +550,7 @@ def _full_scale(where: str, info: Mapping[str, object], dtype: dict) -> float:
     value = info.get(FULL_SCALE_KEY)
     if value is None:
         return float(2 ** (8 * dtype["component_size"] - 1)) if dtype["is_fixedpoint"] else 1.0
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
-        raise RecordingError(f"{where}: {FULL_SCALE_KEY} must be a positive number, got {value!r}")
-    return float(value)
+    return float(value)  # checked with the other ddm_sscc keys
 
 
 def _schema_message(exc: jsonschema.ValidationError) -> str:

@@ -1,0 +1,63 @@
+"""The ``ddm-sscc`` command line.
+
+Every subcommand prints a short human summary, or one JSON object with
+``--json``.  Errors the user can cause print ``ddm-sscc: error: <message>``
+on one line and exit with status 1 (2 for usage errors).
+
+One module per group of subcommands owns their parsers and handlers
+(:mod:`.codec`, :mod:`.training`, :mod:`.link`, :mod:`.radio`, :mod:`.recording`,
+:mod:`.experiments`); this module only assembles them and runs one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ddm_sscc import __version__
+from ddm_sscc.cli import codec, experiments, link, radio, recording, training
+from ddm_sscc.cli.common import PROG, fail, positive_int
+from ddm_sscc.errors import DdmError
+
+COMMANDS = codec.COMMANDS | training.COMMANDS | experiments.COMMANDS | link.COMMANDS | radio.COMMANDS | recording.COMMANDS
+ORDER = ("encode", "decode", "info", "pack-crops", "train", "export-model", "bench", "per", "link", "radios", "tx", "rx",
+         "loopback", "capture", "replay", "sweep", "models")
+"""The order of the subcommands in ``--help``."""
+assert set(ORDER) == set(COMMANDS)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every subcommand."""
+    parser = argparse.ArgumentParser(prog=PROG, description="Lossless image transmission with a discrete-diffusion codec.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--threads", type=positive_int, help="torch intra-op threads (does not change the output)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in ORDER:
+        COMMANDS[name][0](sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.threads:
+            import torch
+
+            torch.set_num_threads(args.threads)
+        return COMMANDS[args.command][1](args)
+    except DdmError as exc:
+        return fail(str(exc))
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return fail(f"{where}{exc.strerror or exc}")
+    except MemoryError:
+        return fail("out of memory")
+    except RuntimeError as exc:  # torch's allocator reports exhaustion as a RuntimeError
+        if "allocate" in str(exc) and "memory" in str(exc):
+            return fail("out of memory")
+        raise
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,106 @@
+"""What every subcommand module shares: argument types, output, errors, progress."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the codec (and torch) load lazily, so `--help` stays fast
+    pass
+
+PROG = "ddm-sscc"
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be ≥ 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (value > 0 and value < float("inf")):
+        raise argparse.ArgumentTypeError(f"must be finite and > 0, got {text!r}")
+    return value
+
+
+def seed_value(text: str) -> int:
+    try:
+        value = int(text, 0)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if not 0 <= value < 1 << 64:
+        raise argparse.ArgumentTypeError("must be in 0..2^64-1")
+    return value
+
+
+def snr_db(text: str) -> float | None:
+    """An SNR in dB; ``inf`` means no noise (None)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of dB or inf, got {text!r}") from None
+    if value == float("inf"):
+        return None
+    if value != value or value == float("-inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite SNR or inf, got {text!r}")
+    return value
+
+
+def radio_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--radio", default="pluto", choices=("pluto",), help="radio kind (default pluto)")
+    parser.add_argument("--config", help="Pluto settings (YAML; default: the shipped pluto_2g4.yaml)")
+    parser.add_argument("--modem", help="modem settings (YAML; default: the shipped ofdm_default.yaml)")
+
+
+def output_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-f", "--force", action="store_true", help="overwrite an existing output file")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")
+
+
+def fail(message: str) -> int:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+    return 1
+
+
+@contextlib.contextmanager
+def step_progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar over denoising steps on stderr, shown only on a terminal."""
+    from tqdm import tqdm
+
+    with tqdm(desc=label, unit="step", leave=False, disable=not sys.stderr.isatty()) as bar:
+
+        def update(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        yield update
+
+
+def emit(args: argparse.Namespace, record: dict[str, Any], summary: str) -> None:
+    print(json.dumps(record) if args.json else summary)
+
+
+def summary_out(args: argparse.Namespace, summary) -> int:
+    if args.json:
+        print(summary.to_json())
+    else:
+        print("\n".join(summary.lines()))
+        ppm = summary.extra.get("cfo_ppm")
+        if ppm is not None:
+            cfo = summary.extra.get("rx_cfo_estimate_hz")
+            line = f"measured CFO {cfo:+.0f} Hz = {ppm:+.2f} ppm"
+            xo = summary.extra.get("xo_correction_suggested")
+            print(line + (f"; xo_correction {xo} on this receiver would remove it" if xo else ""))
+    return 0 if summary.exact else 1

@@ -1,0 +1,84 @@
+"""``link``: an image over the three-process ZeroMQ link."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING
+
+from ddm_sscc.cli.common import (
+    PROG,
+    output_options,
+    positive_int,
+    snr_db,
+)
+
+if TYPE_CHECKING:  # the codec (and torch) load lazily, so `--help` stays fast
+    pass
+
+
+def _add_link(sub: argparse._SubParsersAction) -> None:
+    link = sub.add_parser(
+        "link", help="send an image over TX, channel and RX flowgraphs running as three processes (ZeroMQ)"
+    )
+    link.add_argument("image", help="image file or builtin:NAME")
+    link.add_argument("-o", "--output", required=True, help="received image, written only if bit-exact")
+    link.add_argument("--channel", default="awgn", choices=("awgn", "rayleigh", "selective"), help="channel model")
+    link.add_argument("--snr", type=snr_db, default=20.0, help="SNR in dB (Es/N0 per sample), or inf (default 20)")
+    link.add_argument("--mcs", default="qpsk-1/2", help="payload MCS (default qpsk-1/2)")
+    link.add_argument("--cfo-hz", type=float, default=0.0, help="carrier frequency offset in Hz (default 0)")
+    link.add_argument("--profile", default="EPA", help="power-delay profile of the selective channel (default EPA)")
+    link.add_argument("--doppler", type=float, default=0.0, help="maximum Doppler shift in Hz (selective)")
+    link.add_argument("--seed", type=int, default=0, help="seed of the channel's random draws (default 0)")
+    link.add_argument("--model", default="", help="codec model id (default: the default model)")
+    link.add_argument("--steps", type=positive_int, default=16, help="denoising steps T (default 16)")
+    link.add_argument("--max-payload", type=positive_int, default=1024, help="payload bytes per frame (default 1024)")
+    link.add_argument("--timeout", type=float, default=300.0, help="give up after this many seconds (default 300)")
+    link.add_argument(
+        "--idle-timeout", type=float, default=8.0, help="end when no frame arrived for this many seconds (default 8)"
+    )
+    output_options(link)
+
+
+def _link_status(state: dict) -> None:
+    """One overwritten status line on a terminal while the link runs."""
+    tx, rx = state.get("tx"), state.get("rx") or {}
+    if tx is None:
+        text = "coding the image …"
+    else:
+        text = f"{rx.get('frames_received', 0)}/{tx['frames']} frames received, {rx.get('frames_lost', 0)} lost"
+    print(f"\r{PROG} link: {text} ({state['seconds']:.0f} s)\033[K", end="", file=sys.stderr, flush=True)
+
+
+def _link(args: argparse.Namespace) -> int:
+    from ddm_sscc.link.zmq_link import LinkSettings, run_zmq_link
+
+    settings = LinkSettings(
+        image=args.image,
+        output=args.output,
+        channel=args.channel,
+        snr_db=args.snr,
+        mcs=args.mcs,
+        cfo_hz=args.cfo_hz,
+        seed=args.seed,
+        profile=args.profile,
+        doppler_hz=args.doppler,
+        model=args.model,
+        steps=args.steps,
+        max_payload=args.max_payload,
+        timeout=args.timeout,
+        idle_timeout=args.idle_timeout,
+        force=args.force,
+    )
+    summary = run_zmq_link(settings, _link_status if sys.stderr.isatty() else None)
+    if sys.stderr.isatty():
+        print("\r\033[K", end="", file=sys.stderr)
+    if args.json:
+        print(summary.to_json())
+    else:
+        print("\n".join(summary.lines()))
+    return 0 if summary.exact else 1
+
+
+COMMANDS = {"link": (_add_link, _link)}
+"""Subcommand name → (adds its parser, runs it)."""
