@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
 import sys
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,31 @@ def positive_float(text: str) -> float:
     return value
 
 
+SNR_LIMIT_DB = 200.0
+"""SNRs beyond ±200 dB are typing errors, not experiments."""
+
+
+def number_in(low: float, high: float, *, above: bool = False) -> Callable[[str], float]:
+    """An argparse type: a finite number in ``[low, high]`` (``(low, high]`` with ``above``).
+
+    argparse names the flag in its one-line error, so every float option is checked where it
+    enters, with its range in the message.
+    """
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        ok = math.isfinite(value) and (value > low if above else value >= low) and value <= high
+        if not ok:
+            bracket = "(" if above else "["
+            raise argparse.ArgumentTypeError(f"must be a finite number in {bracket}{low:g}, {high:g}], got {text!r}")
+        return value
+
+    return parse
+
+
 def seed_value(text: str) -> int:
     try:
         value = int(text, 0)
@@ -55,6 +81,8 @@ def snr_db(text: str) -> float | None:
         return None
     if value != value or value == float("-inf"):
         raise argparse.ArgumentTypeError(f"expected a finite SNR or inf, got {text!r}")
+    if abs(value) > SNR_LIMIT_DB:
+        raise argparse.ArgumentTypeError(f"must be within ±{SNR_LIMIT_DB:g} dB (or inf), got {text!r}")
     return value
 
 

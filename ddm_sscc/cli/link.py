@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ddm_sscc.cli.common import (
     PROG,
+    number_in,
     output_options,
     positive_int,
     snr_db,
@@ -26,16 +27,16 @@ def _add_link(sub: argparse._SubParsersAction) -> None:
     link.add_argument("--channel", default="awgn", choices=("awgn", "rayleigh", "selective"), help="channel model")
     link.add_argument("--snr", type=snr_db, default=20.0, help="SNR in dB (Es/N0 per sample), or inf (default 20)")
     link.add_argument("--mcs", default="qpsk-1/2", help="payload MCS (default qpsk-1/2)")
-    link.add_argument("--cfo-hz", type=float, default=0.0, help="carrier frequency offset in Hz (default 0)")
+    link.add_argument("--cfo-hz", type=number_in(-200e3, 200e3), default=0.0, help="carrier frequency offset in Hz (default 0)")
     link.add_argument("--profile", default="EPA", help="power-delay profile of the selective channel (default EPA)")
-    link.add_argument("--doppler", type=float, default=0.0, help="maximum Doppler shift in Hz (selective)")
+    link.add_argument("--doppler", type=number_in(0, 1e4), default=0.0, help="maximum Doppler shift in Hz (selective)")
     link.add_argument("--seed", type=int, default=0, help="seed of the channel's random draws (default 0)")
     link.add_argument("--model", default="", help="codec model id (default: the default model)")
     link.add_argument("--steps", type=positive_int, default=16, help="denoising steps T (default 16)")
     link.add_argument("--max-payload", type=positive_int, default=1024, help="payload bytes per frame (default 1024)")
-    link.add_argument("--timeout", type=float, default=300.0, help="give up after this many seconds (default 300)")
+    link.add_argument("--timeout", type=number_in(0, 86400, above=True), default=300.0, help="give up after this many seconds (default 300)")
     link.add_argument(
-        "--idle-timeout", type=float, default=8.0, help="end when no frame arrived for this many seconds (default 8)"
+        "--idle-timeout", type=number_in(0, 3600, above=True), default=8.0, help="end when no frame arrived for this many seconds (default 8)"
     )
     output_options(link)
 

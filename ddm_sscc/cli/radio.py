@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from ddm_sscc.cli.common import (
     PROG,
     emit,
+    number_in,
     output_options,
     positive_int,
     radio_options,
@@ -31,8 +32,8 @@ def _add_tx(sub: argparse._SubParsersAction) -> None:
     tx.add_argument("image", help="image file or builtin:NAME")
     radio_options(tx)
     tx.add_argument("--repeat", type=positive_int, default=1, help="transmissions of the image (default 1)")
-    tx.add_argument("--loop", type=float, metavar="INTERVAL", help="repeat forever, INTERVAL s apart (Ctrl-C stops)")
-    tx.add_argument("--seconds", type=float, help="with --loop: stop after this many seconds")
+    tx.add_argument("--loop", type=number_in(0, 3600), metavar="INTERVAL", help="repeat forever, INTERVAL s apart (Ctrl-C stops)")
+    tx.add_argument("--seconds", type=number_in(0, 1e6, above=True), help="with --loop: stop after this many seconds")
     tx.add_argument("--model", default="", help="codec model id (default: the default model)")
     tx.add_argument("--steps", type=positive_int, default=16, help="denoising steps T (default 16)")
     tx.add_argument("--json", action="store_true", help="print one JSON object")
@@ -42,7 +43,7 @@ def _add_rx(sub: argparse._SubParsersAction) -> None:
     rx = sub.add_parser("rx", help="receive an image with an ADALM-PLUTO (flowgraphs/rx_pluto.grc)")
     radio_options(rx)
     rx.add_argument("-o", "--output", required=True, help="received image, written only if bit-exact")
-    rx.add_argument("--timeout", type=float, default=120.0, help="give up after this many seconds (default 120)")
+    rx.add_argument("--timeout", type=number_in(0, 86400, above=True), default=120.0, help="give up after this many seconds (default 120)")
     output_options(rx)
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ddm_sscc.cli.common import (
     emit,
+    number_in,
     output_options,
     positive_int,
     summary_out,
@@ -20,11 +21,11 @@ if TYPE_CHECKING:  # the codec (and torch) load lazily, so `--help` stays fast
 def _add_capture(sub: argparse._SubParsersAction) -> None:
     cap = sub.add_parser("capture", help="record IQ from a Pluto, a ZeroMQ stream or the simulator as SigMF")
     cap.add_argument("--radio", required=True, choices=("pluto", "zmq", "sim"), help="where the samples come from")
-    cap.add_argument("--seconds", type=float, default=2.0, help="seconds to record (pluto, zmq; default 2)")
+    cap.add_argument("--seconds", type=number_in(0, 600, above=True), default=2.0, help="seconds to record (pluto, zmq; default 2)")
     cap.add_argument("-o", "--output", required=True, help="recording base name, e.g. capture/NAME")
     cap.add_argument("--config", help="Pluto settings (pluto; default: the shipped pluto_2g4.yaml)")
     cap.add_argument("--address", default="tcp://127.0.0.1:5602", help="ZMQ PUSH address to pull from (zmq)")
-    cap.add_argument("--sample-rate", type=float, default=2e6, help="sample rate of the ZMQ stream (default 2e6)")
+    cap.add_argument("--sample-rate", type=number_in(1e3, 61.44e6), default=2e6, help="sample rate of the ZMQ stream (default 2e6)")
     cap.add_argument("--image", help="image to send (sim), e.g. builtin:astronaut")
     cap.add_argument("--channels", help="channel profiles (sim; default: the shipped channels.yaml)")
     cap.add_argument("--profile", default="pluto-like", help="channel profile name (sim; default pluto-like)")
@@ -49,8 +50,6 @@ def _capture(args: argparse.Namespace) -> int:
 
     for path in recording_paths(args.output):  # refuse before recording seconds of IQ
         check_output(path, args.force)
-    if args.seconds <= 0:
-        raise DdmError(f"--seconds must be positive, got {args.seconds:g}")
     extra: dict[str, Any] = {}
     sha = None
     if args.radio == "pluto":

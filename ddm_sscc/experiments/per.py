@@ -70,8 +70,8 @@ def parse_snr_range(text: str) -> list[float | None]:
         values = [float(p) for p in parts]
     except ValueError:
         raise ConfigError(f"--snr must be A:B:STEP, a number or inf, got {text!r}") from None
-    if not all(math.isfinite(v) for v in values):
-        raise ConfigError(f"--snr values must be finite, got {text!r}")
+    if not all(math.isfinite(v) and abs(v) <= 200 for v in values[:2]) or not math.isfinite(values[-1]):
+        raise ConfigError(f"--snr values must be finite and within ±200 dB, got {text!r}")
     if len(values) == 1:
         return [values[0]]
     if len(values) != 3 or values[2] <= 0 or values[1] < values[0]:

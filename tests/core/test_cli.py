@@ -186,3 +186,28 @@ def test_cli_modules_keep_functions_short():
                 long.append(f"{path.name}:{node.name}")
     assert not long, long
     assert set(cli.ORDER) == set(cli.COMMANDS)
+
+
+@pytest.mark.parametrize("args,flag", [
+    (["capture", "--radio", "sim", "--image", "builtin:camera", "-o", "x", "--seconds", "nan"], "--seconds"),
+    (["capture", "--radio", "sim", "--image", "builtin:camera", "-o", "x", "--seconds", "inf"], "--seconds"),
+    (["capture", "--radio", "zmq", "-o", "x", "--sample-rate", "nan"], "--sample-rate"),
+    (["capture", "--radio", "zmq", "-o", "x", "--sample-rate", "1e-300"], "--sample-rate"),
+    (["per", "--cfo", "1e400"], "--cfo"),
+    (["per", "--doppler", "-1"], "--doppler"),
+    (["link", "builtin:camera", "-o", "x.png", "--cfo-hz", "nan"], "--cfo-hz"),
+    (["link", "builtin:camera", "-o", "x.png", "--snr", "-1e300"], "--snr"),
+    (["link", "builtin:camera", "-o", "x.png", "--timeout", "0"], "--timeout"),
+    (["tx", "builtin:camera", "--loop", "inf"], "--loop"),
+    (["sweep", "--dataset", "kodak", "--snr", "1", "-o", "x", "--mcs-margin", "nan"], "--mcs-margin"),
+])
+def test_non_finite_and_absurd_numbers_name_their_flag(tmp_path, args, flag):
+    result = run_cli(*args, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    last = result.stderr.strip().splitlines()[-1]  # argparse: the usage, then one error line naming the flag
+    assert last.startswith("ddm-sscc") and "error: argument" in last and flag in last, result.stderr
+
+
+def test_absurd_snr_ranges_are_refused(tmp_path):
+    result = run_cli("per", "--snr=-1e300", cwd=tmp_path)
+    assert result.returncode == 1 and "--snr" in result.stderr and "Traceback" not in result.stderr
