@@ -65,8 +65,9 @@ class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
             raise ConfigError(f"max_payload must be an integer in 1..{MAX_PAYLOAD}, got {max_payload!r}")
         if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 0:
             raise ConfigError(f"repeat must be a non-negative integer (0 = forever), got {repeat!r}")
-        if interval < 0 or frame_rate < 0:
-            raise ConfigError("interval and frame_rate must not be negative")
+        for name, value, high in (("interval", interval, 3600.0), ("frame_rate", frame_rate, 1e6)):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= high:
+                raise ConfigError(f"{name} must be a number in [0, {high:g}], got {value!r}")  # NaN fails too
         if repeat == 0 and interval == 0 and frame_rate == 0:
             raise ConfigError("repeat=0 (forever) needs an interval or a frame_rate, or it floods the TX queue")
         load_image(image)  # a missing or unreadable image fails here, not in the thread

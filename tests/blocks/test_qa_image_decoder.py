@@ -17,7 +17,8 @@ from gnuradio import blocks, gr  # noqa: E402
 
 from ddm_blocks.image_decoder import image_decoder  # noqa: E402
 from ddm_sscc.codec import CodecSettings, load_codec  # noqa: E402
-from ddm_sscc.errors import ImageError  # noqa: E402
+import ddm_blocks  # noqa: E402
+from ddm_sscc.errors import DdmError, ImageError  # noqa: E402
 from ddm_sscc.image_io import load_image  # noqa: E402
 from ddm_sscc.link.image_frames import frames_from_ddm  # noqa: E402
 from tests.blocks.qa_blocks import TIMEOUT, pdu, pdu_source, wait_until  # noqa: E402
@@ -199,3 +200,15 @@ def test_per_session_outputs(coded, pixels, tmp_path):
 def test_a_lossy_output_format_is_refused():
     with pytest.raises(ImageError):
         image_decoder(output="received.jpg")
+
+
+@pytest.mark.parametrize("make", [
+    lambda: ddm_blocks.ofdm_rx(detect_threshold=float("nan")),
+    lambda: ddm_blocks.ofdm_rx(detect_threshold=1.5),
+    lambda: ddm_blocks.image_encoder(interval=float("nan")),
+    lambda: ddm_blocks.image_encoder(frame_rate=float("inf")),
+    lambda: ddm_blocks.image_decoder(max_pixels=0),
+])
+def test_non_finite_block_parameters_are_refused(make):
+    with pytest.raises(DdmError):
+        make()

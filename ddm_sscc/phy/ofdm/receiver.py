@@ -27,7 +27,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ddm_sscc.errors import DdmError
+from ddm_sscc.errors import ConfigError, DdmError
 from ddm_sscc.fec.crc import strip_crc32
 from ddm_sscc.fec.framing import FrameHeader
 
@@ -118,8 +118,11 @@ class OfdmReceiver:
     ) -> None:
         self.format = transmitter.format if isinstance(transmitter, OfdmTransmitter) else transmitter
         cfg = self.config = self.format.config
-        self.detect_threshold = detect_threshold
-        self.ltf_threshold = ltf_threshold
+        for name, value in (("detect_threshold", detect_threshold), ("ltf_threshold", ltf_threshold)):
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+                raise ConfigError(f"{name} must be a number in (0, 1), got {value!r}")  # NaN fails the comparison too
+        self.detect_threshold = float(detect_threshold)
+        self.ltf_threshold = float(ltf_threshold)
         self.backoff = cfg.cp_len // 4 if timing_backoff is None else timing_backoff
         self.max_payload_len = max_payload_len
         self.demap_method = demap_method

@@ -1,0 +1,69 @@
+"""Code length on held-out *training-set* photos, where design choices are made (never Kodak).
+
+Each image (a top-left crop, 768×512 by default, as in ../shared/notes/model-levers.md) is
+coded through the real encoder with every requested calibration mode of a zoo model (bpsp
+from the .ddm size, header included), decoded once to check it, and compared with JPEG-XL
+lossless effort 9 on the same pixels.  Prints one line per image and the pooled means.
+
+    .venv/bin/python benchmarks/heldout_bpsp.py [--model ID|FILE] [--modes off,offline,online]
+        [--crop 768x512] [FILE ...]
+
+Default files: wikipedia/045.png, 046.png and 047.png of $DDM_DATA/train (the training
+command's default hold-out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import time
+
+import numpy as np
+import torch
+
+from ddm_sscc.codec import CodecSettings, load_codec
+from ddm_sscc.experiments.baselines import baselines
+from ddm_sscc.experiments.datasets import data_root
+from ddm_sscc.image_io import load_image
+from ddm_sscc.training.training_images import DEFAULT_HOLDOUT
+
+MODES = {"off": CodecSettings(calibrate=False), "offline": CodecSettings(adapt=False), "online": CodecSettings()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*")
+    parser.add_argument("--model")
+    parser.add_argument("--modes", default="off,offline,online")
+    parser.add_argument("--crop", default="768x512", help="WIDTHxHEIGHT of the top-left crop")
+    args = parser.parse_args()
+    files = args.files or [str(data_root() / "train" / name) for name in DEFAULT_HOLDOUT]
+    width, height = (int(v) for v in args.crop.split("x"))
+    modes = args.modes.split(",")
+    codec = load_codec(args.model)
+    jpegxl = next(b for b in baselines() if b.name == "jpegxl")
+    print(f"# held-out bpsp, model {codec.model.model_id}, T=16 halton/cosine, crops {width}x{height}, "
+          f"{platform.node()} {os.cpu_count()} cores, torch threads {torch.get_num_threads()}")
+    totals = dict.fromkeys([*modes, "jpegxl"], 0)
+    subpixels = 0
+    for path in files:
+        image = np.ascontiguousarray(load_image(path).pixels[:height, :width])
+        row = {}
+        for mode in modes:
+            start = time.perf_counter()
+            data = codec.encode(image, MODES[mode])
+            seconds = time.perf_counter() - start
+            assert np.array_equal(codec.decode(data), image), f"{path} {mode} did not decode exactly"
+            row[mode] = f"{8 * len(data) / image.size:.4f} ({seconds:.1f} s)"
+            totals[mode] += 8 * len(data)
+        totals["jpegxl"] += 8 * len(jpegxl.encode(image))
+        subpixels += image.size
+        print(f"{os.path.basename(path)} {image.shape[1]}x{image.shape[0]}x{image.shape[2]}: "
+              + ", ".join(f"{m} {v}" for m, v in row.items()), flush=True)
+    print("pooled bpsp: " + ", ".join(f"{m} {totals[m] / subpixels:.4f}" for m in totals)
+          + "".join(f"; {m}/jpegxl {totals[m] / totals['jpegxl']:.4f}" for m in modes))
+
+
+if __name__ == "__main__":
+    main()
