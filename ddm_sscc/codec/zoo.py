@@ -19,7 +19,7 @@ _FEATURE_MODELS = {
     # id: (file in WEIGHTS_DIR, its SHA-256); see weights/MODEL_CARD.md
     "ddm-featmlp-int-v1": (
         "ddm-featmlp-int-v1.safetensors",
-        "a43c4155b0c34f1629f2412b025882e7aac9404b54b066ab99eb230861f5d947",
+        "61c009d97652a467922d28867285b7f8c6000b15e1e59d109d445227bb6ca46b",
     ),
 }
 """Every model here must pass the cross-machine test (tests/core/codec/test_cross_machine.py).
