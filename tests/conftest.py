@@ -15,6 +15,20 @@ from ddm_sscc.experiments.datasets import data_root
 REPO = Path(__file__).resolve().parent.parent
 
 
+def _keep_hypothesis_out_of_the_checkout() -> None:
+    """Hypothesis writes ``./.hypothesis`` even without an example database: put it in the temp dir."""
+    import os
+    import tempfile
+
+    if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        from hypothesis.configuration import set_hypothesis_home_dir
+
+        set_hypothesis_home_dir(Path(tempfile.gettempdir()) / f"ddm-sscc-hypothesis-{os.getuid()}")
+
+
+_keep_hypothesis_out_of_the_checkout()
+
+
 def data_dir() -> Path | None:
     """``$DDM_DATA``, else ``../shared/datasets`` beside the repository, if it exists."""
     root = data_root()

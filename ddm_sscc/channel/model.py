@@ -24,7 +24,7 @@ KINDS = ("awgn", "rayleigh", "selective")
 # Plausible ranges: a value outside is a typo (or a fuzzer), and some would overflow
 # (10**(-snr/10) of snr_db = -1e300) or allocate without bound (a tapped delay line of
 # 1e300 samples) further down.
-SNR_DB_MIN, SNR_DB_MAX = -100.0, 200.0
+SNR_DB_MIN, SNR_DB_MAX = -200.0, 200.0  # as the CLI's --snr (ddm_sscc/cli/common.py)
 SAMPLE_RATE_MIN, SAMPLE_RATE_MAX = 1e3, 1e10
 DELAY_SPREAD_MIN_NS, DELAY_SPREAD_MAX_NS = 1e-3, 1e5
 MAX_DELAY_SAMPLES = 100_000
@@ -40,7 +40,7 @@ class ChannelConfig:
     * ``kind``: ``"awgn"`` (no fading), ``"rayleigh"`` (flat block fading, a new
       gain every ``block_samples`` samples or, if None, at each ``new_block()``),
       ``"selective"`` (tapped delay line with ``profile`` and ``doppler_hz``).
-    * ``snr_db``: Es/N0 per sample (:mod:`ddm_sscc.channel.snr`), −100 … 200 dB; None = no noise.
+    * ``snr_db``: Es/N0 per sample (:mod:`ddm_sscc.channel.snr`), −200 … 200 dB; None = no noise.
     * ``profile``: ``EPA``/``EVA``/``ETU``/``FLAT``/``exponential`` (the last needs ``delay_spread_ns``).
     * ``sample_rate`` (Hz, 1 kHz … 10 GHz) and the impairment fields of :class:`ImpairmentConfig`
       (``phase_noise_linewidth_hz`` at most ``sample_rate``).

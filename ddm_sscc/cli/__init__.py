@@ -27,9 +27,16 @@ ORDER = ("encode", "decode", "info", "pack-crops", "train", "export-model", "ben
 assert set(ORDER) == set(COMMANDS)
 
 
+class _OneLineErrors(argparse.ArgumentParser):
+    """Usage errors are one line too (exit status 2), naming the flag and pointing at ``--help``."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
-    parser = argparse.ArgumentParser(prog=PROG, description="Lossless image transmission with a discrete-diffusion codec.")
+    parser = _OneLineErrors(prog=PROG, description="Lossless image transmission with a discrete-diffusion codec.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--threads", type=positive_int, help="torch intra-op threads (does not change the output)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

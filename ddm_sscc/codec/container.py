@@ -36,7 +36,7 @@ import zlib
 from dataclasses import dataclass
 
 from ddm_sscc.codec.order import OrderKind
-from ddm_sscc.codec.schedule import ScheduleKind, effective_steps
+from ddm_sscc.codec.schedule import MAX_STEPS, ScheduleKind
 from ddm_sscc.codec.tokens import MAX_PIXELS
 from ddm_sscc.errors import ContainerError
 
@@ -76,7 +76,7 @@ class Header:
             raise ContainerError(f"channels must be 1 or 3, got {self.channels}")
         if self.height < 1 or self.width < 1 or self.height * self.width > MAX_PIXELS:
             raise ContainerError(f"implausible image size {self.height}×{self.width}")
-        if not 1 <= self.steps <= 0xFFFF or effective_steps(self.height * self.width, self.steps) != self.steps:
+        if not 1 <= self.steps <= min(MAX_STEPS, self.height * self.width):
             raise ContainerError(f"step count {self.steps} does not fit a {self.height}×{self.width} image")
         if not 0 <= self.order_seed < 1 << 64:
             raise ContainerError(f"order seed {self.order_seed} out of range")

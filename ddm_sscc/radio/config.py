@@ -29,7 +29,7 @@ from ddm_sscc.channel.model import ChannelConfig
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.phy.mcs import DEFAULT_MCS, Mcs, mcs_by_name
 from ddm_sscc.phy.ofdm.config import OfdmConfig
-from ddm_sscc.radio.config_file import format_number, read_mapping, short_repr, short_text, validation_message
+from ddm_sscc.radio.config_file import format_number, key_text, read_mapping, short_repr, short_text, validation_message
 
 DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
 DEFAULT_PLUTO_CONFIG = DEFAULTS_DIR / "pluto_2g4.yaml"
@@ -355,9 +355,11 @@ def load_channel_profiles(path: str | os.PathLike[str]) -> dict[str, ChannelConf
         if not isinstance(name, str) or not name:
             raise ConfigError(f"{source}: profiles: profile name {name!r} is not text")
         if not isinstance(settings, Mapping):
-            raise ConfigError(f"{source}: profiles: {name}: must be a mapping of channel settings, got {settings!r}")
+            raise ConfigError(
+                f"{source}: profiles: {key_text(name)}: must be a mapping of channel settings, got {short_repr(settings)}"
+            )
         try:
             out[name] = ChannelConfig.from_dict(settings)
         except (ConfigError, TypeError, ValueError) as exc:
-            raise ConfigError(f"{source}: profiles: {name}: {' '.join(str(exc).split())}") from None
+            raise ConfigError(f"{source}: profiles: {key_text(name)}: {short_text(str(exc))}") from None
     return out

@@ -198,6 +198,13 @@ def short_repr(value: object) -> str:
     return short_text(repr(value), _VALUE_LIMIT)
 
 
+def key_text(key: object) -> str:
+    """A key as written in an error message: as is when plain text, else its (short) repr (``'\\r'``)."""
+    text = str(key)
+    plain = text and text.isprintable() and text == text.strip() and len(text) <= 60
+    return text if plain else short_repr(key)
+
+
 def short_text(text: str, limit: int = 240) -> str:
     """``text`` on one line, cut to ``limit`` characters."""
     text = one_line(text)
@@ -228,7 +235,7 @@ def validation_message(
     """
     errors = exc.errors(include_url=False)
     first = errors[0]
-    key = ".".join(str(part) for part in first["loc"])
+    key = ".".join(key_text(part) for part in first["loc"])
     kind = first["type"]
     value = first.get("input")
     hint = allowed.get(key, "")

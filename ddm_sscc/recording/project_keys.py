@@ -64,6 +64,11 @@ def _shown(value: object) -> str:
     return text if len(text) <= _VALUE_LIMIT else text[: _VALUE_LIMIT - 1] + "…"
 
 
+def _key(key: object) -> str:
+    """A key in a message: as is when plain printable text, else its repr."""
+    return key if isinstance(key, str) and key.isprintable() and len(key) <= _VALUE_LIMIT else _shown(key)
+
+
 def _integer(low: int, high: int) -> Callable[[object], str | None]:
     def check(value: object) -> str | None:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -227,7 +232,7 @@ def _check(where: str, values: Mapping[object, object], known: Mapping[str, Call
             continue
         if key not in known:
             listed = ", ".join(known) if known else "none"
-            raise InvalidKey(f"{where}{key} is not a {NAMESPACE} key of this object (known: {listed})")
+            raise InvalidKey(f"{where}{_key(key)} is not a {NAMESPACE} key of this object (known: {listed})")
         problem = known[key](value)
         if problem:
             raise InvalidKey(f"{where}{key}{'' if problem.startswith('/') else ' '}{problem}")

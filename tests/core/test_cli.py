@@ -204,8 +204,8 @@ def test_cli_modules_keep_functions_short():
 def test_non_finite_and_absurd_numbers_name_their_flag(tmp_path, args, flag):
     result = run_cli(*args, cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
-    last = result.stderr.strip().splitlines()[-1]  # argparse: the usage, then one error line naming the flag
-    assert last.startswith("ddm-sscc") and "error: argument" in last and flag in last, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("ddm-sscc") and "error: argument" in lines[0] and flag in lines[0]
 
 
 def test_absurd_snr_ranges_are_refused(tmp_path):

@@ -1,0 +1,376 @@
+"""Past crashers of the fuzzed parsers, kept as plain regression tests.
+
+Each entry is an input the fuzzers (or the probing around them) found crashing, hanging,
+allocating without bound or accepted with a silently wrong result, with what happened
+before the fix.  Every one must now give a one-line error of the parser's own class that
+names the key or the problem, and pass the fuzz target's checks as well.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import zlib
+
+import numpy as np
+import pytest
+
+from ddm_sscc.codec.container import Header, pack, unpack
+from ddm_sscc.codec.order import OrderKind
+from ddm_sscc.codec.schedule import ScheduleKind
+from ddm_sscc.errors import ConfigError, ContainerError, DdmError, FrameError, RecordingError
+from ddm_sscc.fec.framing import Frame, FrameHeader, Reassembler, split_stream
+from ddm_sscc.recording import read_recording, write_recording
+from tests.fuzz.fuzzers import (
+    LOADERS,
+    REFUSED,
+    SIGMF_SAMPLES,
+    _apply_sigmf_edits,
+    run_config,
+    run_container,
+    run_frame_api,
+    run_sigmf,
+    sigmf_template,
+    workdir,
+)
+
+
+def one_line(exc: BaseException, *names: str) -> str:
+    message = str(exc)
+    assert len(message.splitlines()) == 1 and len(message) < 600, message
+    for name in names:
+        assert name in message, (name, message)
+    return message
+
+
+# ---- radio configuration YAML ---------------------------------------------------------------
+
+DEEP = 5000
+CONFIG_CRASHERS = [
+    # was RecursionError (PyYAML's composer recurses once per level)
+    pytest.param("pluto", "uri: " + "[" * DEEP + "]" * DEEP + "\n", "nested more than 32 levels", id="flow-lists-5000"),
+    pytest.param("modem", "ofdm: " + "{a: " * DEEP + "1" + "}" * DEEP + "\n", "nested more than", id="flow-maps-5000"),
+    pytest.param(
+        "channels", "profiles:\n" + "".join(" " * (i + 1) + "-\n" for i in range(300)), "nested more", id="block-300"
+    ),
+    # was an alias bomb: 10**6 nodes built from 60 lines, then a multi-MB repr in the message
+    pytest.param(
+        "modem",
+        "a0: &a0 [1,1,1,1,1,1,1,1,1,1]\n"
+        + "".join(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]\n" for i in range(1, 6))
+        + "ofdm: {data_carriers: *a5}\n",
+        "once its aliases are expanded",
+        id="alias-bomb",
+    ),
+    # was accepted as a recursive list, then repr'd as [[...]] in the message
+    pytest.param("pluto", "uri: &u [*u]\n", "refers to a node that contains it", id="recursive-alias"),
+    # were ValueError / AttributeError out of PyYAML's constructors
+    pytest.param("modem", "max_payload: 1" + "0" * 5000 + "\n", "integer with thousands of digits", id="int-5000"),
+    pytest.param("pluto", "center_frequency: 2001-13-45\n", "month must be in 1..12", id="bad-date"),
+    pytest.param("pluto", "center_frequency: !!float abc\n", "could not convert", id="float-tag"),
+    pytest.param("pluto", "center_frequency: !!timestamp x\n", "a value cannot be read", id="timestamp-tag"),
+    # was OverflowError while writing the hint "write 1e400 as …"
+    pytest.param("pluto", "center_frequency: 1e400\n", "beyond the range of a float", id="text-1e400"),
+    # was OverflowError (int too large to convert to float) in OfdmConfig
+    pytest.param(
+        "modem", "ofdm: {sample_rate: 1" + "0" * 400 + "}\n", "ofdm: sample_rate must lie in", id="rate-1e400"
+    ),
+    # were accepted: a modem sample rate of 1e300 or 1e-300 S/s
+    pytest.param("modem", "ofdm: {sample_rate: 1.0e+300}\n", "ofdm: sample_rate must lie in", id="rate-1e300"),
+    pytest.param("modem", "ofdm: {sample_rate: 1.0e-300}\n", "ofdm: sample_rate must lie in", id="rate-1e-300"),
+    pytest.param("modem", "ofdm: {sample_rate: .nan}\n", "ofdm: sample_rate must lie in", id="rate-nan"),
+    # was a two-line message (the key is a carriage return)
+    pytest.param("modem", '"\\r": null\n', "'\\r': unknown key", id="cr-key"),
+    pytest.param("channels", 'profiles:\n  "a\\nb": 1\n', "profiles: 'a\\nb'", id="newline-profile-name"),
+]
+PROFILE_CRASHERS = [
+    # accepted; Channel() then raised OverflowError in 10**(-snr/10)
+    pytest.param("snr_db: -1.0e+300", "snr_db", id="snr-minus-1e300"),
+    pytest.param("snr_db: 1.0e+300", "snr_db", id="snr-1e300"),
+    pytest.param("snr_db: -1e300", "snr_db", id="snr-text"),  # PyYAML text: refused as not a number (was already)
+    pytest.param("snr_db: 1e400", "snr_db", id="snr-1e400-text"),
+    pytest.param("snr_db: 1.0e+400", "snr_db", id="snr-1e400"),
+    pytest.param("snr_db: .nan", "snr_db", id="snr-nan"),
+    pytest.param("snr_db: -.inf", "snr_db", id="snr-minus-inf"),
+    # accepted; the channel then output inf (complex64 overflow)
+    pytest.param("dc_offset: 1.0e+300", "dc_offset", id="dc-1e300"),
+    pytest.param("dc_offset: [0.0, -1.0e+300]", "dc_offset", id="dc-imag-1e300"),
+    # accepted; Channel() then raised OverflowError in 10**(dB/20)
+    pytest.param("iq_amplitude_db: 1.0e+300", "iq_amplitude_db", id="iq-1e300"),
+    # accepted; Channel() then tried to allocate 3.35 GiB (1e13) or raised OverflowError (1e300)
+    pytest.param("kind: selective\n    profile: ETU\n    sample_rate: 1.0e+13", "sample_rate", id="tdl-1e13"),
+    pytest.param("kind: selective\n    sample_rate: 1.0e+300", "sample_rate", id="tdl-1e300"),
+    pytest.param("sample_rate: 1.0e-300", "sample_rate", id="rate-1e-300"),
+    pytest.param(
+        "kind: selective\n    sample_rate: 1.0e+10\n    profile: exponential\n    delay_spread_ns: 1.0e+5",
+        "spans",
+        id="tdl-too-long",
+    ),
+    # were refused with scipy's words, naming no key ("f(a) and f(b) must have different signs")
+    pytest.param(
+        "kind: selective\n    profile: exponential\n    delay_spread_ns: 1.0e-300", "delay_spread_ns", id="ds-tiny"
+    ),
+    pytest.param(
+        "kind: selective\n    profile: exponential\n    delay_spread_ns: 1.0e+300", "delay_spread_ns", id="ds-huge"
+    ),
+    # accepted: absurd values with meaningless output
+    pytest.param("adc_bits: 12\n    adc_full_scale: 1.0e-300", "adc_full_scale", id="adc-fs-tiny"),
+    pytest.param("phase_noise_linewidth_hz: 1.0e+300", "phase_noise_linewidth_hz", id="linewidth-huge"),
+]
+
+
+@pytest.mark.parametrize("kind, text, expected", CONFIG_CRASHERS)
+def test_config_crashers(kind, text, expected):
+    path = workdir() / "crasher.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        LOADERS[kind](path)
+    one_line(info.value, str(path), expected)
+    assert run_config((kind, text)) == REFUSED
+
+
+@pytest.mark.parametrize("setting, key", PROFILE_CRASHERS)
+def test_channel_profile_crashers(setting, key):
+    text = f"profiles:\n  bad:\n    {setting}\n"
+    path = workdir() / "channels.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        LOADERS["channels"](path)
+    one_line(info.value, str(path), "profiles: bad:", key)
+    assert run_config(("channels", text)) == REFUSED
+
+
+def test_plausible_profile_values_still_load(tmp_path):
+    path = tmp_path / "ok.yaml"
+    path.write_text(
+        "profiles:\n"
+        "  low: {kind: awgn, snr_db: -200.0, sample_rate: 1000.0, adc_bits: 12, adc_full_scale: 0.001}\n"
+        "  high: {kind: selective, profile: ETU, snr_db: 200.0, sample_rate: 1.0e+10, dc_offset: [10.0, 0.0]}\n"
+        "  wide: {kind: selective, profile: exponential, delay_spread_ns: 1.0e+4, iq_amplitude_db: -20.0}\n"
+    )
+    assert run_config(("channels", path.read_text())) == "accepted"
+
+
+# ---- SigMF metadata ---------------------------------------------------------------------------
+
+DELETE = object()
+
+
+def sigmf_case(edits: dict[tuple, object], data: bytes | None = None) -> tuple[str, bytes]:
+    """The template with ``{(place..., key): raw JSON text or DELETE}`` applied."""
+    metadata, template_data = sigmf_template()
+    listed = []
+    for path, token in edits.items():
+        place, key = path[:-1], path[-1]
+        action = ("delete",) if token is DELETE else ("raw", token)
+        listed.append((place, 0, key, action))
+    return _apply_sigmf_edits(metadata, listed), template_data if data is None else data
+
+
+def cf32(values) -> bytes:
+    return np.asarray(values, dtype="<c8").tobytes()
+
+
+G = ("global",)
+SIGMF_CRASHERS = [
+    # were ValueError (CPython's 4300-digit limit) / RecursionError out of json.loads or jsonschema
+    pytest.param({(*G, "core:sample_rate"): "1" + "0" * 5000}, None, "an integer of 5001 digits", id="int-5000"),
+    pytest.param({(*G, "x"): "[" * 100_000 + "]" * 100_000}, None, "nested more than 32", id="json-deep-100000"),
+    pytest.param({(*G, "ddm_sscc:settings"): "[" * 900 + "]" * 900}, None, "nested more than 32", id="json-deep-900"),
+    # was TypeError inside sigmf-python (the schema lets 1.0 through as an integer)
+    pytest.param({(*G, "core:num_channels"): "1.0"}, None, "global/core:num_channels must be an integer", id="nch-1.0"),
+    pytest.param(
+        {("captures", 0, "core:sample_start"): "0.0"}, None, "core:sample_start must be an integer", id="ss-0.0"
+    ),
+    # accepted: samples divided by 1e-300 (inf and NaN) or by 1e300 (zeros)
+    pytest.param(
+        {(*G, "ddm_sscc:full_scale"): "1e-300"}, None, "ddm_sscc:full_scale must be a positive", id="fs-1e-300"
+    ),
+    pytest.param({(*G, "ddm_sscc:full_scale"): "1e300"}, None, "ddm_sscc:full_scale must be a positive", id="fs-1e300"),
+    pytest.param({(*G, "ddm_sscc:full_scale"): "NaN"}, None, "ddm_sscc:full_scale: nan is not a finite", id="fs-nan"),
+    pytest.param(
+        {(*G, "ddm_sscc:full_scale"): "1e400"}, None, "ddm_sscc:full_scale: inf is not a finite", id="fs-1e400"
+    ),
+    # accepted: a sample rate of 1e-300 S/s
+    pytest.param({(*G, "core:sample_rate"): "1e-300"}, None, "core:sample_rate must lie in", id="rate-1e-300"),
+    pytest.param({(*G, "core:sample_rate"): "NaN"}, None, "core:sample_rate: nan is not a finite", id="rate-nan"),
+    pytest.param({(*G, "core:sample_rate"): "Infinity"}, None, "core:sample_rate: inf is not a finite", id="rate-inf"),
+    pytest.param({(*G, "core:sample_rate"): "1e400"}, None, "core:sample_rate: inf is not a finite", id="rate-1e400"),
+    # accepted: Recording.frequency NaN
+    pytest.param({("captures", 0, "core:frequency"): "NaN"}, None, "captures/0/core:frequency: nan", id="freq-nan"),
+    # accepted and ignored: a mistyped sample count
+    pytest.param(
+        {(*G, "ddm_sscc:sample_count"): "64.0"}, None, "ddm_sscc:sample_count must be an integer", id="n-64.0"
+    ),
+    pytest.param(
+        {(*G, "ddm_sscc:sample_count"): '"64"'}, None, "ddm_sscc:sample_count must be an integer", id="n-text"
+    ),
+    pytest.param(
+        {(*G, "ddm_sscc:sample_count"): "true"}, None, "ddm_sscc:sample_count must be an integer", id="n-true"
+    ),
+    # accepted: unknown and mistyped project keys
+    pytest.param(
+        {(*G, "ddm_sscc:sample_rate"): "2e6"}, None, "global/ddm_sscc:sample_rate is not a ddm_sscc key", id="unknown"
+    ),
+    pytest.param({(*G, "ddm_sscc:session_id"): "-1"}, None, "global/ddm_sscc:session_id must be an integer", id="sid"),
+    pytest.param({(*G, "ddm_sscc:image_sha256"): '"xyz"'}, None, "ddm_sscc:image_sha256 must be a SHA-256", id="sha"),
+    pytest.param({(*G, "ddm_sscc:settings", "channel", "snr_db"): "-1e300"}, None, "snr_db must lie in", id="set-snr"),
+    pytest.param(
+        {(*G, "ddm_sscc:settings", "seed"): '"x"'}, None, "ddm_sscc:settings/seed must be an integer", id="set-seed"
+    ),
+    pytest.param({(*G, "ddm_sscc:radio_config", "center_frequency"): "1e300"}, None, "center_frequency", id="radio"),
+    # accepted; replay then built tuple(range(frames)) (hang, 1e300) or raised ValueError (int("x"))
+    pytest.param(
+        {(*G, "ddm_sscc:source", "frames"): "1e300"},
+        None,
+        "ddm_sscc:source/frames must be an integer",
+        id="frames-huge",
+    ),
+    pytest.param(
+        {(*G, "ddm_sscc:source", "frames"): '"x"'}, None, "ddm_sscc:source/frames must be an integer", id="frames-x"
+    ),
+    pytest.param({(*G, "ddm_sscc:source", "bpsp"): "NaN"}, None, "ddm_sscc:source/bpsp: nan", id="bpsp-nan"),
+    pytest.param(
+        {("annotations", 0, "ddm_sscc:seq"): '"x"'}, None, "annotations/0/ddm_sscc:seq must be an integer", id="seq"
+    ),
+    pytest.param(
+        {("annotations", 1, "ddm_sscc:snr_db"): "1e300"}, None, "annotations/1/ddm_sscc:snr_db must be", id="snr"
+    ),
+    pytest.param(
+        {("annotations", 2, "ddm_sscc:payload_ok"): "1"}, None, "ddm_sscc:payload_ok must be true or false", id="ok"
+    ),
+    pytest.param(
+        {("annotations", 2, "ddm_sscc:seq"): "3"}, None, "ddm_sscc:seq 3 is not below ddm_sscc:total 3", id="seq>=total"
+    ),
+    pytest.param(
+        {("captures", 0, "ddm_sscc:seq"): "1"}, None, "captures/0/ddm_sscc:seq is not a ddm_sscc key", id="capture-key"
+    ),
+    # read a file outside the recording's directory
+    pytest.param(
+        {(*G, "core:dataset"): '"../../../etc/hostname"'}, None, "core:dataset must name a file beside", id="dataset"
+    ),
+    # accepted: NaN and inf samples in a cf32 data file
+    pytest.param(
+        {(*G, "core:datatype"): '"cf32_le"', (*G, "core:sha512"): DELETE, (*G, "ddm_sscc:full_scale"): "1.0"},
+        cf32([np.nan] + [0.5] * (SIGMF_SAMPLES - 1)),
+        "holds a non-finite sample (NaN or infinity) (sample 0)",
+        id="cf32-nan",
+    ),
+    pytest.param(
+        {(*G, "core:datatype"): '"cf32_le"', (*G, "core:sha512"): DELETE, (*G, "ddm_sscc:full_scale"): "1e-6"},
+        cf32([0.5] * 7 + [3e38] + [0.5] * (SIGMF_SAMPLES - 8)),
+        "beyond complex64 range once divided by ddm_sscc:full_scale (sample 7)",
+        id="cf32-overflow",
+    ),
+]
+
+
+@pytest.mark.parametrize("edits, data, expected", SIGMF_CRASHERS)
+def test_sigmf_crashers(edits, data, expected):
+    meta_text, data_bytes = sigmf_case(edits, data)
+    meta = workdir() / "crasher.sigmf-meta"
+    meta.write_text(meta_text)
+    (workdir() / "crasher.sigmf-data").write_bytes(data_bytes)
+    with pytest.raises(RecordingError) as info:
+        read_recording(meta)
+    one_line(info.value, str(meta), expected)
+    assert run_sigmf((meta_text, data_bytes)) == REFUSED
+
+
+def test_sigmf_writer_refuses_what_the_reader_would(tmp_path):
+    x = np.zeros(8, np.complex64)
+    bad = [
+        (
+            {"extra_global": {"ddm_sscc:sample_rate": 2e6}},
+            "extra_global: global/ddm_sscc:sample_rate is not a ddm_sscc key",
+        ),
+        ({"extra_global": {"ddm_sscc:source": {"frames": 1e300}}}, "ddm_sscc:source/frames must be an integer"),
+        ({"full_scale": 1e-300}, "full_scale must lie in"),
+        ({"sample_rate": 1e-300}, "sample_rate must lie in"),
+    ]
+    for kwargs, expected in bad:
+        args = {"sample_rate": 2e6} | kwargs
+        with pytest.raises(ConfigError) as info:
+            write_recording(tmp_path / "w", x, args.pop("sample_rate"), **args)
+        one_line(info.value, expected)
+    assert list(tmp_path.iterdir()) == []
+
+
+# ---- frames and reassembly -------------------------------------------------------------------
+
+
+FRAME_CRASHERS = [
+    # was TypeError (object of type 'int' has no len())
+    pytest.param(("unpack", 14), "frame must be bytes, got int", id="header-int"),
+    # was silently 5 zero bytes (and Frame.unpack(10**10) allocated 10 GB)
+    pytest.param(("unpack", 5), "frame must be bytes, got int", id="frame-int"),
+    # was TypeError (string argument without an encoding)
+    pytest.param(("split", "abc", 1, 0, 10), "the stream must be bytes, got str", id="split-str"),
+    # was ValueError (Unknown format code 'x' for float) building the message
+    pytest.param(("lookup", 7.0), "no frames received for session 7.0", id="session-float"),
+    pytest.param(("lookup", True), "no frames received for session True", id="session-bool"),
+    pytest.param(("strip", 1234), "payload must be bytes, got int", id="strip-int"),
+]
+
+
+@pytest.mark.parametrize("call, expected", FRAME_CRASHERS)
+def test_framing_crashers(call, expected):
+    assert run_frame_api(call) == REFUSED
+    with pytest.raises(DdmError) as info:
+        if call[0] == "unpack":
+            Frame.unpack(call[1])
+        elif call[0] == "split":
+            split_stream(*call[1:])
+        elif call[0] == "strip":
+            Frame.from_payload_with_crc(FrameHeader(1, 0, 1, 0, 0), call[1])
+        else:
+            reassembler = Reassembler()
+            reassembler.add(split_stream(b"abc", 7, 0, 2)[0])
+            reassembler.data(call[1])
+    assert isinstance(info.value, ConfigError | FrameError)
+    one_line(info.value, expected)
+
+
+def test_numpy_session_ids_still_work():
+    reassembler = Reassembler()
+    for frame in split_stream(b"abcdef", 7, 0, 4):
+        reassembler.add(frame)
+    assert reassembler.data(np.uint32(7)) == b"abcdef" and reassembler.complete(np.int64(7))
+
+
+# ---- the .ddm container ------------------------------------------------------------------------
+
+
+def container_with_steps(steps: int) -> bytes:
+    header = Header(
+        height=100,
+        width=100,
+        channels=3,
+        steps=16,
+        order=OrderKind.HALTON,
+        schedule=ScheduleKind.COSINE,
+        order_seed=0,
+        calibrated=True,
+        model_id="context-mean-v1",
+        weights_sha256=bytes(32),
+        pixel_sha256=bytes(32),
+    )
+    data = bytearray(pack(header, b"payload"))
+    struct.pack_into("<H", data, 10, steps)
+    crc_at = 29 + len(header.model_id) + 68
+    struct.pack_into("<I", data, crc_at, zlib.crc32(bytes(data[:crc_at])))
+    return bytes(data)
+
+
+@pytest.mark.parametrize("steps", [4097, 5000, 0xFFFF])
+def test_container_steps_above_max_steps_is_a_container_error(steps):
+    """Found by fuzzing: a header with a valid CRC and 4096 < steps let the schedule's ConfigError out."""
+    with pytest.raises(ContainerError, match="step count") as info:
+        unpack(container_with_steps(steps))
+    one_line(info.value, "step")
+    assert run_container(container_with_steps(steps)) == REFUSED
+
+
+def test_json_metadata_of_the_template_is_plain():
+    metadata, _ = sigmf_template()
+    json.dumps(metadata, allow_nan=False)
