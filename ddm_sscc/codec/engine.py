@@ -39,6 +39,9 @@ DEFAULT_MAX_PIXELS = 1 << 26
 guard): a lossless stream of a flat image is tiny, so the file size cannot bound the work.
 Raise it with ``--max-pixels`` (or the blocks' ``max_pixels``) for bigger photographs."""
 
+CHUNK_POSITIONS = 16384
+"""Positions whose tables are made and coded at once (memory, not bits: see the loop)."""
+
 Progress = Callable[[int, int], None]
 """Called as ``progress(steps_done, steps_total)`` after every step."""
 
@@ -187,12 +190,18 @@ def _reverse_process(
             tau = calibration.temperature(mask_ratio, t, header.steps) if header.calibrated and calibration else 1.0
             for channel in range(header.channels):
                 info = StepInfo(index=t, steps=header.steps, mask_ratio=mask_ratio, channel=channel, channels=header.channels)
-                if session is not None:
-                    freqs = session.tables(canvas, positions, info)
-                else:
-                    freqs = frequency_tables(model.logits(canvas, positions, info), tau)
-                values = code(freqs, positions, channel)
-                canvas[channel].view(-1)[positions] = torch.from_numpy(np.asarray(values, dtype=np.int64))
+                values = []
+                # Chunks bound the memory of a big step (a table row is 2 KiB); the canvas is
+                # written only after the whole (step, channel), so every chunk sees what one
+                # call would have seen, and the bitstream does not depend on the chunk size.
+                for lo in range(0, len(positions), CHUNK_POSITIONS):
+                    part = positions[lo : lo + CHUNK_POSITIONS]
+                    if session is not None:
+                        freqs = session.tables(canvas, part, info)
+                    else:
+                        freqs = frequency_tables(model.logits(canvas, part, info), tau)
+                    values.append(np.asarray(code(freqs, part, channel), dtype=np.int64))
+                canvas[channel].view(-1)[positions] = torch.from_numpy(np.concatenate(values))
             revealed += count
             if progress is not None:
                 progress(t + 1, header.steps)

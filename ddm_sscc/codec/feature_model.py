@@ -76,6 +76,7 @@ class FeatureSession:
             if calibration == CalibrationMode.ONLINE else None
         )
         self._summary_key: tuple[int, int] | None = None
+        self._adapted_at: tuple[int, int] | None = None
         self._summary = None
 
     def tables(self, canvas: torch.Tensor, positions: torch.Tensor, step: StepInfo) -> np.ndarray:
@@ -83,8 +84,11 @@ class FeatureSession:
         key = (step.index, step.steps)
         if key != self._summary_key:
             self._summary, self._summary_key = summarise(canvas), key
-        if self.adaptation is not None:
+        if self.adaptation is not None and (step.index, step.channel) != self._adapted_at:
+            # learn once per (step, channel): the engine may ask for one in several chunks,
+            # and writes their values only after the last
             self.adaptation.update(canvas)
+            self._adapted_at = (step.index, step.channel)
         mask_q, step_q = step_quantities(step.mask_ratio, step.index, step.steps)
         head = head_index(self.channels, step.channel)
         base, feats = features(canvas, self._summary, positions, step.channel, mask_q, step_q)

@@ -61,7 +61,8 @@ class DenoisingModel(Protocol):
 
         Args:
             canvas: int64 ``(C, H, W)``; values 0..255, or MASK (256) where unrevealed.
-            positions: int64 ``(n,)`` flat indices ``y * W + x``, masked in ``step.channel``.
+            positions: int64 ``(n,)`` flat indices ``y * W + x``, masked in ``step.channel``
+                (the engine may split a step's positions into several calls).
             step: where in the process this call is.
 
         Returns:
@@ -85,8 +86,9 @@ class ImageSession(Protocol):
     def tables(self, canvas: torch.Tensor, positions: torch.Tensor, step: StepInfo) -> np.ndarray:
         """Integer frequency tables int64 ``(n, 256)`` (rows sum to ``2^20``, entries ≥ 1).
 
-        Called in coding order; values of every earlier call are on ``canvas``, so the
-        session may learn from them.  The tables must come from a recipe in
+        Called in coding order, possibly several times (in chunks of positions) for one
+        (step, channel); the values of every earlier (step, channel) are on ``canvas``, so
+        the session may learn from them, and those of the current one are not yet.  The tables must come from a recipe in
         :mod:`ddm_sscc.codec.tables`, the choke point from model outputs to integers.
         """
         ...

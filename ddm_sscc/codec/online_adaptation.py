@@ -51,6 +51,9 @@ class Prediction:
     bias: torch.Tensor
 
 
+_ROW_FIELDS = ("positions", "means_q", "scale_index", "logits_q", "bucket", "bias")
+
+
 class OnlineAdaptation:
     """The adaptive state of one image.
 
@@ -87,10 +90,15 @@ class OnlineAdaptation:
         self.pending.append(prediction)
 
     def update(self, canvas: torch.Tensor) -> None:
-        """Learn from every remembered prediction whose values are now on ``canvas``."""
-        for p in self.pending:
-            values = canvas[p.channel].reshape(-1)[p.positions]
-            self._learn(p, values)
+        """Learn from every remembered prediction whose values are now on ``canvas``.
+
+        The parts of one channel (a step the engine asked for in chunks) are learnt as one,
+        so the state, and the bits, do not depend on the chunking.
+        """
+        for channel in sorted({p.channel for p in self.pending}):
+            parts = [p for p in self.pending if p.channel == channel]
+            merged = Prediction(channel, *(torch.cat([getattr(p, f) for p in parts]) for f in _ROW_FIELDS))
+            self._learn(merged, canvas[channel].reshape(-1)[merged.positions])
         self.pending = []
 
     def _learn(self, p: Prediction, values: torch.Tensor) -> None:
