@@ -60,33 +60,21 @@ class StepSummary:
 
     Attributes:
         known: bool ``(H, W)``: revealed in an earlier step.
-        count: int64 ``(H+1, W+1)`` prefix sums of ``known``.
-        sums: int64 ``(C, H+1, W+1)`` prefix sums of each channel where known.
-        squares: int64 ``(C, H+1, W+1)``: of each channel's squares.
-        diff_squares: int64 ``(C, H+1, W+1)``: of ``(v_c − v_{c−1})²`` (index 0 unused).
+        channels: C.
+        stacked: int64 ``((H+1)·(W+1), 1 + 3C)``, one row per grid point (so a box corner is one
+            row gather): the zero-padded prefix sums of ``known``, of each channel where known,
+            of each channel's squares, and of ``(v_c − v_{c−1})²`` (column block 0 unused).
     """
 
     known: torch.Tensor
-    count: torch.Tensor
-    sums: torch.Tensor
-    squares: torch.Tensor
-    diff_squares: torch.Tensor
-    _stacked: torch.Tensor | None = None
+    channels: int
+    stacked: torch.Tensor
     _boxes: tuple | None = None
-
-    @property
-    def stacked(self) -> torch.Tensor:
-        """All prefix sums as one int64 ``((H+1)·(W+1), 1 + 3C)`` table, a row per grid point."""
-        if self._stacked is None:
-            c = self.sums.shape[0]
-            stacked = torch.cat([self.count[None], self.sums, self.squares, self.diff_squares]).reshape(1 + 3 * c, -1)
-            self._stacked = stacked.T.contiguous()
-        return self._stacked
 
     def box_stats(self, positions: torch.Tensor) -> list:
         """Statistics of every box in ``RADII`` around ``positions`` (cached: a step's channels share them)."""
         if self._boxes is None or self._boxes[0] is not positions:
-            _, height, width = self.sums.shape[0], self.known.shape[0], self.known.shape[1]
+            height, width = self.known.shape
             ys, xs = positions // width, positions % width
             self._boxes = (positions, [_box_stats(self, ys, xs, r, height, width) for r in RADII])
         return self._boxes[1]
@@ -94,19 +82,15 @@ class StepSummary:
 
 def summarise(canvas: torch.Tensor) -> StepSummary:
     """Summarise an int64 canvas ``(C, H, W)`` (values 0..255 or MASK) at the start of a step."""
-    channels = canvas.shape[0]
+    channels, height, width = canvas.shape
     known = canvas[channels - 1] != MASK  # the last channel is revealed only with the whole position
     values = torch.where(known, canvas, torch.zeros_like(canvas))
     diffs = torch.zeros_like(values)
     diffs[1:] = values[1:] - values[:-1]
-    return StepSummary(
-        known=known,
-        count=_integral(known.to(torch.int64)[None])[0],
-        sums=_integral(values),
-        squares=_integral(values * values),
-        diff_squares=_integral(diffs * diffs),
-        _stacked=None,
-    )
+    planes = torch.cat([known.to(torch.int64)[None], values, values * values, diffs * diffs])
+    del values, diffs
+    stacked = _integral(planes).reshape(1 + 3 * channels, -1).T.contiguous()
+    return StepSummary(known=known, channels=channels, stacked=stacked)
 
 
 def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor, channel: int,
@@ -196,7 +180,7 @@ def _box_stats(summary: StepSummary, ys: torch.Tensor, xs: torch.Tensor, radius:
     stride = width + 1
     table = summary.stacked  # ((H+1)·(W+1), 1 + 3C): one row gather per corner fetches every statistic
     sums = ((table[y1 * stride + x1] - table[y0 * stride + x1]) - (table[y1 * stride + x0] - table[y0 * stride + x0])).T
-    c = summary.sums.shape[0]
+    c = summary.channels
     area = (y1 - y0) * (x1 - x0)
     return sums[0], sums[1 : 1 + c], sums[1 + c : 1 + 2 * c], sums[1 + 2 * c :], area
 
