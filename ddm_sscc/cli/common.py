@@ -26,16 +26,6 @@ def positive_int(text: str) -> int:
     return value
 
 
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not (value > 0 and value < float("inf")):
-        raise argparse.ArgumentTypeError(f"must be finite and > 0, got {text!r}")
-    return value
-
-
 SNR_LIMIT_DB = 200.0
 """SNRs beyond ±200 dB are typing errors, not experiments."""
 
@@ -54,11 +44,17 @@ def number_in(low: float, high: float, *, above: bool = False) -> Callable[[str]
             raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
         ok = math.isfinite(value) and (value > low if above else value >= low) and value <= high
         if not ok:
+            if math.isinf(high):
+                raise argparse.ArgumentTypeError(f"must be a finite number {'>' if above else '≥'} {low:g}, got {text!r}")
             bracket = "(" if above else "["
             raise argparse.ArgumentTypeError(f"must be a finite number in {bracket}{low:g}, {high:g}], got {text!r}")
         return value
 
     return parse
+
+
+positive_float = number_in(0, math.inf, above=True)
+"""A finite number > 0."""
 
 
 def seed_value(text: str) -> int:

@@ -21,7 +21,7 @@ import os
 import numpy as np
 import torch
 
-from ddm_sscc.codec.feature_network import HEADS, head_index
+from ddm_sscc.codec.feature_network import head_index
 from ddm_sscc.codec.feature_weights import CALIBRATION_BUCKETS, FeatureWeights, load_feature_weights
 from ddm_sscc.codec.integer_network import SCALE_INDICES, build_heads
 from ddm_sscc.codec.local_features import features, step_quantities, summarise
@@ -92,11 +92,7 @@ class FeatureSession:
         mask_q, step_q = step_quantities(step.mask_ratio, step.index, step.steps)
         head = head_index(self.channels, step.channel)
         base, feats = features(canvas, self._summary, positions, step.channel, mask_q, step_q)
-        out = self.model.heads[head](feats)
-        k = self.model.components
-        means = 4 * base[:, None] + out[:, :k]  # base is in 1/4 pixel, means in 1/16
-        scales = out[:, k : 2 * k]
-        logits = out[:, 2 * k :]
+        means, scales, logits = self.model.heads[head].mixture(feats, base)
         if self.calibration != CalibrationMode.OFF:
             scales = scales + int(self.model.weights.offline_shift[head, calibration_bucket(mask_q)])
         scales = scales.clamp(0, SCALE_INDICES - 1)
@@ -108,5 +104,3 @@ class FeatureSession:
             scales = (scales + shift[:, None]).clamp(0, SCALE_INDICES - 1)
         return self.model.tables.frequencies(means, scales, logits)
 
-
-__all__ = ["HEADS", "FeatureModel", "FeatureSession"]

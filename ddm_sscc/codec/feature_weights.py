@@ -29,7 +29,7 @@ import torch
 
 from ddm_sscc.codec.file_hash import file_sha256
 from ddm_sscc.codec.feature_network import HEADS, LOG_SCALE_MIN, FeatureNetworkConfig
-from ddm_sscc.codec.integer_network import LOG_SCALE_STEPS, SCALE_INDICES
+from ddm_sscc.codec.integer_network import LOG_SCALE_STEPS, SCALE_INDICES, WEIGHT_LIMIT
 from ddm_sscc.errors import ModelMismatchError
 
 LOG2_TABLE_BITS = 10
@@ -130,7 +130,9 @@ def _check_shapes(w: FeatureWeights) -> None:
             out = w.config.hidden if i < w.config.layers else 3 * k
             if weight.shape != (out, width) or bias.shape != (out,) or shift.shape != (out,):
                 raise ValueError(f"head {channels}/{channel} layer {i} has shape {tuple(weight.shape)}, expected {(out, width)}")
-            if weight.dtype != torch.int64 or int(weight.abs().max()) >= 1 << 15 or int(shift.min()) < 0 or int(shift.max()) > 62:
+            # the bounds that keep every float64 partial sum an exact integer (integer_network.py)
+            if (weight.dtype != torch.int64 or int(weight.abs().max()) > WEIGHT_LIMIT or int(bias.abs().max()) >= 1 << 40
+                    or int(shift.min()) < 0 or int(shift.max()) > 62):
                 raise ValueError(f"head {channels}/{channel} layer {i} is outside the integer ranges")
             width = out
     if w.cdf_table.shape != (2049,) or w.reciprocals.shape != (SCALE_INDICES,) or w.log2_table.shape != (1 << LOG2_TABLE_BITS,):

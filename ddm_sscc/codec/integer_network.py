@@ -25,8 +25,14 @@ from dataclasses import dataclass
 import torch
 
 from ddm_sscc.codec.feature_network import (
-    FEATURE_SCALE, LOG_SCALE_MAX, LOG_SCALE_MIN, LOG_SCALE_OFFSET, MEAN_GAIN, FeatureNetwork,
+    FEATURE_SCALE,
+    LOG_SCALE_MAX,
+    LOG_SCALE_MIN,
+    LOG_SCALE_OFFSET,
+    MEAN_GAIN,
+    FeatureNetwork,
 )
+from ddm_sscc.codec.local_features import VALUE_SCALE
 
 WEIGHT_LIMIT = (1 << 14) - 1
 ACTIVATION_LIMIT = (1 << 15) - 1
@@ -76,6 +82,13 @@ class IntegerHead:
         out = x.to(torch.int64)
         out[:, k : 2 * k] = (out[:, k : 2 * k] + int(round((LOG_SCALE_OFFSET - LOG_SCALE_MIN) * LOG_SCALE_STEPS))).clamp_(0, SCALE_INDICES - 1)
         return out
+
+    def mixture(self, feats: torch.Tensor, base: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The mixture of each row: int64 ``(n, K)`` means (1/16 pixel; ``base`` is in 1/VALUE_SCALE),
+        scale indices and logits (1/16 nat)."""
+        out = self(feats)
+        k = self.components
+        return MEAN_STEPS // VALUE_SCALE * base[:, None] + out[:, :k], out[:, k : 2 * k], out[:, 2 * k :]
 
 
 def _row_shifts(weight: torch.Tensor, in_shift: int, out_steps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:

@@ -21,7 +21,7 @@ predicts corrections.  Every feature lies in ``[−FEATURE_LIMIT, FEATURE_LIMIT]
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
@@ -69,15 +69,20 @@ class StepSummary:
     known: torch.Tensor
     channels: int
     stacked: torch.Tensor
-    _boxes: tuple | None = None
+    _boxes: dict = field(default_factory=dict)
 
     def box_stats(self, positions: torch.Tensor) -> list:
-        """Statistics of every box in ``RADII`` around ``positions`` (cached: a step's channels share them)."""
-        if self._boxes is None or self._boxes[0] is not positions:
+        """Statistics of every box in ``RADII`` around ``positions``.
+
+        Cached per step: the channels of a step query the same positions (the same chunks of
+        one tensor, so the same memory), and the statistics do not depend on the channel.
+        """
+        key = (positions.data_ptr(), len(positions))
+        if key not in self._boxes:
             height, width = self.known.shape
             ys, xs = positions // width, positions % width
-            self._boxes = (positions, [_box_stats(self, ys, xs, r, height, width) for r in RADII])
-        return self._boxes[1]
+            self._boxes[key] = [_box_stats(self, ys, xs, r, height, width) for r in RADII]
+        return self._boxes[key]
 
 
 def summarise(canvas: torch.Tensor) -> StepSummary:
@@ -118,33 +123,36 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
     def box_mean(total: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
         return torch.div(VALUE_SCALE * total, count.clamp(min=1), rounding_mode="floor")
 
-    # Base: the smallest box with enough revealed pixels (else the largest with any).
-    base = torch.full((n,), UNKNOWN_BASE, dtype=torch.int64)
-    if channel > 0:
-        base = VALUE_SCALE * lower
+    # Per box: the channel's own mean and, for c > 0, the colour-difference prediction
+    # (the co-located lower channel plus the mean difference); the latter is the prediction.
+    own = [box_mean(sums[channel], count) for count, sums, *_ in stats]
+    diffs = [sums[channel] - sums[channel - 1] for _, sums, *_ in stats] if channel > 0 else None
+    preds = own if channel == 0 else [VALUE_SCALE * lower + box_mean(d, st[0]) for d, st in zip(diffs, stats)]
+
+    # Base: the smallest box with enough revealed pixels, else the smallest with any.
+    fallback = torch.full((n,), UNKNOWN_BASE, dtype=torch.int64) if channel == 0 else VALUE_SCALE * lower
+    chosen = fallback
+    seen_any = torch.zeros(n, dtype=torch.bool)
     undecided = torch.ones(n, dtype=torch.bool)
-    for count, sums, *_ in reversed(stats):  # largest first: smaller boxes overwrite
-        enough = count > 0
-        pred = box_mean(sums[channel], count) if channel == 0 else VALUE_SCALE * lower + box_mean(sums[channel] - sums[channel - 1], count)
-        base = torch.where(enough, pred, base)
-    for count, sums, *_ in stats:
+    for (count, *_), pred in zip(stats, preds):
+        fallback = torch.where(~seen_any & (count > 0), pred, fallback)
+        seen_any |= count > 0
         take = undecided & (count >= BASE_MIN_NEIGHBOURS)
-        pred = box_mean(sums[channel], count) if channel == 0 else VALUE_SCALE * lower + box_mean(sums[channel] - sums[channel - 1], count)
-        base = torch.where(take, pred, base)
+        chosen = torch.where(take, pred, chosen)
         undecided &= ~take
+    base = torch.where(undecided, fallback, chosen)
 
     columns: list[torch.Tensor] = []
-    for count, sums, squares, diff_squares, area in stats:
+    first = canvas[0].reshape(-1)[positions] if channel >= 2 else None
+    for r, (count, sums, squares, diff_squares, area) in enumerate(stats):
         has = count > 0
         columns.append(torch.div(DENSITY_SCALE * count, area, rounding_mode="floor"))
-        columns.append(torch.where(has, box_mean(sums[channel], count) - base, 0))
+        columns.append(torch.where(has, own[r] - base, 0))
         columns.append(_spread(sums[channel], squares[channel], count))
         if channel > 0:
-            diff = sums[channel] - sums[channel - 1]
-            columns.append(torch.where(has, VALUE_SCALE * lower + box_mean(diff, count) - base, 0))
-            columns.append(_spread(diff, diff_squares[channel], count))
+            columns.append(torch.where(has, preds[r] - base, 0))
+            columns.append(_spread(diffs[r], diff_squares[channel], count))
         if channel >= 2:
-            first = canvas[0].reshape(-1)[positions]
             columns.append(torch.where(has, VALUE_SCALE * first + box_mean(sums[channel] - sums[0], count) - base, 0))
     for dy, dx in _OFFSETS:
         y, x = ys + dy, xs + dx

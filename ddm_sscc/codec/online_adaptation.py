@@ -110,8 +110,9 @@ class OnlineAdaptation:
         self.residual[c] = self.residual[c] - (self.residual[c] >> DECAY_SHIFT) + torch.bincount(p.bucket, residual, buckets).to(torch.int64)
         self.count[c] = self.count[c] - (self.count[c] >> DECAY_SHIFT) + torch.bincount(p.bucket, minlength=buckets)
         # scale: code length of the revealed values under each candidate shift
-        floor = CDF_ONE * mixture_weights(p.logits_q).sum(dim=1) // TABLE_TOTAL  # the tables' +1 floor
-        total = self._log2(CDF_ONE * mixture_weights(p.logits_q).sum(dim=1) + floor * 256)
+        mass_total = CDF_ONE * mixture_weights(p.logits_q).sum(dim=1)
+        floor = mass_total // TABLE_TOTAL  # the tables' +1 floor
+        total = self._log2(mass_total + floor * 256)
         costs = []
         for delta in SHIFT_CANDIDATES.tolist():
             scales = (p.scale_index + delta).clamp(0, self.scale_limit - 1)

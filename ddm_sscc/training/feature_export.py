@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from ddm_sscc.codec.feature_network import HEADS, mixture_nll_bits
-from ddm_sscc.codec.feature_weights import CALIBRATION_BUCKETS, log2_table, reciprocal_table, save_feature_weights
+from ddm_sscc.codec.feature_weights import CALIBRATION_BUCKETS, reciprocal_table, save_feature_weights
 from ddm_sscc.codec.integer_network import SCALE_INDICES, build_heads, quantize
 from ddm_sscc.codec.tables import CDF_ONE, LogisticMixtureTables, logistic_cdf_table, mixture_weights
 from ddm_sscc.training.coding_steps import HeadBatch, batch_examples, to_grey
@@ -34,15 +34,12 @@ def draw_examples(images: list[np.ndarray], crops: int, seed: int, crop: int = 1
     return batch_examples(drawn + grey, rng, per_step)
 
 
-def integer_bits(heads, tables: LogisticMixtureTables, batch: HeadBatch, head: int, components: int,
-                 shift: torch.Tensor | int = 0) -> torch.Tensor:
-    """Code length (bits, float64) of each example under the integer model with a scale shift."""
-    out = heads[head](batch.feats)
-    k = components
-    means = 4 * batch.base[:, None] + out[:, :k]
-    scales = (out[:, k : 2 * k] + (shift[:, None] if isinstance(shift, torch.Tensor) else shift)).clamp(0, SCALE_INDICES - 1)
-    logits = out[:, 2 * k :]
-    mass = tables.masses_at(means, scales, logits, batch.target).to(torch.float64)
+def integer_bits(tables: LogisticMixtureTables, mixture: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+                 target: torch.Tensor, shift: torch.Tensor | int = 0) -> torch.Tensor:
+    """Code length (bits, float64) of each target under an integer mixture with a scale shift."""
+    means, scales, logits = mixture
+    scales = (scales + (shift[:, None] if isinstance(shift, torch.Tensor) else shift)).clamp(0, SCALE_INDICES - 1)
+    mass = tables.masses_at(means, scales, logits, target).to(torch.float64)
     total = CDF_ONE * mixture_weights(logits).sum(dim=1).to(torch.float64)
     floor = total / (1 << 20)
     return -torch.log2((mass + floor) / (total + 256 * floor))
@@ -65,14 +62,15 @@ def export(run_network: Path, out_path: Path, model_id: str, images: list[np.nda
         with torch.no_grad():
             float_bits = mixture_nll_bits(net(head, batch.feats), batch.base, batch.target, k)
         bucket = torch.clamp(batch.feats[:, -2] * CALIBRATION_BUCKETS // 256, max=CALIBRATION_BUCKETS - 1)
-        per_shift = torch.stack([integer_bits(heads, tables, batch, head, k, s) for s in SHIFTS], dim=1)
+        mixture = heads[head].mixture(batch.feats, batch.base)
+        per_shift = torch.stack([integer_bits(tables, mixture, batch.target, s) for s in SHIFTS], dim=1)
         for b in range(CALIBRATION_BUCKETS):
             rows = bucket == b
             if int(rows.sum()) >= 200:
                 offline[head, b] = SHIFTS[int(per_shift[rows].sum(dim=0).argmin())]
         report["float_bits"] += float(float_bits.sum())
         report["integer_bits"] += float(per_shift[:, SHIFTS.index(0)].sum())
-        report["calibrated_bits"] += float(integer_bits(heads, tables, batch, head, k, offline[head][bucket]).sum())
+        report["calibrated_bits"] += float(integer_bits(tables, mixture, batch.target, offline[head][bucket]).sum())
         report["examples"] += len(batch.target)
     for key in ("float_bits", "integer_bits", "calibrated_bits"):
         report[key.replace("_bits", "_bpsp")] = report.pop(key) / report["examples"]
