@@ -87,7 +87,7 @@ def make(name: str, spec: dict, out: Path, force: bool) -> None:
             "ddm_sscc:image_sha256": info["image_sha256"],
             "ddm_sscc:session_id": info["session_id"],
             "ddm_sscc:settings": settings,
-            SOURCE_KEY: {k: info[k] for k in ("bpsp", "subpixels", "frames", "n_channel_uses")},
+            SOURCE_KEY: {k: info[k] for k in ("bpsp", "subpixels", "frames", "source_symbols", "repair", "n_channel_uses")},
         },
         annotations=annotations,
         force=force,

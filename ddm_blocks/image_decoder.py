@@ -26,14 +26,16 @@ class _Cancelled(Exception):
 
 
 class image_decoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
-    """Reassembles the frames of an image session and writes the image once it is complete and exact.
+    """Rebuilds an image session from its RaptorQ frames and writes the image once it is exact.
 
-    A session is decoded when its last missing frame arrives; the image is written only if
-    the decoded pixels match the encoder's SHA-256 (a wrong image is never written).
-    After every frame a stats dict is published on ``stats``: ``session_id``, ``total``,
-    ``frames_received``, ``frames_lost`` (frames reported with a failed payload),
-    ``missing``, ``duplicates``, ``done``, ``exact``, ``bpsp``, ``seconds``, ``output``,
-    ``error``, ``snr_db`` (mean receiver estimate), ``cfo_hz`` (mean).
+    A session is decoded as soon as the frames that arrived (any ``K`` or a few more of
+    them) rebuild its stream; the image is written only if the decoded pixels match the
+    encoder's SHA-256 (a wrong image is never written).  After every frame a stats dict is
+    published on ``stats``: ``session_id``, ``source_symbols`` (K), ``frames_received``,
+    ``frames_needed``, ``frames_lost`` (frames reported with a failed payload),
+    ``missing`` (source symbols not received), ``duplicates``, ``conflicts``, ``complete``,
+    ``done``, ``exact``, ``bpsp``, ``seconds``, ``output``, ``error``, ``snr_db`` (mean
+    receiver estimate), ``cfo_hz`` (mean).
 
     Args:
         output: image file to write (.png, .tif, .ppm, .bmp).  With ``{session}`` in the name,
@@ -178,11 +180,14 @@ class image_decoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
             rep = self.assembler.report(sid)
             result = self._results.get(sid, {})
             out |= {
-                "total": rep.total,
+                "source_symbols": rep.source_symbols,
                 "frames_received": rep.received,
+                "frames_needed": rep.needed,
                 "frames_lost": rep.corrupted,
-                "missing": list(rep.missing),
+                "missing": list(rep.missing[:64]),
                 "duplicates": rep.duplicates,
+                "conflicts": rep.conflicts,
+                "complete": rep.complete,
                 "unattributed_lost": self.assembler.reassembler.unattributed_corrupted,
                 "done": sid in self._results,
                 "exact": bool(result.get("exact", False)),

@@ -10,7 +10,8 @@ import pmt
 from gnuradio import gr
 
 from ddm_sscc.errors import ConfigError, DdmError
-from ddm_sscc.fec.framing import MAX_PAYLOAD
+from ddm_sscc.fec.framing import MAX_PAYLOAD, MIN_PAYLOAD, Frame
+from ddm_sscc.fec.transfer import check_repair
 from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD, ImageFrames, encode_image_frames
 from ddm_sscc.output_file import write_atomic
 from ddm_sscc.phy.mcs import mcs_by_name
@@ -26,18 +27,24 @@ class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
     """Codes an image with the DDM codec when the flowgraph starts and publishes its frames on ``pdus``.
 
     Coding runs in a thread (seconds for a photograph), then every frame is published as a
-    PDU (``Frame.pack()`` bytes; metadata ``session_id``, ``seq``, ``total``).
+    PDU (``Frame.pack()`` bytes; metadata ``session_id``, ``symbol_id``, ``source_symbols``).
+    Each frame is one RaptorQ symbol: the ``K`` source frames, then ``⌈repair·K⌉`` repair
+    frames, or, with ``carousel``, fresh repair frames until the flowgraph stops.
 
     Args:
         image: image file (PNG, TIFF, PPM, BMP) or ``builtin:NAME``.
         model: codec model id ("" for the default model).
         steps: denoising steps T.
         mcs: payload MCS name, e.g. ``qpsk-1/2``.
-        max_payload: payload bytes per frame.
+        max_payload: payload bytes per frame (rounded down to a multiple of 8: the symbol size).
+        repair: repair frames per source frame (0 to 10).
+        carousel: after the source frames, send fresh repair frames without end (one-way
+            broadcast; needs ``frame_rate``; ``repeat``, ``interval`` and ``repair`` are unused).
         repeat: transmissions of the whole image; 0 repeats forever (needs ``interval`` or ``frame_rate``).
         interval: seconds to wait between transmissions.
         frame_rate: most frames published per second (0: all at once; the TX block queues them).
-        stats_path: if set, a JSON file with the session's frames, bytes and bpsp, written before sending.
+        stats_path: if set, a JSON file with the session's frames, bytes and bpsp, written before
+            sending, and its ``frames_published`` updated at most every second and at the end.
     """
 
     def __init__(
@@ -51,6 +58,8 @@ class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
         interval: float = 0.0,
         frame_rate: float = 0.0,
         stats_path: str = "",
+        repair: float = 0.0,
+        carousel: bool = False,
     ) -> None:
         gr.basic_block.__init__(self, name="DDM Image Encoder", in_sig=None, out_sig=None)
         from ddm_sscc.image_io import load_image
@@ -61,8 +70,8 @@ class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
         CodecSettings(steps=steps)
         if model and model not in available_models():
             raise ConfigError(f"model {model!r} is not installed (available: {', '.join(available_models())})")
-        if isinstance(max_payload, bool) or not isinstance(max_payload, int) or not 1 <= max_payload <= MAX_PAYLOAD:
-            raise ConfigError(f"max_payload must be an integer in 1..{MAX_PAYLOAD}, got {max_payload!r}")
+        if isinstance(max_payload, bool) or not isinstance(max_payload, int) or not MIN_PAYLOAD <= max_payload <= MAX_PAYLOAD:
+            raise ConfigError(f"max_payload must be an integer in {MIN_PAYLOAD}..{MAX_PAYLOAD}, got {max_payload!r}")
         if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 0:
             raise ConfigError(f"repeat must be a non-negative integer (0 = forever), got {repeat!r}")
         for name, value, high in (("interval", interval, 3600.0), ("frame_rate", frame_rate, 1e6)):
@@ -70,13 +79,19 @@ class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
                 raise ConfigError(f"{name} must be a number in [0, {high:g}], got {value!r}")  # NaN fails too
         if repeat == 0 and interval == 0 and frame_rate == 0:
             raise ConfigError("repeat=0 (forever) needs an interval or a frame_rate, or it floods the TX queue")
+        check_repair(repair)
+        if carousel and frame_rate == 0:
+            raise ConfigError("carousel needs a frame_rate, or it floods the TX queue")
         load_image(image)  # a missing or unreadable image fails here, not in the thread
         self.image, self.model, self.steps, self.mcs = image, model, int(steps), mcs
         self.max_payload, self.repeat = int(max_payload), repeat
         self.interval, self.frame_rate = float(interval), float(frame_rate)
         self.stats_path = stats_path
+        self.repair, self.carousel = float(repair), bool(carousel)
         self.coded: ImageFrames | None = None
         self.frames_published = 0
+        self._record: dict[str, object] = {}
+        self._stats_written = 0.0
         self.finished = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -110,6 +125,7 @@ class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
                 mcs=self.mcs,
                 max_payload=self.max_payload,
                 progress=self._check_stop,
+                repair=0.0 if self.carousel else self.repair,
             )
         except _Cancelled:
             self.finished.set()
@@ -123,21 +139,41 @@ class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
             f"{self.image}: {len(coded.ddm)} bytes, {coded.bpsp:.4f} bpsp, {len(coded.frames)} frames "
             f"({coded.mcs.name}), session 0x{coded.session_id:08x}, coded in {time.monotonic() - t0:.1f} s"
         )
-        if self.stats_path:
-            record = coded.record() | {"image": self.image, "repeat": self.repeat}
-            write_atomic(self.stats_path, json.dumps(record).encode(), force=True)
-        rounds = 0
-        while not self._stop.is_set() and (self.repeat == 0 or rounds < self.repeat):
-            if rounds and self.interval:
-                self._stop.wait(self.interval)
-            for frame in coded.frames:
-                if self._stop.is_set():
-                    break
-                h = frame.header
-                meta = {"session_id": h.session_id, "seq": h.seq, "total": h.total}
-                self.message_port_pub(pmt.intern("pdus"), make_pdu(frame.pack(), meta))
-                self.frames_published += 1
-                if self.frame_rate:
-                    self._stop.wait(1.0 / self.frame_rate)
-            rounds += 1
+        self._record = coded.record() | {"image": self.image, "repeat": self.repeat, "carousel": self.carousel}
+        self._write_stats(force=True)
+        if self.carousel:
+            self._send(coded.carousel())
+        else:
+            rounds = 0
+            while not self._stop.is_set() and (self.repeat == 0 or rounds < self.repeat):
+                if rounds and self.interval:
+                    self._stop.wait(self.interval)
+                self._send(iter(coded.frames))
+                rounds += 1
+        self._write_stats(force=True)
         self.finished.set()
+
+    def _send(self, frames) -> None:
+        """Publish ``frames`` (an iterator of :class:`Frame`) until it ends or the flowgraph stops."""
+        for frame in frames:
+            if self._stop.is_set():
+                return
+            self._publish(frame)
+            if self.frame_rate:
+                self._stop.wait(1.0 / self.frame_rate)
+            self._write_stats()
+
+    def _publish(self, frame: Frame) -> None:
+        h = frame.header
+        meta = {"session_id": h.session_id, "symbol_id": h.symbol_id, "source_symbols": h.source_symbols}
+        self.message_port_pub(pmt.intern("pdus"), make_pdu(frame.pack(), meta))
+        self.frames_published += 1
+
+    def _write_stats(self, force: bool = False) -> None:
+        """The stats file with the current ``frames_published``: at most once a second unless ``force``."""
+        now = time.monotonic()
+        if not self.stats_path or (not force and now - self._stats_written < 1.0):
+            return
+        self._stats_written = now
+        record = self._record | {"frames_published": self.frames_published}
+        write_atomic(self.stats_path, json.dumps(record).encode(), force=True)

@@ -57,8 +57,8 @@ class ofdm_rx(gr.sync_block):  # noqa: N801 - GNU Radio block naming
             h = frame.header
             meta = {
                 "session_id": h.session_id,
-                "seq": h.seq,
-                "total": h.total,
+                "symbol_id": h.symbol_id,
+                "source_symbols": h.source_symbols,
                 "mcs": h.mcs,
                 "payload_ok": frame.ok,
                 "snr_db": round(frame.snr_db, 3),
@@ -68,7 +68,7 @@ class ofdm_rx(gr.sync_block):  # noqa: N801 - GNU Radio block naming
             }
             data = h.pack() + frame.payload if frame.ok else h.pack()
             if not frame.ok:
-                self.logger.debug(f"frame {h.seq}/{h.total} of session 0x{h.session_id:08x} lost (payload CRC)")
+                self.logger.debug(f"symbol {h.symbol_id} (K={h.source_symbols}) of session 0x{h.session_id:08x} lost (payload CRC)")
             self.message_port_pub(pmt.intern("pdus"), make_pdu(data, meta))
             if self.constellation and frame.symbols is not None:
                 sym = frame.symbols[:MAX_SYMBOLS_PER_PDU]

@@ -88,6 +88,22 @@ def radio_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--modem", help="modem settings (YAML; default: the shipped ofdm_default.yaml)")
 
 
+def fountain_options(parser: argparse.ArgumentParser, *, carousel: bool, what: str = "") -> None:
+    """``--repair R`` (and ``--carousel``): the RaptorQ outer code's settings."""
+    from ddm_sscc.fec.transfer import MAX_REPAIR
+
+    parser.add_argument(
+        "--repair", type=number_in(0, MAX_REPAIR), default=0.0,
+        help=f"RaptorQ repair frames per source frame, sent after them (0 to {MAX_REPAIR:g}; default 0){what}",
+    )  # fmt: skip
+    if carousel:
+        parser.add_argument(
+            "--carousel", action="store_true",
+            help="one-way broadcast: after the source frames, fresh repair frames until stopped "
+            "(a receiver that starts late still decodes)",
+        )  # fmt: skip
+
+
 def output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-f", "--force", action="store_true", help="overwrite an existing output file")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ddm_sscc.cli.common import (
     PROG,
+    fountain_options,
     number_in,
     output_options,
     positive_int,
@@ -38,6 +39,11 @@ def _add_link(sub: argparse._SubParsersAction) -> None:
     link.add_argument(
         "--idle-timeout", type=number_in(0, 3600, above=True), default=8.0, help="end when no frame arrived for this many seconds (default 8)"
     )
+    fountain_options(link, carousel=True)
+    link.add_argument("--frame-rate", type=number_in(0, 1e5), default=None,
+                      help="frames per second the TX sends (default: all at once; 100 with --carousel)")
+    link.add_argument("--rx-delay", type=number_in(0, 3600), default=0.0,
+                      help="start the receiver this many seconds after the transmitter (default 0)")
     output_options(link)
 
 
@@ -47,7 +53,8 @@ def _link_status(state: dict) -> None:
     if tx is None:
         text = "coding the image …"
     else:
-        text = f"{rx.get('frames_received', 0)}/{tx['frames']} frames received, {rx.get('frames_lost', 0)} lost"
+        k = tx.get("source_symbols", "?")
+        text = f"{rx.get('frames_received', 0)} frames received (K={k}), {rx.get('frames_lost', 0)} lost"
     print(f"\r{PROG} link: {text} ({state['seconds']:.0f} s)\033[K", end="", file=sys.stderr, flush=True)
 
 
@@ -70,6 +77,10 @@ def _link(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         idle_timeout=args.idle_timeout,
         force=args.force,
+        repair=args.repair,
+        carousel=args.carousel,
+        frame_rate=args.frame_rate if args.frame_rate is not None else (100.0 if args.carousel else 0.0),
+        rx_delay=args.rx_delay,
     )
     summary = run_zmq_link(settings, _link_status if sys.stderr.isatty() else None)
     if sys.stderr.isatty():

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ddm_sscc.cli.common import (
     emit,
+    fountain_options,
     number_in,
     output_options,
     positive_int,
@@ -24,12 +25,13 @@ def _add_capture(sub: argparse._SubParsersAction) -> None:
     cap.add_argument("--seconds", type=number_in(0, 600, above=True), default=2.0, help="seconds to record (pluto, zmq; default 2)")
     cap.add_argument("-o", "--output", required=True, help="recording base name, e.g. capture/NAME")
     cap.add_argument("--config", help="Pluto settings (pluto; default: the shipped pluto_2g4.yaml)")
-    cap.add_argument("--address", default="tcp://127.0.0.1:5602", help="ZMQ PUSH address to pull from (zmq)")
+    cap.add_argument("--address", default="tcp://127.0.0.1:5602", help="ZMQ PUB address to subscribe to, e.g. channel_zmq's output (zmq)")
     cap.add_argument("--sample-rate", type=number_in(1e3, 61.44e6), default=2e6, help="sample rate of the ZMQ stream (default 2e6)")
     cap.add_argument("--image", help="image to send (sim), e.g. builtin:astronaut")
     cap.add_argument("--channels", help="channel profiles (sim; default: the shipped channels.yaml)")
     cap.add_argument("--profile", default="pluto-like", help="channel profile name (sim; default pluto-like)")
     cap.add_argument("--seed", type=int, default=0, help="seed of the simulation (sim)")
+    fountain_options(cap, carousel=False, what=" (sim)")
     cap.add_argument("--datatype", default="ci16_le", choices=("ci16_le", "cf32_le"), help="sample format (default ci16_le)")
     output_options(cap)
 
@@ -77,10 +79,11 @@ def _capture(args: argparse.Namespace) -> int:
         if args.profile not in profiles:
             raise DdmError(f"{args.channels}: no profile {args.profile!r} (known: {', '.join(profiles)})")
         channel = profiles[args.profile]
-        samples, info = simulate_capture(args.image, channel, seed=args.seed)
+        samples, info = simulate_capture(args.image, channel, seed=args.seed, repair=args.repair)
         rate, frequency, hw = 2e6, None, "ddm-sscc simulated channel"
         sha = str(info["image_sha256"])
         extra["ddm_sscc:settings"] = info["settings"]
+        extra["ddm_sscc:source"] = {k: info[k] for k in ("bpsp", "subpixels", "frames", "source_symbols", "repair", "n_channel_uses")}
     result = record_capture(
         samples, rate, args.output, frequency=frequency, hw=hw, datatype=args.datatype, extra_global=extra,
         description=f"ddm-sscc capture --radio {args.radio}", image_sha256=sha, force=args.force,

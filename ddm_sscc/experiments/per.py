@@ -28,8 +28,7 @@ import numpy as np
 
 from ddm_sscc.channel import Channel, ChannelConfig
 from ddm_sscc.errors import ConfigError, DdmError
-from ddm_sscc.fec.crc import strip_crc32
-from ddm_sscc.fec.framing import Frame, FrameHeader
+from ddm_sscc.fec.framing import Frame, single_symbol_header
 from ddm_sscc.phy.mcs import Mcs
 from ddm_sscc.phy.ofdm.config import OfdmConfig
 from ddm_sscc.phy.ofdm.receiver import OfdmReceiver
@@ -98,8 +97,7 @@ def run_per(settings: PerSettings, snrs: list[float | None], frames: int, progre
         errors = ref_errors = undetected = 0
         for i in range(frames):
             payload = rng.integers(0, 256, settings.payload_len, dtype=np.uint8).tobytes()
-            header = FrameHeader(session_id=snr_index, seq=i % 65535, total=65535, payload_len=len(payload), mcs=settings.mcs.id)
-            frame = Frame(header, payload)
+            frame = Frame(single_symbol_header(snr_index, len(payload), settings.mcs.id), payload)
             channel = Channel(
                 ChannelConfig(
                     kind=settings.channel,
@@ -124,7 +122,7 @@ def run_per(settings: PerSettings, snrs: list[float | None], frames: int, progre
                 errors += 1
             undetected += sum(f.payload != payload for f in delivered)
             ref_snr = None if snr is None else snr + es_gain_db
-            ref_errors += not _reference_ok(fmt, settings.mcs, payload, response[fmt.modulator.data_bins], ref_snr, rng)
+            ref_errors += not _reference_ok(fmt, settings.mcs, frame, response[fmt.modulator.data_bins], ref_snr, rng)
             if progress:
                 progress(1)
         points.append(
@@ -142,18 +140,18 @@ def run_per(settings: PerSettings, snrs: list[float | None], frames: int, progre
     return points
 
 
-def _reference_ok(fmt, mcs: Mcs, payload: bytes, h: np.ndarray, snr_db: float | None, rng) -> bool:
+def _reference_ok(fmt, mcs: Mcs, frame: Frame, h: np.ndarray, snr_db: float | None, rng) -> bool:
     """Same code, modulation and rate matching over y = h·x + n with perfect sync and CSI."""
-    x = fmt.payload_grid(mcs, payload)
+    x = fmt.payload_grid(mcs, frame.payload_with_crc())
     y = x * h[None, :]
     nv = 1e-6 if snr_db is None else 10 ** (-snr_db / 10)
     if snr_db is not None:
         y = y + np.sqrt(nv / 2) * (rng.standard_normal(y.shape) + 1j * rng.standard_normal(y.shape))
     gain = np.maximum(np.abs(h) ** 2, 1e-12)
     llr = fmt.constellation(mcs.modulation).demap(y / h[None, :], np.broadcast_to(nv / gain, y.shape)).ravel()
-    raw, _ = fmt.decode_payload_llr(mcs, len(payload), llr)
+    raw, _ = fmt.decode_payload_llr(mcs, frame.header.payload_len, llr)
     try:
-        return strip_crc32(raw) == payload
+        return Frame.from_payload_with_crc(frame.header, raw) == frame
     except DdmError:
         return False
 

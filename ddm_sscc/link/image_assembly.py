@@ -1,4 +1,4 @@
-"""Receive side of an image session: frames in any order, with losses → the verified image."""
+"""Receive side of an image session: RaptorQ frames in any order, with losses → the verified image."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import numpy as np
 
 from ddm_sscc.codec.container import Header, read_header
 from ddm_sscc.codec.engine import DEFAULT_MAX_PIXELS, check_pixel_limit
-from ddm_sscc.fec.framing import Frame, FrameHeader, ReassemblyReport, Reassembler
+from ddm_sscc.fec.framing import Frame, FrameHeader
+from ddm_sscc.fec.reassembly import ReassemblyReport, Reassembler
 from ddm_sscc.phy.ofdm.receiver import RxFrame
 
 
@@ -62,7 +63,7 @@ class ImageAssembler:
         self._first_seen.setdefault(session_id, self._clock())
 
     def add(self, frame: Frame) -> bool:
-        """Store a good frame; True when this frame completed its session (once per session)."""
+        """Store a good frame; True when this frame made its stream decodable (once per session)."""
         self._seen(frame.header.session_id)
         outcome = self.reassembler.add(frame)
         return outcome == "new" and self.reassembler.complete(frame.header.session_id)
@@ -87,7 +88,7 @@ class ImageAssembler:
         return self.reassembler.report(session_id)
 
     def stream(self, session_id: int) -> bytes:
-        """The reassembled ``.ddm`` bytes (:class:`FrameError` listing the gaps if incomplete)."""
+        """The rebuilt ``.ddm`` bytes (:class:`FrameError` if too few symbols arrived)."""
         return self.reassembler.data(session_id)
 
     def decode(self, session_id: int, progress: Callable[[int, int], None] | None = None) -> ReceivedImage:

@@ -12,8 +12,12 @@ class LinkSummary:
     """What happened to one image on one link.
 
     ``frames_lost`` counts the frames of the session that never arrived intact
-    (``frames_sent`` per transmission minus the distinct seqs received), so a
-    frame whose header was destroyed too is counted as well.  ``snr_db`` is the
+    (``frames_sent`` per transmission minus the distinct symbols received), so a
+    frame whose header was destroyed too is counted as well.  The frames are RaptorQ
+    symbols: ``source_symbols`` (``K``) of them carry the stream and ``repair`` per
+    source symbol follow; ``frames_needed`` is how many intact ones the receiver held
+    when the stream became decodable (None if it never did), and ``missing`` lists the
+    source symbols that never arrived (which a fountain can do without).  ``snr_db`` is the
     channel's Es/N0 per sample (None: no noise, or unknown for a radio);
     ``snr_unified_db`` adds ``10·log10(n_channel_uses / subpixels)``.
     """
@@ -31,6 +35,10 @@ class LinkSummary:
     n_channel_uses: int = 0
     subpixels: int = 0
     transmissions: int = 1
+    source_symbols: int = 0
+    repair: float = 0.0
+    carousel: bool = False
+    frames_needed: int | None = None
     missing: tuple[int, ...] = ()
     output: str | None = None
     error: str | None = None
@@ -50,9 +58,15 @@ class LinkSummary:
         simulated = self.channel in ("awgn", "rayleigh", "selective")
         snr = f"{self.snr_db:.2f} dB" if self.snr_db is not None else ("no noise" if simulated else "unknown")
         unified = "" if self.snr_unified_db is None else f", unified SNR {self.snr_unified_db:.2f} dB"
+        sent = f"{self.frames_sent} sent" + (
+            f" (K={self.source_symbols} source, " + ("carousel)" if self.carousel else f"repair {self.repair:g})")
+            if self.source_symbols
+            else ""
+        )
+        needed = "" if self.frames_needed is None else f", decodable after {self.frames_needed}"
+        missing = f" (source symbols {_short(self.missing)})" if self.missing and not self.exact else ""
         out = [
-            f"frames: {self.frames_sent} sent, {self.frames_received} received, {self.frames_lost} lost"
-            + (f" (seq {_short(self.missing)})" if self.missing else ""),
+            f"frames: {sent}, {self.frames_received} received, {self.frames_lost} lost{missing}{needed}",
             f"channel: {self.channel or '?'}, SNR {snr}{unified}, MCS {self.mcs or '?'}, "
             f"{self.n_channel_uses} channel uses for {self.subpixels} sub-pixels",
             f"source: {self.bpsp:.4f} bpsp",

@@ -10,8 +10,7 @@ stop their flowgraph on it), then SIGKILL after a grace period.
 
 from __future__ import annotations
 
-
-
+import math
 import shutil
 import socket
 import sys
@@ -26,7 +25,8 @@ from ddm_sscc.channel.snr import unified_snr_db
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.link.flowgraph_process import FlowgraphProcess, LinkError, read_json, stop_all
 from ddm_sscc.link.flowgraphs import compile_flowgraph, grc_env
-from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD
+from ddm_sscc.fec.transfer import check_repair
+from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD, channel_uses_sent
 from ddm_sscc.link.summary import LinkSummary
 from ddm_sscc.phy.mcs import mcs_by_name
 from ddm_sscc.phy.ofdm.burst_format import BurstFormat
@@ -39,7 +39,11 @@ class LinkSettings:
     """One run of the simulated over-the-air link.
 
     ``snr_db`` None means no noise.  ``idle_timeout`` ends a run whose frames stopped
-    arriving (lost frames are not resent); ``timeout`` bounds the whole run.
+    arriving (lost frames are not resent); ``timeout`` bounds the whole run.  ``repair``
+    RaptorQ repair frames per source frame follow the source frames; with ``carousel`` the
+    TX sends fresh repair frames at ``frame_rate`` until the receiver has the image (one-way
+    broadcast).  ``rx_delay`` starts the receiver that many seconds after the transmitter:
+    the channel publishes like the air, so what was sent before it listens is lost to it.
     """
 
     image: str
@@ -57,6 +61,10 @@ class LinkSettings:
     timeout: float = 300.0
     idle_timeout: float = 8.0
     force: bool = False
+    repair: float = 0.0
+    carousel: bool = False
+    frame_rate: float = 0.0
+    rx_delay: float = 0.0
 
     def __post_init__(self) -> None:
         mcs_by_name(self.mcs)
@@ -65,6 +73,12 @@ class LinkSettings:
             raise ConfigError(f"max_payload must be in 1..65535, got {self.max_payload}")
         if not self.timeout > 0 or not self.idle_timeout > 0:
             raise ConfigError("timeouts must be positive")
+        check_repair(self.repair)
+        for name, value, high in (("frame_rate", self.frame_rate, 1e5), ("rx_delay", self.rx_delay, 3600.0)):
+            if not (isinstance(value, int | float) and math.isfinite(value) and 0 <= value <= high):
+                raise ConfigError(f"{name} must be a number in [0, {high:g}], got {value!r}")
+        if self.carousel and self.frame_rate == 0:
+            raise ConfigError("a carousel needs a frame rate (frames per second), or it floods the channel")
 
     def channel_config(self) -> ChannelConfig:
         return ChannelConfig(
@@ -115,7 +129,8 @@ def run_zmq_link(settings: LinkSettings, progress: Callable[[dict], None] | None
         "tx": [
             py, str(scripts["tx"]), "--image", settings.image, "--mcs", settings.mcs,
             "--max-payload", str(settings.max_payload), "--steps", str(settings.steps),
-            "--stats-path", str(tx_stats), "--address", a,
+            "--stats-path", str(tx_stats), "--address", a, f"--repair={settings.repair!r}",
+            "--carousel", str(int(settings.carousel)), f"--frame-rate={settings.frame_rate!r}",
         ]
         + (["--model", settings.model] if settings.model else []),
     }  # fmt: skip
@@ -123,12 +138,17 @@ def run_zmq_link(settings: LinkSettings, progress: Callable[[dict], None] | None
     procs: list[FlowgraphProcess] = []
     start = time.monotonic()
     try:
-        for name in ("rx", "channel", "tx"):  # receivers first: nothing sent before anyone listens
+        # receivers first: nothing sent before anyone listens (unless the RX is told to start late)
+        for name in ("channel", "tx") if settings.rx_delay else ("rx", "channel", "tx"):
             procs.append(FlowgraphProcess(name, argv[name], work, env))
         rx, tx_info, last_count, last_change = {}, None, -1, time.monotonic()
+        rx_due = start + settings.rx_delay if settings.rx_delay else None
         while True:
             time.sleep(0.1)
             now = time.monotonic()
+            if rx_due is not None and now >= rx_due:
+                procs.append(FlowgraphProcess("rx", argv["rx"], work, env))
+                rx_due, last_change = None, now
             for p in procs:
                 if not p.alive():
                     raise LinkError(f"{p.name} flowgraph exited ({p.proc.returncode}): {p.last_line()} (log {p.log})")
@@ -141,8 +161,8 @@ def run_zmq_link(settings: LinkSettings, progress: Callable[[dict], None] | None
             count = rx.get("frames_received", 0) + rx.get("frames_lost", 0)
             if count != last_count or tx_info is None:
                 last_count, last_change = count, now
-            complete = rx.get("total") and rx.get("frames_received") == rx.get("total")
-            if tx_info is not None and not complete and now - last_change > settings.idle_timeout:
+            waiting = rx_due is not None or rx.get("complete")  # RX not started yet, or decoding
+            if tx_info is not None and not waiting and now - last_change > settings.idle_timeout:
                 break  # frames stopped arriving: the rest were lost
             if now - start > settings.timeout:
                 if tx_info is None:
@@ -152,6 +172,7 @@ def run_zmq_link(settings: LinkSettings, progress: Callable[[dict], None] | None
     finally:
         stop_all(procs)  # a failed run keeps its logs in `work` for the error message's sake
     seconds = time.monotonic() - start
+    tx_info = read_json(tx_stats) or tx_info  # the TX's last word: how many frames it published
     if tx_info is None:
         raise LinkError(f"the transmitter never coded the image: {procs[-1].last_line()} (logs in {work})")
     summary = _summary(settings, tx_info, rx, seconds)
@@ -170,17 +191,16 @@ def _final_path(settings: LinkSettings) -> str:
 
 def _summary(settings: LinkSettings, tx: dict, rx: dict, seconds: float) -> LinkSummary:
     mcs = mcs_by_name(tx["mcs"])
-    fmt = BurstFormat()
-    n_cu = sum(fmt.burst_len(mcs, n) for n in tx["payload_lengths"])
-    frames_sent = int(tx["frames"])
+    frames_sent = int(tx.get("frames_published", tx["frames"]))
+    n_cu = channel_uses_sent(tx, frames_sent, BurstFormat())
     received = int(rx.get("frames_received", 0)) if rx.get("session_id") == tx["session_id"] else 0
-    missing = tuple(rx.get("missing", ())) if received else tuple(range(frames_sent))
+    missing = tuple(rx.get("missing", ())) if received else tuple(range(int(tx["source_symbols"])))
     snr = settings.snr_db
     unified = None if snr is None else unified_snr_db(snr, n_cu, int(tx["subpixels"]))
     exact = bool(rx.get("exact")) and rx.get("pixel_sha256") == tx["pixel_sha256"]
     error = rx.get("error")
     if not exact and not error:
-        error = f"{frames_sent - received} of {frames_sent} frames lost"
+        error = f"{frames_sent - received} of {frames_sent} frames lost, {received} of K={tx['source_symbols']} is too few"
     return LinkSummary(
         exact=exact,
         frames_sent=frames_sent,
@@ -194,6 +214,10 @@ def _summary(settings: LinkSettings, tx: dict, rx: dict, seconds: float) -> Link
         mcs=mcs.name,
         n_channel_uses=n_cu,
         subpixels=int(tx["subpixels"]),
+        source_symbols=int(tx["source_symbols"]),
+        repair=float(tx["repair"]),
+        carousel=settings.carousel,
+        frames_needed=rx.get("frames_needed") if received else None,
         missing=missing,
         output=settings.output if exact else None,
         error=None if exact else error,
@@ -205,6 +229,7 @@ def _summary(settings: LinkSettings, tx: dict, rx: dict, seconds: float) -> Link
             "rx_snr_estimate_db": rx.get("snr_db"),
             "rx_cfo_estimate_hz": rx.get("cfo_hz"),
             "frames_corrupted": rx.get("frames_lost", 0),
+            "rx_delay": settings.rx_delay,
         },
     )
 

@@ -78,7 +78,7 @@ def run_pluto_loopback(
 def _first_copies(frames: list[RxFrame]) -> list[RxFrame]:
     chosen: dict[tuple[int, int], RxFrame] = {}
     for frame in frames:
-        key = (frame.header.session_id, frame.header.seq)
+        key = (frame.header.session_id, frame.header.symbol_id)
         held = chosen.get(key)
         if held is None or (not held.ok and frame.ok):
             chosen[key] = frame

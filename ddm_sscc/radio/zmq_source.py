@@ -1,9 +1,9 @@
-"""Complex samples from a ZeroMQ PULL socket: ``ddm-sscc capture --radio zmq``.
+"""Complex samples from a ZeroMQ SUB socket: ``ddm-sscc capture --radio zmq``.
 
-It connects where a GNU Radio ZMQ PUSH Sink binds (e.g. ``channel_zmq``'s output, in
-place of ``rx_zmq``: PUSH deals messages round-robin, so a second PULL would take
-every other message from the receiver).  The sink must send raw ``complex64`` items
-(``pass_tags`` off), as ``channel_zmq``'s output does.
+It connects where a GNU Radio ZMQ PUB Sink binds: ``channel_zmq``'s output, "the air",
+which every receiver listening at the time hears (so a capture can run beside
+``rx_zmq``), and which nobody hears while nobody listens.  The sink must send raw
+``complex64`` items (``pass_tags`` off), as ``channel_zmq``'s output does.
 """
 
 from __future__ import annotations
@@ -34,8 +34,9 @@ def capture_zmq(address: str, n_samples: int, timeout: float = 10.0, allow_remot
     if n_samples < 1:
         raise ConfigError(f"need at least one sample, got {n_samples}")
     ctx = zmq.Context.instance()
-    sock = ctx.socket(zmq.PULL)
+    sock = ctx.socket(zmq.SUB)
     sock.setsockopt(zmq.LINGER, 0)
+    sock.setsockopt(zmq.SUBSCRIBE, b"")
     sock.connect(address)
     parts: list[np.ndarray] = []
     have = 0

@@ -9,10 +9,11 @@ bursts of a recording are annotated (:func:`annotate_bursts`) with
 ``core:sample_count``       burst length, preamble to last payload sample
                             (``BurstFormat.burst_len`` at the modem rate, scaled to
                             the recording's rate)
-``core:label``              ``"ddm seq S/T"`` (``"ddm seq S/T lost"`` if the payload failed)
-``ddm_sscc:session_id``     the frame header's session id (int)
-``ddm_sscc:seq``            the frame's seq (int)
-``ddm_sscc:total``          the session's frame count (int)
+``core:label``              ``"ddm symbol I (source, K=…)"`` or ``(repair, …)``; `` lost``
+                            appended if the payload failed
+``ddm_sscc:session_id``     the frame header's transmission id (int)
+``ddm_sscc:symbol_id``      the frame's RaptorQ symbol id (int)
+``ddm_sscc:source_symbols`` the transfer's source symbol count K (int)
 ``ddm_sscc:cfo_hz``         the receiver's CFO estimate (Hz)
 ``ddm_sscc:snr_db``         the receiver's SNR estimate per used carrier (dB)
 ``ddm_sscc:payload_ok``     whether the payload passed its CRC-32 (bool)
@@ -45,7 +46,7 @@ class Annotation:
         sample_count: samples it covers, or None (to the end of the recording).
         label: short text (``core:label``), or None.
         comment: free text (``core:comment``), or None.
-        fields: the other fields (``"ns:key"`` → JSON value), e.g. ``"ddm_sscc:seq"`` or
+        fields: the other fields (``"ns:key"`` → JSON value), e.g. ``"ddm_sscc:symbol_id"`` or
             ``"core:freq_lower_edge"``.
     """
 
@@ -67,7 +68,7 @@ class Annotation:
                 raise RecordingError(f"annotation field {key!r} must be a string key other than {', '.join(_CORE)}")
 
     def get(self, key: str, default: object = None) -> object:
-        """A namespaced field, e.g. ``get("ddm_sscc:seq")``."""
+        """A namespaced field, e.g. ``get("ddm_sscc:symbol_id")``."""
         return self.fields.get(key, default)
 
     def to_sigmf(self) -> dict[str, object]:
@@ -98,15 +99,16 @@ class Annotation:
 def burst_annotation(frame: RxFrame, burst_len: int, *, start: int | None = None) -> Annotation:
     """The annotation of one received burst (module docstring); ``start``/``burst_len`` in recording samples."""
     h = frame.header
-    label = f"ddm seq {h.seq}/{h.total}" + ("" if frame.ok else " lost")
+    kind = "repair" if h.is_repair else "source"
+    label = f"ddm symbol {h.symbol_id} ({kind}, K={h.source_symbols})" + ("" if frame.ok else " lost")
     return Annotation(
         sample_start=int(frame.start if start is None else start),
         sample_count=int(burst_len),
         label=label,
         fields={
             f"{NAMESPACE}:session_id": int(h.session_id),
-            f"{NAMESPACE}:seq": int(h.seq),
-            f"{NAMESPACE}:total": int(h.total),
+            f"{NAMESPACE}:symbol_id": int(h.symbol_id),
+            f"{NAMESPACE}:source_symbols": int(h.source_symbols),
             f"{NAMESPACE}:cfo_hz": _finite(frame.cfo_hz),
             f"{NAMESPACE}:snr_db": _finite(frame.snr_db),
             f"{NAMESPACE}:payload_ok": bool(frame.ok),

@@ -39,12 +39,12 @@ class CaptureResult:
 
 
 def image_sha256_from_bursts(samples: np.ndarray, sample_rate: float, modem_sample_rate: float = 2e6) -> str | None:
-    """The TX image's pixel SHA-256 when a first frame (seq 0: the ``.ddm`` header) is in the samples intact."""
+    """The TX image's pixel SHA-256 when a first frame (symbol 0: the ``.ddm`` header) is in the samples intact."""
     from ddm_sscc.recording.reception import receive_samples
 
     reception = receive_samples(samples, sample_rate, modem_sample_rate=modem_sample_rate)
     for frame in reception.frames:
-        if frame.ok and frame.header.seq == 0:
+        if frame.ok and frame.header.symbol_id == 0:
             try:
                 header, _ = read_header(frame.payload)
             except DdmError:

@@ -18,8 +18,8 @@ ddm-sscc writes (:func:`~ddm_sscc.recording.sigmf_recording.write_recording`,
     ==========================  =========================================================
 
 annotations (one per burst, :mod:`ddm_sscc.recording.annotations`)
-    ``ddm_sscc:session_id`` (0 … 2**32 − 1), ``ddm_sscc:seq`` (0 … 65534, below
-    ``total``), ``ddm_sscc:total`` (1 … 65535), ``ddm_sscc:cfo_hz`` and ``ddm_sscc:snr_db``
+    ``ddm_sscc:session_id`` (0 … 2**32 − 1), ``ddm_sscc:symbol_id`` (0 … 2**24 − 1),
+    ``ddm_sscc:source_symbols`` (1 … 56403), ``ddm_sscc:cfo_hz`` and ``ddm_sscc:snr_db``
     (a finite number within ±:data:`CFO_LIMIT_HZ` / ±:data:`SNR_LIMIT_DB`, or null),
     ``ddm_sscc:payload_ok`` (true/false).
 
@@ -38,6 +38,9 @@ import re
 from collections.abc import Callable, Mapping
 
 from ddm_sscc.errors import DdmError
+from ddm_sscc.fec.fountain import MAX_SOURCE_SYMBOLS
+from ddm_sscc.fec.framing import MAX_PAYLOAD, MAX_SYMBOL_ID, MIN_PAYLOAD
+from ddm_sscc.fec.transfer import MAX_REPAIR
 from ddm_sscc.recording.annotations import NAMESPACE
 
 FULL_SCALE_MIN, FULL_SCALE_MAX = 1e-6, 1e10
@@ -152,13 +155,14 @@ def _steps(value: object) -> str | None:
 SETTINGS: dict[str, Callable[[object], str | None]] = {
     "channel": _channel,
     "mcs": _mcs,
-    "max_payload": _integer(1, 0xFFFF),
+    "max_payload": _integer(MIN_PAYLOAD, MAX_PAYLOAD),
     "sample_rate": _number(SAMPLE_RATE_MIN, SAMPLE_RATE_MAX, "S/s"),
     "modem_sample_rate": _number(SAMPLE_RATE_MIN, SAMPLE_RATE_MAX, "S/s"),
     "gap": _gap,
     "lead": _integer(0, _BIG),
     "seed": _integer(0, _BIG),
     "repeat": _integer(1, _BIG),
+    "repair": _number(0.0, MAX_REPAIR),
     "model_id": _text,
     "steps": _steps,
     "image": _text,
@@ -170,7 +174,9 @@ given by name) and ``crop`` (``capture/make_references.py``); any subset."""
 SOURCE: dict[str, Callable[[object], str | None]] = {
     "bpsp": _number(0.0, BPSP_MAX),
     "subpixels": _integer(1, _BIG),
-    "frames": _integer(1, 0xFFFF),
+    "frames": _integer(1, _BIG),
+    "source_symbols": _integer(1, MAX_SOURCE_SYMBOLS),
+    "repair": _number(0.0, MAX_REPAIR),
     "n_channel_uses": _integer(0, _BIG),
 }
 """``ddm_sscc:source``: what the transmitter knew (replay falls back on it); any subset."""
@@ -215,8 +221,8 @@ GLOBAL: dict[str, Callable[[object], str | None]] = {
 
 ANNOTATION: dict[str, Callable[[object], str | None]] = {
     f"{NAMESPACE}:session_id": _integer(0, _U32),
-    f"{NAMESPACE}:seq": _integer(0, 0xFFFE),
-    f"{NAMESPACE}:total": _integer(1, 0xFFFF),
+    f"{NAMESPACE}:symbol_id": _integer(0, MAX_SYMBOL_ID),
+    f"{NAMESPACE}:source_symbols": _integer(1, MAX_SOURCE_SYMBOLS),
     f"{NAMESPACE}:cfo_hz": _number(-CFO_LIMIT_HZ, CFO_LIMIT_HZ, "Hz", nullable=True),
     f"{NAMESPACE}:snr_db": _number(-SNR_LIMIT_DB, SNR_LIMIT_DB, "dB", nullable=True),
     f"{NAMESPACE}:payload_ok": _boolean,
@@ -244,12 +250,8 @@ def check_global(info: Mapping[object, object]) -> None:
 
 
 def check_annotation(fields: Mapping[object, object], index: int | None = None) -> None:
-    """Every ``ddm_sscc:`` key of one annotation; ``seq`` must be below ``total``."""
-    where = "annotations/" + ("" if index is None else f"{index}/")
-    _check(where, fields, ANNOTATION)
-    seq, total = fields.get(f"{NAMESPACE}:seq"), fields.get(f"{NAMESPACE}:total")
-    if isinstance(seq, int) and isinstance(total, int) and seq >= total:
-        raise InvalidKey(f"{where}{NAMESPACE}:seq {seq} is not below {NAMESPACE}:total {total}")
+    """Every ``ddm_sscc:`` key of one annotation."""
+    _check("annotations/" + ("" if index is None else f"{index}/"), fields, ANNOTATION)
 
 
 def check_capture(segment: Mapping[object, object], index: int | None = None) -> None:

@@ -10,18 +10,20 @@ SHA-256, atomically and never over an existing file without ``force``.
 
 The :class:`~ddm_sscc.link.summary.LinkSummary` is the one ``ddm-sscc link`` prints:
 
-* ``frames_sent`` is the session's ``total`` from the frame headers, ``frames_received``
-  the distinct seqs received intact, ``frames_lost`` the difference, ``transmissions``
-  the most times any seq was seen;
+* ``frames_sent`` is the number of distinct symbols of the session whose header was
+  decoded (or the metadata's ``ddm_sscc:source`` frame count, if larger), ``frames_received``
+  the distinct symbols received intact, ``frames_lost`` the difference, ``frames_needed``
+  how many intact symbols the stream needed, ``transmissions`` the most times any symbol was seen;
 * ``snr_db`` is the channel SNR only when the recording's metadata records it
   (``ddm_sscc:settings`` → ``channel`` → ``snr_db``, which simulated captures carry);
   otherwise None, since a radio recording's SNR is unknown.  ``snr_unified_db`` follows
   from it (None with it).  The receiver's mean SNR estimate (per used carrier, after the
   FFT) is always in ``extra["rx_snr_estimate_db"]``, and ``extra["snr_source"]`` says
   ``"metadata"`` or None;
-* ``bpsp``, ``subpixels`` and ``n_channel_uses`` come from the received session when it is
-  complete (every seq's header seen), else from ``ddm_sscc:source`` in the metadata when
-  present, else 0.
+* ``bpsp`` and ``subpixels`` come from the received session when it is complete, else
+  from ``ddm_sscc:source`` in the metadata when present, else 0; ``n_channel_uses`` sums
+  the bursts of every symbol seen, or is the metadata's when that is larger (bursts whose
+  header was lost are not seen).
 """
 
 from __future__ import annotations
@@ -137,10 +139,10 @@ def replay_recording(
     frames = seen[sid]
     report = assembler.report(sid)
     mcs = mcs_by_id(frames[0].header.mcs)
-    lengths = {f.header.seq: f.header.payload_len for f in frames}
+    lengths = {f.header.symbol_id: f.header.payload_len for f in frames}
     counts: dict[int, int] = {}
     for f in frames:
-        counts[f.header.seq] = counts.get(f.header.seq, 0) + 1
+        counts[f.header.symbol_id] = counts.get(f.header.symbol_id, 0) + 1
 
     image: ReceivedImage | None = None
     error: str | None = None
@@ -156,11 +158,9 @@ def replay_recording(
         except DdmError as exc:
             error = str(exc)
     else:
-        error = f"{report.total - report.received} of {report.total} frames lost"
-    if len(lengths) == report.total:
-        n_cu = sum(reception.format.burst_len(mcs, n) for n in lengths.values())
-    else:
-        n_cu = int(source.get("n_channel_uses", 0))
+        error = f"{report.received} intact symbols of K={report.source_symbols}: too few to rebuild the stream"
+    n_cu = max(sum(reception.format.burst_len(mcs, n) for n in lengths.values()), int(source.get("n_channel_uses", 0)))
+    frames_sent = max(len(lengths), int(source.get("frames", 0)))
     unified = unified_snr_db(snr_db, n_cu, subpixels) if snr_db is not None and n_cu and subpixels else None
 
     written: str | None = None
@@ -181,9 +181,9 @@ def replay_recording(
     }
     return LinkSummary(
         exact=image is not None,
-        frames_sent=report.total,
+        frames_sent=frames_sent,
         frames_received=report.received,
-        frames_lost=report.total - report.received,
+        frames_lost=frames_sent - report.received,
         bpsp=bpsp,
         snr_db=snr_db,
         snr_unified_db=unified,
@@ -193,6 +193,9 @@ def replay_recording(
         n_channel_uses=n_cu,
         subpixels=subpixels,
         transmissions=max(counts.values()),
+        source_symbols=report.source_symbols,
+        repair=float(source.get("repair", 0.0)),
+        frames_needed=report.needed,
         missing=report.missing,
         output=written,
         error=None if image is not None else error,

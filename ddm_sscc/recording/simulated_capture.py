@@ -2,7 +2,7 @@
 
 The stream, at the modem rate::
 
-    | lead: noise only | burst seq 0 | gap | burst seq 1 | gap | … | burst seq T−1 | lead: noise only |
+    | lead: noise only | burst symbol 0 | gap | burst symbol 1 | gap | … | last repair symbol | lead: noise only |
 
 (``repeat`` times the whole session, back to back, gaps between all bursts).  The gaps
 are drawn uniformly from ``gap`` (modem samples, inclusive).  When ``sample_rate``
@@ -25,6 +25,7 @@ import numpy as np
 
 from ddm_sscc.channel.model import Channel, ChannelConfig
 from ddm_sscc.errors import ConfigError
+from ddm_sscc.fec.transfer import check_repair
 from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD, ImageFrames, encode_image_frames, frames_from_ddm
 from ddm_sscc.phy.mcs import mcs_by_name
 from ddm_sscc.phy.ofdm.config import OfdmConfig
@@ -46,6 +47,7 @@ def simulate_capture(
     lead: int = 20000,
     seed: int = 0,
     repeat: int = 1,
+    repair: float = 0.0,
     model: str | None = None,
     steps: int = 16,
     modem_sample_rate: float = 2e6,
@@ -60,18 +62,20 @@ def simulate_capture(
         gap: (min, max) silent samples between bursts, at the modem rate.
         lead: noise-only samples before the first and after the last burst, at the modem rate.
         seed: the one seed of the gaps and the channel.
-        repeat: how many times the whole session is sent.
+        repeat: how many times the whole session is sent (the same frames each time).
+        repair: RaptorQ repair symbols per source symbol, sent after the source frames.
         model, steps: codec model id (None: default) and denoising steps.
         modem_sample_rate: the OFDM modem's rate (Hz).
 
     Returns:
         ``(samples, info)``: complex64 ``(n,)`` at ``sample_rate``; ``info`` holds
         ``image_sha256`` (pixels, hex), ``session_id``, ``frames`` (per transmission),
+        ``source_symbols`` (K), ``repair``,
         ``bpsp``, ``subpixels``, ``n_channel_uses`` (modem samples of all bursts of one
-        transmission), ``bursts`` (``{"seq", "start", "count"}`` per burst sent, in capture
+        transmission), ``bursts`` (``{"symbol_id", "start", "count"}`` per burst sent, in capture
         samples), ``adc_clipped``, ``agc_steps`` and ``settings`` (everything needed to
         make it again: ``channel`` as ``ChannelConfig.to_dict()``, ``mcs``, ``max_payload``,
-        ``sample_rate``, ``modem_sample_rate``, ``gap``, ``lead``, ``seed``, ``repeat``,
+        ``sample_rate``, ``modem_sample_rate``, ``gap``, ``lead``, ``seed``, ``repeat``, ``repair``,
         ``model_id``, ``steps``, ``image`` when given by name).
     """
     if not isinstance(channel, ChannelConfig):
@@ -90,18 +94,19 @@ def simulate_capture(
     config = dataclasses.replace(channel, sample_rate=float(sample_rate), seed=seed)
     conversion = rate_conversion(modem_sample_rate, sample_rate)
 
-    session = _frames(image, mcs=mcs, max_payload=max_payload, model=model, steps=steps)
+    repair = check_repair(repair)
+    session = _frames(image, mcs=mcs, max_payload=max_payload, model=model, steps=steps, repair=repair)
     tx = OfdmTransmitter(OfdmConfig(sample_rate=float(modem_sample_rate)))
     bursts = [tx.burst(frame) for frame in session.frames]
 
     gaps_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_GAP_STREAM,)))
     pieces: list[np.ndarray] = [np.zeros(lead, dtype=np.complex64)]
-    placed: list[tuple[int, int, int]] = []  # (seq, start, length) at the modem rate
+    placed: list[tuple[int, int, int]] = []  # (symbol id, start, length) at the modem rate
     position = lead
-    order = [(frame.header.seq, burst) for _ in range(repeat) for frame, burst in zip(session.frames, bursts)]
-    for i, (seq, burst) in enumerate(order):
+    order = [(frame.header.symbol_id, burst) for _ in range(repeat) for frame, burst in zip(session.frames, bursts)]
+    for i, (symbol_id, burst) in enumerate(order):
         pieces.append(burst)
-        placed.append((seq, position, burst.size))
+        placed.append((symbol_id, position, burst.size))
         position += burst.size
         silence = lead if i == len(order) - 1 else int(gaps_rng.integers(gap_lo, gap_hi, endpoint=True))
         pieces.append(np.zeros(silence, dtype=np.complex64))
@@ -121,6 +126,7 @@ def simulate_capture(
         "lead": lead,
         "seed": seed,
         "repeat": repeat,
+        "repair": repair,
         "model_id": session.header.model_id,
         "steps": int(steps),
     }
@@ -130,16 +136,18 @@ def simulate_capture(
         "image_sha256": session.header.pixel_sha256.hex(),
         "session_id": session.session_id,
         "frames": len(session.frames),
+        "source_symbols": session.source_symbols,
+        "repair": repair,
         "bpsp": session.bpsp,
         "subpixels": session.subpixels,
         "n_channel_uses": session.channel_uses(tx.format),
         "bursts": [
             {
-                "seq": seq,
+                "symbol_id": symbol_id,
                 "start": round(conversion.to_output_index(start)),
                 "count": round(conversion.to_output_index(start + length)) - round(conversion.to_output_index(start)),
             }
-            for seq, start, length in placed
+            for symbol_id, start, length in placed
         ],
         "adc_clipped": link.adc.clipped if link.adc is not None else 0,
         "agc_steps": len(link.agc.events) if link.agc is not None else 0,
@@ -148,15 +156,17 @@ def simulate_capture(
     return samples, info
 
 
-def _frames(image: str | np.ndarray, *, mcs: str, max_payload: int, model: str | None, steps: int) -> ImageFrames:
+def _frames(
+    image: str | np.ndarray, *, mcs: str, max_payload: int, model: str | None, steps: int, repair: float
+) -> ImageFrames:
     if isinstance(image, str):
-        return encode_image_frames(image, model=model, steps=steps, mcs=mcs, max_payload=max_payload)
+        return encode_image_frames(image, model=model, steps=steps, mcs=mcs, max_payload=max_payload, repair=repair)
     from ddm_sscc.codec import CodecSettings, load_codec
     from ddm_sscc.codec.tokens import check_image
 
     pixels = check_image(image)
     ddm = load_codec(model or None).encode(pixels, CodecSettings(steps=steps))
-    return frames_from_ddm(ddm, mcs, max_payload)
+    return frames_from_ddm(ddm, mcs, max_payload, repair=repair)
 
 
 def _non_negative_int(name: str, value: object) -> int:

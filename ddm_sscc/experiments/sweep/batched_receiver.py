@@ -28,7 +28,7 @@ from functools import lru_cache
 import numpy as np
 
 from ddm_sscc.errors import DdmError
-from ddm_sscc.fec.crc import strip_crc32
+from ddm_sscc.fec.framing import Frame, FrameHeader
 from ddm_sscc.fec.ldpc import LdpcCode, LdpcEncoder
 from ddm_sscc.fec.segmentation import KNOWN_LLR, CodeBlockCoder, DecodedBlocks, combine_repeats
 from ddm_sscc.phy.mcs import Mcs
@@ -81,8 +81,11 @@ def _codeword_llrs(coder: CodeBlockCoder, n_bits: int, llr: np.ndarray) -> tuple
     return full, info_mask
 
 
-def decode_payloads(records: list[tuple[Mcs, int, np.ndarray]], max_iter: int) -> list[bytes | None]:
-    """Payloads (CRC-32 checked and removed; None where it fails) of recorded ``(mcs, payload_len, llr)``."""
+def decode_payloads(
+    records: list[tuple[Mcs, int, np.ndarray]], headers: list[FrameHeader], max_iter: int
+) -> list[bytes | None]:
+    """Payloads (CRC-32 over each header and payload checked and removed; None where it fails)
+    of recorded ``(mcs, payload_len, llr)`` of the frames with ``headers``."""
     out: list[bytes | None] = [None] * len(records)
     by_mcs: dict[Mcs, list[int]] = {}
     for i, (mcs, _, _) in enumerate(records):
@@ -96,7 +99,7 @@ def decode_payloads(records: list[tuple[Mcs, int, np.ndarray]], max_iter: int) -
             bits = decoded.bits[at : at + full.shape[0]][info_mask]
             at += full.shape[0]
             try:
-                out[i] = strip_crc32(np.packbits(bits).tobytes())
+                out[i] = Frame.from_payload_with_crc(headers[i], np.packbits(bits).tobytes()).payload
             except DdmError:
                 out[i] = None
     return out
@@ -134,7 +137,7 @@ class BatchedReceiver:
         records = self.format.records
         if len(records) != len(self._waiting):
             raise AssertionError("batched receiver lost track of its frames")
-        payloads = decode_payloads(records, self.max_iter)
+        payloads = decode_payloads(records, [f.header for f in self._waiting], self.max_iter)
         self._done += [dataclasses.replace(f, payload=p, iterations=0) for f, p in zip(self._waiting, payloads)]
         records.clear()
         self._waiting = []

@@ -4,11 +4,11 @@
 | STF 160 | LTF N/2+2N | header: H symbols, BPSK, 648-bit LDPC | payload: S symbols, the frame's MCS |
 ```
 
-* The 14-byte frame header (:mod:`ddm_sscc.fec.framing`) is coded with
+* The 20-byte frame header (:mod:`ddm_sscc.fec.framing`) is coded with
   :data:`~ddm_sscc.phy.mcs.HEADER_MCS`: the 648-bit rate-1/2 LDPC code shortened to its
-  112 bits (effective rate 112/436), BPSK, repeated to fill whole symbols.  It names
+  160 bits (effective rate 160/484), BPSK, repeated to fill whole symbols.  It names
   the payload's MCS and length, from which the receiver knows S.
-* The payload plus its CRC-32 is segmented into 1944-bit codewords of the MCS's rate
+* The payload plus its CRC-32 (over header and payload) is segmented into 1944-bit codewords of the MCS's rate
   (:mod:`ddm_sscc.fec.segmentation`), repeated to fill the last symbol.
 * Both coded streams are XORed with the 802.11 scrambler sequence before mapping.
 """
@@ -19,7 +19,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from ddm_sscc.fec.crc import append_crc32
 from ddm_sscc.fec.framing import HEADER_LEN, FrameHeader
 from ddm_sscc.fec.ldpc import LdpcCode, LdpcEncoder
 from ddm_sscc.fec.segmentation import CodeBlockCoder, DecodedBlocks
@@ -78,10 +77,10 @@ class BurstFormat:
         """(H, n_data) complex64 header carrier values."""
         return self.header_grid_from_bytes(header.pack())
 
-    def payload_grid(self, mcs: Mcs, payload: bytes) -> np.ndarray:
-        """(S, n_data) complex64 payload carrier values (payload + CRC-32)."""
-        bits = np.unpackbits(np.frombuffer(append_crc32(payload), dtype=np.uint8))
-        n_out, n_sym = self.payload_capacity(mcs, len(payload))
+    def payload_grid(self, mcs: Mcs, payload_with_crc: bytes) -> np.ndarray:
+        """(S, n_data) complex64 payload carrier values of ``payload || CRC-32`` (``Frame.payload_with_crc()``)."""
+        bits = np.unpackbits(np.frombuffer(payload_with_crc, dtype=np.uint8))
+        n_out, n_sym = self.payload_capacity(mcs, len(payload_with_crc) - _CRC_BITS // 8)
         coded = self._coder(mcs).encode(bits, n_out) ^ scrambler_sequence(n_out)
         return self.constellation(mcs.modulation).map(coded).reshape(n_sym, -1)
 

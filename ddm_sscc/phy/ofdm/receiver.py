@@ -28,8 +28,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ddm_sscc.errors import ConfigError, DdmError
-from ddm_sscc.fec.crc import strip_crc32
-from ddm_sscc.fec.framing import FrameHeader
+from ddm_sscc.fec.framing import Frame, FrameHeader
 
 from ..mcs import Mcs, mcs_by_id
 from .burst_format import BurstFormat
@@ -321,7 +320,7 @@ class OfdmReceiver:
         raw, dec = fmt.decode_payload_llr(job.mcs, job.header.payload_len, llr)
         payload: bytes | None
         try:
-            payload = strip_crc32(raw)
+            payload = Frame.from_payload_with_crc(job.header, raw).payload
             self.stats.delivered += 1
         except DdmError:
             payload = None

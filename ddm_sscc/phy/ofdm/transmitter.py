@@ -28,7 +28,7 @@ class OfdmTransmitter:
         mcs = mcs_by_id(frame.header.mcs)
         fmt = self.format
         header = fmt.modulator.modulate(fmt.header_grid(frame.header), first=0)
-        payload = fmt.modulator.modulate(fmt.payload_grid(mcs, frame.payload), first=fmt.header_symbols)
+        payload = fmt.modulator.modulate(fmt.payload_grid(mcs, frame.payload_with_crc()), first=fmt.header_symbols)
         return np.concatenate([fmt.preamble.samples, header, payload])
 
     def burst_len(self, frame: Frame) -> int:

@@ -1,0 +1,79 @@
+"""Transmit side of the outer code: a byte stream → self-describing frames, one RaptorQ symbol each.
+
+``TransferEncoder(data, session_id, mcs, symbol_size)`` makes the source frames (the stream
+cut into ``K`` symbols: with no repair this is the plain segmentation, the last frame
+short) and, after them, repair frames: a fixed fraction (:meth:`TransferEncoder.frames`)
+or fresh ones without end (:meth:`TransferEncoder.carousel`, for one-way links).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+
+from ddm_sscc.errors import ConfigError, FrameError
+from ddm_sscc.fec.fountain import SYMBOL_ALIGNMENT, FountainEncoder, FountainPacket
+from ddm_sscc.fec.framing import MAX_SYMBOL_ID, Frame, FrameHeader, symbol_payload_len
+
+MAX_REPAIR = 10.0
+"""The largest repair fraction: ten repair symbols per source symbol."""
+
+
+def check_repair(repair: float) -> float:
+    """``repair`` as a float in ``[0, MAX_REPAIR]``; :class:`ConfigError` naming it otherwise."""
+    if isinstance(repair, bool) or not isinstance(repair, int | float) or not 0 <= repair <= MAX_REPAIR:
+        raise ConfigError(f"--repair must be a number in [0, {MAX_REPAIR:g}] (repair symbols per source symbol), got {repair!r}")
+    return float(repair)
+
+
+def symbol_size_for_payload(max_payload: int) -> int:
+    """The symbol size of frames of at most ``max_payload`` payload bytes: rounded down to RaptorQ's alignment."""
+    if isinstance(max_payload, bool) or not isinstance(max_payload, int) or max_payload < SYMBOL_ALIGNMENT:
+        raise ConfigError(f"max_payload must be an integer ≥ {SYMBOL_ALIGNMENT} (one RaptorQ symbol), got {max_payload!r}")
+    return min(max_payload, 0xFFFF) // SYMBOL_ALIGNMENT * SYMBOL_ALIGNMENT
+
+
+class TransferEncoder:
+    """The frames of one transfer.
+
+    Args:
+        data: the stream (a ``.ddm`` file's bytes), at least one byte.
+        session_id: the transmission id every frame carries (u32).
+        mcs: the payload MCS id every frame carries.
+        symbol_size: bytes per symbol, a multiple of 8 (:func:`symbol_size_for_payload`).
+    """
+
+    def __init__(self, data: bytes, session_id: int, mcs: int, symbol_size: int) -> None:
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise ConfigError(f"the stream must be bytes, got {type(data).__name__}")
+        if not data:
+            raise ConfigError("an empty stream has nothing to send")
+        try:
+            self.encoder = FountainEncoder(bytes(data), symbol_size)
+        except FrameError as exc:
+            raise ConfigError(str(exc)) from None
+        self.session_id, self.mcs = session_id, mcs
+        self.transfer_length, self.symbol_size = len(data), symbol_size
+        self.source_symbols = self.encoder.source_symbols
+        FrameHeader(session_id, len(data), symbol_size, 0, symbol_payload_len(len(data), symbol_size, 0), mcs)
+
+    def repair_count(self, repair: float) -> int:
+        """Repair frames for a repair fraction: ``⌈R·K⌉``."""
+        return math.ceil(check_repair(repair) * self.source_symbols - 1e-9)
+
+    def frame(self, packet: FountainPacket) -> Frame:
+        """The frame of one encoding symbol (the last source symbol without its padding)."""
+        length = symbol_payload_len(self.transfer_length, self.symbol_size, packet.symbol_id)
+        header = FrameHeader(self.session_id, self.transfer_length, self.symbol_size, packet.symbol_id, length, self.mcs)
+        return Frame(header, packet.data[:length])
+
+    def frames(self, repair: float = 0.0) -> list[Frame]:
+        """The ``K`` source frames, then ``⌈R·K⌉`` repair frames."""
+        return [self.frame(p) for p in self.encoder.packets(self.repair_count(repair))]
+
+    def carousel(self) -> Iterator[Frame]:
+        """Source frames, then fresh repair frames until the caller stops (or the 2^24 ids run out)."""
+        for packet in self.encoder.carousel():
+            if packet.symbol_id > MAX_SYMBOL_ID:
+                return
+            yield self.frame(packet)
