@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from ddm_sscc.cli.common import (
     PROG,
     emit,
+    fountain_options,
     number_in,
     output_options,
     positive_int,
@@ -36,6 +37,7 @@ def _add_tx(sub: argparse._SubParsersAction) -> None:
     tx.add_argument("--seconds", type=number_in(0, 1e6, above=True), help="with --loop: stop after this many seconds")
     tx.add_argument("--model", default="", help="codec model id (default: the default model)")
     tx.add_argument("--steps", type=positive_int, default=16, help="denoising steps T (default 16)")
+    fountain_options(tx, carousel=True)
     tx.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -54,6 +56,7 @@ def _add_loopback(sub: argparse._SubParsersAction) -> None:
     loop.add_argument("-o", "--output", required=True, help="received image, written only if bit-exact")
     loop.add_argument("--model", default="", help="codec model id (default: the default model)")
     loop.add_argument("--steps", type=positive_int, default=16, help="denoising steps T (default 16)")
+    fountain_options(loop, carousel=False)
     output_options(loop)
 
 
@@ -86,12 +89,14 @@ def _tx(args: argparse.Namespace) -> int:
     from ddm_sscc.radio.pluto_flowgraphs import run_pluto_tx
 
     config, modem = _radio_configs(args)
-    if args.seconds is not None and args.loop is None:
-        raise DdmError("--seconds goes with --loop")
+    if args.seconds is not None and args.loop is None and not args.carousel:
+        raise DdmError("--seconds goes with --loop or --carousel")
+    if args.carousel and args.loop is not None:
+        raise DdmError("--carousel sends without end already: leave out --loop")
     status = None if args.json else (lambda text: print(f"{PROG} tx: {text}", file=sys.stderr))
     record = run_pluto_tx(
         config, modem, args.image, repeat=args.repeat, loop_interval=args.loop, seconds=args.seconds,
-        model=args.model, steps=args.steps, status=status,
+        model=args.model, steps=args.steps, repair=args.repair, carousel=args.carousel, status=status,
     )  # fmt: skip
     summary = (
         f"{args.image}: {record['frames']} frames ({record['mcs']}), {record['bytes']} bytes, {record['bpsp']:.4f} bpsp, "
@@ -114,7 +119,9 @@ def _loopback(args: argparse.Namespace) -> int:
     from ddm_sscc.radio.image_loopback import run_image_loopback
 
     config, modem = _radio_configs(args)
-    summary = run_image_loopback(config, modem, args.image, args.output, force=args.force, model=args.model, steps=args.steps)
+    summary = run_image_loopback(
+        config, modem, args.image, args.output, force=args.force, model=args.model, steps=args.steps, repair=args.repair
+    )
     return summary_out(args, summary)
 
 

@@ -35,9 +35,13 @@ def run_image_loopback(
     force: bool = False,
     model: str = "",
     steps: int = 16,
+    repair: float = 0.0,
     adi_module=None,
 ) -> LinkSummary:
-    """Send ``image`` through the radio's own TX → RX loop; the summary of what came back."""
+    """Send ``image`` through the radio's own TX → RX loop; the summary of what came back.
+
+    ``repair`` RaptorQ repair frames per source frame go into the cycle after the source frames.
+    """
     from ddm_sscc.image_io import output_format
     from ddm_sscc.output_file import check_output
 
@@ -45,12 +49,16 @@ def run_image_loopback(
     output_format(output)
     start = time.monotonic()
     with PlutoRadio(config, adi_module=adi_module) as radio:  # a missing radio fails before seconds of coding
-        coded, frames, tx = _code_and_loop(radio, config, modem, image, model, steps)
+        coded, frames, tx = _code_and_loop(radio, config, modem, image, model, steps, repair)
     return _summarise(coded, frames, tx, config, output, force, start)
 
 
-def _code_and_loop(radio: PlutoRadio, config: PlutoConfig, modem: ModemConfig, image: str, model: str, steps: int):
-    coded = encode_image_frames(image, model=model or None, steps=steps, mcs=modem.mcs, max_payload=modem.max_payload)
+def _code_and_loop(
+    radio: PlutoRadio, config: PlutoConfig, modem: ModemConfig, image: str, model: str, steps: int, repair: float
+):
+    coded = encode_image_frames(
+        image, model=model or None, steps=steps, mcs=modem.mcs, max_payload=modem.max_payload, repair=repair
+    )
     tx = OfdmTransmitter(modem.ofdm_config())
     gap = np.zeros(modem.gap_samples, dtype=np.complex64)
     samples = np.concatenate([np.concatenate([tx.burst(f), gap]) for f in coded.frames])
@@ -84,10 +92,11 @@ def _summarise(coded, frames, tx, config: PlutoConfig, output: str, force: bool,
             exact = True
         except DdmError as exc:
             error = str(exc)
-    got = assembler.report(sid).received if sid in assembler.reassembler.sessions() else 0
+    report = assembler.report(sid) if sid in assembler.reassembler.sessions() else None
+    got = report.received if report else 0
     total = len(coded.frames)
     if not exact and error is None:
-        error = f"{total - got} of {total} frames lost"
+        error = f"{total - got} of {total} frames lost, {got} of K={coded.source_symbols} is too few"
     extra: dict[str, object] = {
         "rx_snr_estimate_db": float(np.mean(snrs)) if snrs else None,
         "rx_cfo_estimate_hz": float(np.mean(cfos)) if cfos else None,
@@ -108,6 +117,9 @@ def _summarise(coded, frames, tx, config: PlutoConfig, output: str, force: bool,
         mcs=coded.mcs.name,
         n_channel_uses=coded.channel_uses(tx.format),
         subpixels=coded.subpixels,
+        source_symbols=coded.source_symbols,
+        repair=coded.repair,
+        frames_needed=report.needed if report else None,
         output=output if exact else None,
         error=None if exact else error,
         extra=extra,

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ddm_sscc.errors import ConfigError
+from ddm_sscc.fec.transfer import symbol_size_for_payload
 from ddm_sscc.link.flowgraph_process import FlowgraphProcess, LinkError, read_json
 from ddm_sscc.link.flowgraphs import compile_flowgraph, grc_env
 from ddm_sscc.link.summary import LinkSummary
@@ -59,11 +60,13 @@ def prepare_radio(config: PlutoConfig, adi_module=None) -> None:
 
 
 def tx_argv(script: Path, config: PlutoConfig, modem: ModemConfig, image: str, *, repeat: int, interval: float,
-            model: str, steps: int, stats_path: Path) -> list[str]:  # fmt: skip
-    """Command line of the generated ``tx_pluto`` script."""
+            model: str, steps: int, stats_path: Path, repair: float = 0.0, carousel: bool = False) -> list[str]:  # fmt: skip
+    """Command line of the generated ``tx_pluto`` script (a carousel paces its frames at :func:`air_frame_rate`)."""
+    frame_rate = air_frame_rate(config, modem) if carousel else 0.0
     return [
         sys.executable, str(script), "--image", image, "--mcs", modem.mcs, "--max-payload", str(modem.max_payload),
         "--steps", str(steps), "--repeat", str(repeat), f"--interval={interval!r}",
+        f"--repair={repair!r}", "--carousel", str(int(carousel)), f"--frame-rate={frame_rate!r}",
         f"--tx-attenuation={config.tx_attenuation_db!r}", f"--tx-scale={config.tx_scale!r}",
         "--stats-path", str(stats_path), *_radio_args(config),
     ] + (["--model", model] if model else [])  # fmt: skip
@@ -76,6 +79,16 @@ def rx_argv(script: Path, config: PlutoConfig, output: Path, stats_path: Path) -
         sys.executable, str(script), "--output", str(output), "--stats-path", str(stats_path),
         "--gain-mode", config.rx_gain_mode, f"--rx-gain={gain!r}", *_radio_args(config),
     ]  # fmt: skip
+
+
+def air_frame_rate(config: PlutoConfig, modem: ModemConfig, load: float = 0.9) -> float:
+    """Frames per second a carousel publishes: ``load`` × what full-size bursts and gaps fit on air.
+
+    Publishing faster would grow the TX block's queue without end.
+    """
+    fmt = BurstFormat()
+    burst = fmt.burst_len(mcs_by_name(modem.mcs), symbol_size_for_payload(modem.max_payload)) + modem.gap_samples
+    return load * config.sample_rate / burst
 
 
 def airtime_s(record: dict, config: PlutoConfig, gap: int) -> float:
@@ -96,9 +109,14 @@ def run_pluto_tx(
     seconds: float | None = None,
     model: str = "",
     steps: int = 16,
+    repair: float = 0.0,
+    carousel: bool = False,
     status: Callable[[str], None] | None = None,
 ) -> dict:
     """Transmit ``image`` ``repeat`` times (or every ``loop_interval`` s until ``seconds`` or Ctrl-C).
+
+    ``repair``: RaptorQ repair frames per source frame after the source frames.  ``carousel``:
+    source frames, then fresh repair frames on air until ``seconds`` or Ctrl-C (one-way broadcast).
 
     Returns the encoder's record (frames, bytes, bpsp, session id …) plus ``airtime_s``
     and ``transmissions``.
@@ -111,9 +129,9 @@ def run_pluto_tx(
     script = compile_flowgraph("tx_pluto")
     work = Path(tempfile.mkdtemp(prefix="ddm-tx-"))
     stats = work / "tx_stats.json"
-    loop = loop_interval is not None
+    loop = loop_interval is not None or carousel
     argv = tx_argv(script, config, modem, image, repeat=0 if loop else repeat, interval=loop_interval or 0.0,
-                   model=model, steps=steps, stats_path=stats)  # fmt: skip
+                   model=model, steps=steps, stats_path=stats, repair=repair, carousel=carousel)  # fmt: skip
     proc = FlowgraphProcess("tx_pluto", argv, work, grc_env())
     start = time.monotonic()
     record = None
@@ -190,8 +208,9 @@ def summary_from_rx_stats(rx: dict, output: str, seconds: float, center_frequenc
     The SNR is unknown (None); the receiver's estimates, the measured CFO in ppm and the
     ``xo_correction`` that would remove it go into the extra fields.
     """
-    total = int(rx.get("total") or 0)
+    k = int(rx.get("source_symbols") or 0)
     received = int(rx.get("frames_received", 0))
+    seen = received + int(rx.get("frames_lost", 0))  # frames whose header arrived: what is known of those sent
     exact = bool(rx.get("exact"))
     extra: dict[str, object] = {
         "rx_snr_estimate_db": rx.get("snr_db"),
@@ -205,17 +224,19 @@ def summary_from_rx_stats(rx: dict, output: str, seconds: float, center_frequenc
         extra["xo_correction_suggested"] = xo_correction_for(cfo, center_frequency)
     error = rx.get("error")
     if not exact and not error:
-        error = "no frame received" if not total else f"{total - received} of {total} frames missing"
+        error = "no frame received" if not k else f"{received} intact frames of K={k} is too few"
     return LinkSummary(
         exact=exact,
-        frames_sent=total,
+        frames_sent=seen,
         frames_received=received,
-        frames_lost=total - received,
+        frames_lost=seen - received,
         bpsp=float(rx.get("bpsp") or 0.0),
         snr_db=None,
         snr_unified_db=None,
         seconds=seconds,
         channel="pluto",
+        source_symbols=k,
+        frames_needed=rx.get("frames_needed"),
         missing=tuple(rx.get("missing", ())),
         output=output if exact else None,
         error=None if exact else error,
