@@ -43,7 +43,7 @@ def _add_link(sub: argparse._SubParsersAction) -> None:
     link.add_argument("--frame-rate", type=number_in(0, 1e5), default=None,
                       help="frames per second the TX sends (default: all at once; 100 with --carousel)")
     link.add_argument("--rx-delay", type=number_in(0, 3600), default=0.0,
-                      help="start the receiver this many seconds after the transmitter (default 0)")
+                      help="start the receiver this many seconds after the transmitter starts sending (default 0)")
     output_options(link)
 
 

@@ -42,8 +42,9 @@ class LinkSettings:
     arriving (lost frames are not resent); ``timeout`` bounds the whole run.  ``repair``
     RaptorQ repair frames per source frame follow the source frames; with ``carousel`` the
     TX sends fresh repair frames at ``frame_rate`` until the receiver has the image (one-way
-    broadcast).  ``rx_delay`` starts the receiver that many seconds after the transmitter:
-    the channel publishes like the air, so what was sent before it listens is lost to it.
+    broadcast).  ``rx_delay`` starts the receiver that many seconds after the transmitter
+    began to send (its image coded): the channel publishes like the air, so what was sent
+    before the receiver listens is lost to it.
     """
 
     image: str
@@ -142,7 +143,7 @@ def run_zmq_link(settings: LinkSettings, progress: Callable[[dict], None] | None
         for name in ("channel", "tx") if settings.rx_delay else ("rx", "channel", "tx"):
             procs.append(FlowgraphProcess(name, argv[name], work, env))
         rx, tx_info, last_count, last_change = {}, None, -1, time.monotonic()
-        rx_due = start + settings.rx_delay if settings.rx_delay else None
+        rx_due = math.inf if settings.rx_delay else None  # set once the TX starts sending
         while True:
             time.sleep(0.1)
             now = time.monotonic()
@@ -152,7 +153,8 @@ def run_zmq_link(settings: LinkSettings, progress: Callable[[dict], None] | None
             for p in procs:
                 if not p.alive():
                     raise LinkError(f"{p.name} flowgraph exited ({p.proc.returncode}): {p.last_line()} (log {p.log})")
-            tx_info = tx_info or read_json(tx_stats)
+            if tx_info is None and (tx_info := read_json(tx_stats)) is not None and rx_due is not None:
+                rx_due = now + settings.rx_delay
             rx = read_json(rx_stats) or rx
             if progress is not None:
                 progress({"tx": tx_info, "rx": rx, "seconds": now - start})

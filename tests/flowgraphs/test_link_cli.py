@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -80,6 +81,48 @@ def test_link_recovers_the_image_exactly(photo, tmp_path):
     np.testing.assert_array_equal(load_image(out).pixels, real_image(48, 64, 3))
 
 
+def test_repair_frames_follow_the_source_frames(photo, tmp_path):
+    out = tmp_path / "rx.png"
+    proc = run_cli("link", str(photo), "--snr", "15", "--max-payload", "200", "--repair", "0.5", "-o", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    k = record["source_symbols"]
+    assert k > 2 and record["repair"] == 0.5
+    assert record["frames_sent"] == k + math.ceil(0.5 * k)
+    assert k <= record["frames_needed"] <= record["frames_received"]
+    np.testing.assert_array_equal(load_image(out).pixels, real_image(48, 64, 3))
+
+
+def test_carousel_receiver_started_5_s_late_recovers_the_image(photo, tmp_path):
+    """Issue 16: one-way broadcast.  The channel publishes like the air, so the RX, started 5 s
+    after the TX began sending, never hears the source frames and decodes from repair frames."""
+    out = tmp_path / "rx.png"
+    proc = run_cli(
+        "link", str(photo), "--snr", "15", "--max-payload", "200", "--carousel", "--frame-rate", "25",
+        "--rx-delay", "5", "-o", str(out), "--json",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    k = record["source_symbols"]
+    assert record["exact"] is True and record["rx_delay"] == 5.0
+    assert record["missing"] == list(range(k))  # every source frame went by before the RX listened
+    assert record["frames_sent"] >= 5 * 25 * 0.8 > k
+    assert k <= record["frames_needed"] <= k + 3
+    np.testing.assert_array_equal(load_image(out).pixels, real_image(48, 64, 3))
+
+
+def test_carousel_nobody_hears_ends_at_the_timeout(photo, tmp_path):
+    out = tmp_path / "rx.png"
+    proc = run_cli(
+        "link", str(photo), "--carousel", "--rx-delay", "600", "--timeout", "4", "-o", str(out), "--json",
+    )  # fmt: skip
+    assert proc.returncode == 1
+    record = json.loads(proc.stdout)
+    assert record["exact"] is False and "timed out" in record["error"]
+    assert record["frames_sent"] > 0 and record["frames_received"] == 0
+    assert not out.exists()
+
+
 def test_link_leaves_no_process_behind(photo, tmp_path):
     tag = f"done-{os.getpid()}-{time.monotonic_ns()}"
     proc = _tagged_cli(tag, str(photo), "--snr", "15", "-o", str(tmp_path / "rx.png"))
@@ -122,6 +165,10 @@ def test_existing_output_is_kept_without_force(photo, tmp_path):
         (["--mcs", "qpsk-7/8"], "mcs"),
         (["--channel", "selective", "--profile", "XYZ"], "profile"),
         (["--snr", "loud"], "snr"),
+        (["--repair=-0.5"], "repair"),
+        (["--repair", "nan"], "repair"),
+        (["--repair", "11"], "repair"),
+        (["--carousel", "--frame-rate", "0"], "frame rate"),
     ],
 )
 def test_bad_settings_fail_in_one_line(photo, tmp_path, args, needle):
