@@ -64,7 +64,8 @@ def main() -> None:
         t2, w2 = time.process_time(), time.perf_counter()
         times, walls, exact = [], [], []
         for snr in snrs:
-            task = TrialTask(args.image, 0, system, args.channel, snr, 0, args.mcs, args.mcs)
+            hw = pixels.shape[0] * pixels.shape[1]
+            task = TrialTask(args.image, 0, system, args.channel, snr, 0, args.mcs, args.mcs, hw)
             c = time.process_time()
             row = run_digital_trial(task, source, settings)
             times.append(time.process_time() - c)

@@ -30,12 +30,14 @@ from ddm_sscc.channel.impairments import (
     IqImbalance,
     PhaseNoise,
 )
-from ddm_sscc.channel.model import KINDS, Channel, ChannelConfig
+from ddm_sscc.channel.model import FAST_RAYLEIGH, KINDS, SWEEP_ONLY_KINDS, Channel, ChannelConfig
 from ddm_sscc.channel.quantisation import AdcQuantiser
 from ddm_sscc.channel.rayleigh import RayleighBlockFading
 from ddm_sscc.channel.resample import Resampler
 from ddm_sscc.channel.snr import (
+    PAPER_REF_USES_PER_PIXEL,
     noise_variance,
+    paper_unified_snr_db,
     shannon_limit_unified_snr_db,
     shannon_min_snr_db,
     shannon_min_unified_snr_db,
@@ -58,9 +60,12 @@ __all__ = [
     "EPA",
     "ETU",
     "EVA",
+    "FAST_RAYLEIGH",
     "FLAT",
     "KINDS",
+    "PAPER_REF_USES_PER_PIXEL",
     "PROFILES",
+    "SWEEP_ONLY_KINDS",
     "AdcQuantiser",
     "Awgn",
     "CarrierFrequencyOffset",
@@ -81,6 +86,7 @@ __all__ = [
     "awgn",
     "exponential_profile",
     "noise_variance",
+    "paper_unified_snr_db",
     "profile_by_name",
     "shannon_limit_unified_snr_db",
     "shannon_min_snr_db",

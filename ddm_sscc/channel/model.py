@@ -21,6 +21,12 @@ from ddm_sscc.channel.tdl import TappedDelayLine, profile_by_name
 from ddm_sscc.errors import ConfigError
 
 KINDS = ("awgn", "rayleigh", "selective")
+FAST_RAYLEIGH = "fast-rayleigh"
+SWEEP_ONLY_KINDS = (FAST_RAYLEIGH,)
+"""Channel kinds that exist only in ``ddm-sscc sweep``: ``fast-rayleigh`` (i.i.d. Rayleigh per OFDM
+resource element, perfect CSI and sync: the paper's idealised setting) is applied to the
+frequency-domain grid (:mod:`ddm_sscc.experiments.sweep.fast_fading`), not to samples, so this
+sample-level channel (and the ZeroMQ link built on it) refuses it."""
 # Plausible ranges: a value outside is a typo (or a fuzzer), and some would overflow
 # (10**(-snr/10) of snr_db = -1e300) or allocate without bound (a tapped delay line of
 # 1e300 samples) further down.
@@ -78,6 +84,11 @@ class ChannelConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
+        if self.kind in SWEEP_ONLY_KINDS:
+            raise ConfigError(
+                f"kind {self.kind!r} (i.i.d. Rayleigh per resource element, perfect CSI and sync) exists only in "
+                f"`ddm-sscc sweep --channel {self.kind}`; the sample-level channel takes {', '.join(KINDS)}"
+            )
         if self.kind not in KINDS:
             raise ConfigError(f"kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
         if self.snr_db is not None:

@@ -10,6 +10,15 @@
   number of source sub-pixels: it is the transmitted energy per source
   sub-pixel over N0, so links that spend different numbers of channel uses on
   the same image are compared at equal energy.
+* **Paper unified SNR** ``SNR_p = SNR + 10·log10(n_cu / N_ref)`` with
+  ``N_ref = 32·H·W`` (:data:`PAPER_REF_USES_PER_PIXEL` per pixel): the axis of the
+  DDM-SSCC paper's public code, ``SNR_real = SNR_unified + 10·log10(N_ref / N_codeword)``,
+  whose reference ``N_ref`` is the channel uses of a 16-channel float32 latent at a
+  quarter of the resolution in each direction sent as one BPSK symbol per bit
+  (16·(H/4)·(W/4) values · 32 bits = 32·H·W).  It depends on the pixels ``H·W`` only, not
+  on the colour channels; for an RGB image ``SNR_p = SNR_u − 10·log10(32/3)``
+  ≈ ``SNR_u − 10.28 dB`` (``paper_unified_snr_db``).  The paper reports 100 % exact
+  recovery above 2 dB on this axis.
 * A lossless transmission of ``B`` bits in ``n`` channel uses over an AWGN
   channel needs ``SNR >= 10·log10(2**(B/n) − 1)`` (``shannon_min_snr_db``),
   i.e. ``SNR_u >= 10·log10(n/N_sp · (2**(B/n) − 1))``
@@ -42,6 +51,22 @@ def unified_snr_db(snr_db: float, n_channel_uses: int, n_subpixels: int) -> floa
     n = positive("n_channel_uses", n_channel_uses)
     n_sp = positive("n_subpixels", n_subpixels)
     return snr + 10.0 * math.log10(n / n_sp)
+
+
+PAPER_REF_USES_PER_PIXEL = 32
+"""``N_ref / (H·W)`` of the paper's unified SNR: 32 reference channel uses per pixel (module docstring)."""
+
+
+def paper_unified_snr_db(snr_db: float, n_channel_uses: int, n_pixels: int) -> float:
+    """``SNR + 10·log10(n_channel_uses / (32·n_pixels))``: the paper's unified SNR in dB (module docstring).
+
+    ``n_pixels`` is ``H·W`` (not sub-pixels): the paper's reference ``N_ref = 32·H·W`` does not
+    depend on the number of colour channels.
+    """
+    snr = real("snr_db", snr_db)
+    n = positive("n_channel_uses", n_channel_uses)
+    pixels = positive("n_pixels", n_pixels)
+    return snr + 10.0 * math.log10(n / (PAPER_REF_USES_PER_PIXEL * pixels))
 
 
 def _db_of_pow2_minus_1(rate: float) -> float:

@@ -7,7 +7,6 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ddm_sscc.cli.common import (
     PROG,
@@ -18,8 +17,10 @@ from ddm_sscc.cli.common import (
 )
 from ddm_sscc.errors import DdmError
 
-if TYPE_CHECKING:  # the codec (and torch) load lazily, so `--help` stays fast
-    pass
+SWEEP_CHANNELS = ("awgn", "rayleigh", "selective", "fast-rayleigh")
+"""``sweep --channel`` choices (``experiments.sweep.settings.CHANNELS``, kept here so `--help` loads no numpy)."""
+SNR_AXES = ("unified", "paper", "snr")
+"""``sweep --snr-axis`` choices (``experiments.sweep.plots.SNR_AXES``)."""
 
 
 def _add_bench(sub: argparse._SubParsersAction) -> None:
@@ -54,7 +55,12 @@ def _add_sweep(sub: argparse._SubParsersAction) -> None:
     sw = sub.add_parser("sweep", help="exact-recovery rate vs unified SNR of several systems over the same link")
     sw.add_argument("--dataset", required=True, help="kodak, cifar-npz, or a folder of images")
     sw.add_argument("--limit", type=positive_int, help="first N images only")
-    sw.add_argument("--channel", default="awgn", choices=("awgn", "rayleigh", "selective"), help="channel model")
+    sw.add_argument(
+        "--channel", default="awgn", choices=SWEEP_CHANNELS,
+        help="awgn; realistic: rayleigh (block fading, one gain per frame), selective (--profile, one realisation "
+        "per frame); fast-rayleigh: i.i.d. Rayleigh per resource element, perfect CSI and sync: the paper's "
+        "idealised setting (digital systems, named --mcs)",
+    )  # fmt: skip
     sw.add_argument("--profile", default="EPA", help="power-delay profile of the selective channel (default EPA)")
     sw.add_argument("--snr", required=True, help="SNR points A:B:STEP in dB (Es/N0 per sample)")
     sw.add_argument("--trials", type=positive_int, default=1, help="transmissions per image, system and SNR")
@@ -73,6 +79,11 @@ def _add_sweep(sub: argparse._SubParsersAction) -> None:
     sw.add_argument(
         "--through-gnuradio", action="store_true", help="ddm trials through the three ZeroMQ flowgraphs (slow)"
     )
+    sw.add_argument(
+        "--snr-axis", default="unified", choices=SNR_AXES,
+        help="x axis of exact_rate.png: unified (ours, energy per sub-pixel), paper (the paper's unified SNR, "
+        "n_cu over 32·H·W, with its 2 dB claim marked) or snr (default unified)",
+    )  # fmt: skip
     sw.add_argument("-o", "--out", required=True, help="results directory (resumed if it has rows.csv)")
     sw.add_argument("--json", action="store_true", help="print one JSON object at the end")
 
@@ -133,6 +144,7 @@ def _per(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from ddm_sscc.channel import SWEEP_ONLY_KINDS
     from ddm_sscc.experiments.per import parse_snr_range
     from ddm_sscc.experiments.sweep import SweepSettings, check_results_dir, load_images, parse_systems, run_sweep
 
@@ -143,8 +155,10 @@ def _sweep(args: argparse.Namespace) -> int:
         dataset=args.dataset, snrs=tuple(snrs), channel=args.channel, limit=args.limit, profile=args.profile,
         trials=args.trials, systems=parse_systems(args.systems), mcs=args.mcs, mcs_margin_db=args.mcs_margin,
         max_payload=args.max_payload,
-        seed=args.seed, model=args.model, steps=args.steps, workers=args.workers,
+        seed=args.seed, model=args.model, steps=args.steps, workers=args.workers, snr_axis=args.snr_axis,
     )  # fmt: skip
+    if args.through_gnuradio and settings.channel in SWEEP_ONLY_KINDS:
+        raise DdmError(f"--through-gnuradio: {settings.channel} exists only in the core sweep, not in the flowgraphs")
     out = check_results_dir(args.out)
     images = load_images(settings)
     if args.through_gnuradio:

@@ -5,6 +5,8 @@
 * :mod:`.analog` — :class:`AnalogSystem` (DeepJSCC behind it) and its trial.
 * :mod:`.tasks` — :class:`TrialTask`, row keys, per-trial seeds.
 * :mod:`.link_trial` — one digital trial over the OFDM link.
+* :mod:`.fast_fading` — ``fast-rayleigh``: i.i.d. Rayleigh per resource element, perfect CSI and sync.
+* :mod:`.paper` — the paper's unified-SNR convention and its 2 dB claim.
 * :mod:`.rows` — :class:`TrialRow` and the resumable ``rows.csv``.
 * :mod:`.rate_adaptation` — ``--mcs auto`` from a PER table.
 * :mod:`.bounds` — Shannon, finite-blocklength and outage bounds in unified SNR.

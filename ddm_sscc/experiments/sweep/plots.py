@@ -1,12 +1,15 @@
-"""Figure of a sweep: exact-recovery rate against unified SNR, one panel per channel and MCS setting (matplotlib, Agg).
+"""Figure of a sweep: exact-recovery rate against SNR, one panel per channel and MCS setting (matplotlib, Agg).
 
 Panels: one row per channel, one column per ``--mcs`` setting (``qpsk-1/2``, ``auto``,
 ``auto+1dB`` …), so every panel has one line per system, in that system's colour in every
-panel.  Each line runs through the system's SNR points, placed at the mean unified SNR of
-the point's rows.  Its bounds (:mod:`.bounds`, means over the images, for the MCS used at
+panel.  Each line runs through the system's SNR points, placed on the x axis
+``snr_axis`` (:data:`SNR_AXES`): ``unified`` (default) the mean unified SNR of the point's rows,
+``paper`` their mean unified SNR on the paper's axis (:mod:`.paper`), ``snr`` the SNR itself.  Its bounds (:mod:`.bounds`, means over the images, for the MCS used at
 the threshold, or at the highest point when there is none) are vertical lines in the
 line's colour: finite-blocklength (dashed), Shannon with the same channel uses (dotted)
-and, for Rayleigh, the block-fading outage bound (dash-dot).
+and, for Rayleigh, the block-fading outage bound (dash-dot); on the ``snr`` and ``paper``
+axes they are moved by the mean offset between that axis and ours at the line's points of
+that MCS.  On the ``paper`` axis a black line marks the paper's "100 % exact above 2 dB".
 """
 
 from __future__ import annotations
@@ -16,11 +19,39 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
+from ddm_sscc.errors import ConfigError
 from ddm_sscc.experiments.sweep.bounds import SystemBounds, pick_mean_bounds
+from ddm_sscc.experiments.sweep.paper import PAPER_CHANNEL, PAPER_EXACT_FROM_DB
 from ddm_sscc.experiments.sweep.settings import SYSTEMS
 from ddm_sscc.experiments.sweep.summary import SummaryPoint, Threshold
 
 PLOT_FILE = "exact_rate.png"
+SNR_AXES = ("unified", "paper", "snr")
+"""x axes of the figure: our unified SNR, the paper's unified SNR, or the SNR (Es/N0 per sample)."""
+_AXIS_LABEL = {
+    "unified": "unified SNR (dB): energy per sub-pixel / N0",
+    "paper": "paper's unified SNR (dB): SNR + 10·log10(n_cu / 32·H·W)",
+    "snr": "SNR (dB): Es/N0 per complex sample",
+}
+
+
+def check_snr_axis(axis: object) -> str:
+    """``axis`` if it is one of :data:`SNR_AXES`, else :class:`ConfigError`."""
+    if axis not in SNR_AXES:
+        raise ConfigError(f"--snr-axis must be one of {', '.join(SNR_AXES)}, got {axis!r}")
+    return str(axis)
+
+
+def axis_value(point: SummaryPoint, axis: str) -> float:
+    """Where ``point`` lies on the x axis ``axis`` (dB)."""
+    return {"unified": point.mean_snr_unified_db, "paper": point.mean_snr_paper_db, "snr": point.snr_db}[axis]
+
+
+def bound_offset(points: Sequence[SummaryPoint], axis: str, mcs: str | None) -> float:
+    """What to add to a unified-SNR bound to place it on ``axis``: the mean of axis − unified at the
+    points of ``mcs`` (all points when none used it)."""
+    chosen = [p for p in points if p.mcs == mcs] or list(points)
+    return sum(axis_value(p, axis) - p.mean_snr_unified_db for p in chosen) / len(chosen)
 
 
 def line_mcs(points: Sequence[SummaryPoint], threshold: Threshold | None) -> str | None:
@@ -56,8 +87,10 @@ def plot_exact_rate(
     means: Sequence[SystemBounds],
     path: str | os.PathLike[str],
     title: str | None = None,
+    snr_axis: str = "unified",
 ) -> Path:
-    """Write the figure to ``path`` (PNG) and return the path."""
+    """Write the figure to ``path`` (PNG) on the x axis ``snr_axis`` (:data:`SNR_AXES`); return the path."""
+    axis = check_snr_axis(snr_axis)
     import matplotlib
 
     matplotlib.use("Agg")
@@ -86,18 +119,22 @@ def plot_exact_rate(
                 items = sorted(items, key=lambda p: p.snr_db)
                 colour = colour_of[system]
                 (handle,) = ax.plot(
-                    [p.mean_snr_unified_db for p in items], [p.exact_rate for p in items], marker="o", color=colour
+                    [axis_value(p, axis) for p in items], [p.exact_rate for p in items], marker="o", color=colour
                 )
                 legend.setdefault(system, handle)
-                bound = pick_mean_bounds(means, channel, system, line_mcs(items, limits.get((ch, st, system))))
+                mcs = line_mcs(items, limits.get((ch, st, system)))
+                bound = pick_mean_bounds(means, channel, system, mcs)
                 if bound is not None:
-                    ax.axvline(bound.fbl_unified_db, color=colour, linestyle="--", linewidth=1)
-                    ax.axvline(bound.shannon_min_unified_db, color=colour, linestyle=":", linewidth=1)
+                    shift = bound_offset(items, axis, mcs)
+                    ax.axvline(bound.fbl_unified_db + shift, color=colour, linestyle="--", linewidth=1)
+                    ax.axvline(bound.shannon_min_unified_db + shift, color=colour, linestyle=":", linewidth=1)
                     if bound.outage_unified_db is not None:
-                        ax.axvline(bound.outage_unified_db, color=colour, linestyle="-.", linewidth=1)
+                        ax.axvline(bound.outage_unified_db + shift, color=colour, linestyle="-.", linewidth=1)
+            if axis == "paper":
+                ax.axvline(PAPER_EXACT_FROM_DB, color="black", linestyle="-", linewidth=1.5)
             name = f"{channel}, --mcs {setting}" if setting else channel
             ax.set_title(name if title is None else f"{title}: {name}")
-            ax.set_xlabel("unified SNR (dB): energy per sub-pixel / N0")
+            ax.set_xlabel(_AXIS_LABEL[axis])
             ax.set_ylabel("exact-recovery rate")
             ax.set_ylim(-0.03, 1.03)
             ax.grid(True, alpha=0.3)
@@ -111,6 +148,9 @@ def plot_exact_rate(
     if "rayleigh" in channels:
         handles.append(Line2D([], [], color="grey", linestyle="-.", linewidth=1))
         labels.append("block-fading outage bound")
+    if axis == "paper":
+        handles.append(Line2D([], [], color="black", linestyle="-", linewidth=1.5))
+        labels.append(f"paper: 100% exact above {PAPER_EXACT_FROM_DB:g} dB ({PAPER_CHANNEL}, perfect CSI)")
     # one legend for the figure, right of the panels, off the curves
     fig.legend(handles, labels, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 0.98), borderaxespad=0.0)
     fig.tight_layout()

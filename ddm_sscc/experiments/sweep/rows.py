@@ -1,4 +1,9 @@
-"""The result of one trial and ``rows.csv``, the append-only record a sweep resumes from."""
+"""The result of one trial and ``rows.csv``, the append-only record a sweep resumes from.
+
+A ``rows.csv`` written before rows had ``pixels`` and ``snr_paper_db`` (:data:`LEGACY_FIELDS`)
+is upgraded in place by the next sweep into its directory (:func:`upgrade_rows`), which knows
+each image's ``H·W``; reading one without that raises a :class:`ConfigError` saying so.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,12 @@ import csv
 import dataclasses
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
-from ddm_sscc.channel.snr import unified_snr_db
+from ddm_sscc.channel.snr import paper_unified_snr_db, unified_snr_db
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.experiments.sweep.tasks import TrialTask, row_key
 
@@ -25,18 +30,22 @@ class TrialRow:
     Attributes:
         image, image_index: the image's label and dataset position.
         system: ``ddm``, ``jpegxl``, ``png``, ``raw`` or ``deepjscc``.
-        channel: ``awgn``, ``rayleigh`` or ``selective``.
+        channel: ``awgn``, ``rayleigh``, ``selective`` or ``fast-rayleigh``.
         snr_db: Es/N0 per complex sample at the receiver input (dB).
         snr_unified_db: ``snr_db + 10·log10(n_cu / subpixels)`` (dB).
+        snr_paper_db: the paper's unified SNR ``snr_db + 10·log10(n_cu / (32·pixels))`` (dB,
+            :func:`~ddm_sscc.channel.snr.paper_unified_snr_db`).
         trial: 0-based trial number.
         mcs: MCS used (``""`` for analog systems); mcs_setting: the ``--mcs`` setting (name or ``auto``).
         source_bits: bits of the stream sent (header included); None for analog systems.
         subpixels: ``H·W·C``.
+        pixels: ``H·W``.
         bpsp: ``source_bits / subpixels``; None for analog systems.
         n_cu: complex channel uses, the sum of the burst lengths (gaps between bursts not counted).
         frames_sent, frames_lost: link frames sent, and those not delivered intact (0 for analog systems).
         fading_blocks: independent fading realisations the image met (frames for rayleigh/selective,
-            0 for AWGN; 1 for an analog system over rayleigh: one gain per image).
+            data resource elements for fast-rayleigh (:func:`.fast_fading.resource_elements`), 0 for
+            AWGN; 1 for an analog system over rayleigh: one gain per image).
         exact: the received image equals the sent one bit for bit.
         psnr: dB, for analog systems (None when exact: infinite); always None for digital systems.
         seconds: wall time of the trial (the only field that differs between identical runs).
@@ -48,11 +57,13 @@ class TrialRow:
     channel: str
     snr_db: float
     snr_unified_db: float
+    snr_paper_db: float
     trial: int
     mcs: str
     mcs_setting: str
     source_bits: int | None
     subpixels: int
+    pixels: int
     bpsp: float | None
     n_cu: int
     frames_sent: int
@@ -64,8 +75,8 @@ class TrialRow:
 
     @classmethod
     def of_trial(cls, task: TrialTask, mcs: str, subpixels: int, n_cu: int, **measured: object) -> TrialRow:
-        """The row of ``task``: its identity fields, the unified SNR from ``n_cu`` and ``subpixels``,
-        and the other measured fields as keywords."""
+        """The row of ``task``: its identity fields, the unified SNRs from ``n_cu``, ``subpixels`` and
+        ``task.pixels``, and the other measured fields as keywords."""
         return cls(
             image=task.image,
             image_index=task.image_index,
@@ -73,10 +84,12 @@ class TrialRow:
             channel=task.channel,
             snr_db=float(task.snr_db),
             snr_unified_db=unified_snr_db(task.snr_db, n_cu, subpixels),
+            snr_paper_db=paper_unified_snr_db(task.snr_db, n_cu, task.pixels),
             trial=task.trial,
             mcs=mcs,
             mcs_setting=task.mcs_setting,
             subpixels=subpixels,
+            pixels=task.pixels,
             n_cu=n_cu,
             **measured,
         )
@@ -91,8 +104,14 @@ class TrialRow:
 
 
 FIELDS = tuple(f.name for f in dataclasses.fields(TrialRow))
-_INT = {"image_index", "trial", "source_bits", "subpixels", "n_cu", "frames_sent", "frames_lost", "fading_blocks"}
-_FLOAT = {"snr_db", "snr_unified_db", "bpsp", "psnr", "seconds"}
+_ADDED = ("snr_paper_db", "pixels")
+LEGACY_FIELDS = tuple(name for name in FIELDS if name not in _ADDED)
+"""The columns of a ``rows.csv`` written before rows had the paper's axis (upgraded by :func:`upgrade_rows`)."""
+_INT = {
+    "image_index", "trial", "source_bits", "subpixels", "pixels", "n_cu", "frames_sent", "frames_lost",
+    "fading_blocks",
+}  # fmt: skip
+_FLOAT = {"snr_db", "snr_unified_db", "snr_paper_db", "bpsp", "psnr", "seconds"}
 _OPTIONAL = {"source_bits", "bpsp", "psnr"}
 
 
@@ -123,11 +142,13 @@ def _from_text(name: str, text: str) -> object:
     return text
 
 
-def read_rows(path: str | os.PathLike[str]) -> list[TrialRow]:
+def read_rows(path: str | os.PathLike[str], pixels_of: Mapping[str, int] | None = None) -> list[TrialRow]:
     """Every row of a ``rows.csv`` (empty if the file does not exist).
 
     A last line cut short by a crash is ignored (it is simply redone); any other malformed
-    line raises :class:`ConfigError` naming the file and line.
+    line raises :class:`ConfigError` naming the file and line.  A file with the
+    :data:`LEGACY_FIELDS` header needs ``pixels_of`` (image label → ``H·W``) to fill ``pixels``
+    and ``snr_paper_db``; without it, or without an image it names, :class:`ConfigError`.
     """
     path = Path(path)
     if not path.exists():
@@ -136,19 +157,63 @@ def read_rows(path: str | os.PathLike[str]) -> list[TrialRow]:
         lines = list(csv.reader(handle))
     if not lines:
         return []
-    if tuple(lines[0]) != FIELDS:
+    header = tuple(lines[0])
+    if header == LEGACY_FIELDS:
+        if pixels_of is None:
+            raise ConfigError(
+                f"{path}: written before rows had the paper's axis (pixels, snr_paper_db); "
+                "resume the sweep into its directory once to upgrade it"
+            )
+        whole = [values for values in lines[1:] if len(values) == len(header)]  # a torn last line is ignored
+        _check_known_images(path, {values[0] for values in whole}, pixels_of)
+    elif header != FIELDS:
         raise ConfigError(f"{path}: not a sweep rows file (header {lines[0][:4]}…); use another results directory")
     rows = []
     for number, values in enumerate(lines[1:], start=2):
         try:
-            if len(values) != len(FIELDS):
-                raise ValueError(f"{len(values)} fields, expected {len(FIELDS)}")
-            rows.append(TrialRow(**{name: _from_text(name, text) for name, text in zip(FIELDS, values)}))
-        except (ValueError, TypeError) as exc:
+            if len(values) != len(header):
+                raise ValueError(f"{len(values)} fields, expected {len(header)}")
+            fields = {name: _from_text(name, text) for name, text in zip(header, values)}
+            if header == LEGACY_FIELDS:
+                assert pixels_of is not None
+                fields["pixels"] = int(pixels_of[str(fields["image"])])
+                fields["snr_paper_db"] = paper_unified_snr_db(fields["snr_db"], fields["n_cu"], fields["pixels"])
+            rows.append(TrialRow(**fields))
+        except (ValueError, TypeError, KeyError, ConfigError) as exc:
             if number == len(lines):
                 break  # a torn last line
             raise ConfigError(f"{path}:{number}: malformed row ({exc})") from None
     return rows
+
+
+def _check_known_images(path: Path, images: set[str], pixels_of: Mapping[str, int]) -> None:
+    missing = sorted(images - set(pixels_of))
+    if missing:
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        raise ConfigError(
+            f"{path}: written before rows had the paper's axis, and this run does not load "
+            f"{', '.join(missing[:3])}{more} to upgrade it: resume once with the dataset and --limit that made it"
+        )
+
+
+def upgrade_rows(path: str | os.PathLike[str], pixels_of: Mapping[str, int]) -> bool:
+    """Rewrite a :data:`LEGACY_FIELDS` ``rows.csv`` with ``pixels`` and ``snr_paper_db`` (atomically).
+
+    ``pixels_of``: image label → ``H·W``.  Returns True if the file was upgraded, False if it
+    needed nothing (absent, empty or current).  A torn last line is dropped.
+    """
+    path = Path(path)
+    if not path.exists():
+        return False
+    with path.open(newline="") as handle:
+        first = next(csv.reader(handle), None)
+    if first is None or tuple(first) != LEGACY_FIELDS:
+        return False
+    rows = read_rows(path, pixels_of)
+    tmp = path.with_name(path.name + ".upgrade")
+    write_rows(tmp, rows)
+    os.replace(tmp, path)
+    return True
 
 
 class RowWriter:

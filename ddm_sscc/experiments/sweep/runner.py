@@ -21,7 +21,10 @@ Order of work:
    setting); each finished row is appended and flushed at once, so an interrupted
    sweep resumes where it stopped.
 5. From all rows of the directory: ``summary.csv``, ``bounds.csv``, ``exact_rate.png``
-   and ``report.md``.
+   (x axis ``settings.snr_axis``) and ``report.md``.
+
+A ``rows.csv`` from before rows had the paper's axis is upgraded in place first, from the
+images' sizes (:func:`.rows.upgrade_rows`).
 
 ``progress(done, total)`` is called after each finished job, counting
 source-coding jobs and trials.
@@ -44,10 +47,10 @@ from ddm_sscc.errors import ConfigError
 from ddm_sscc.experiments.sweep.analog import load_analog_system, run_analog_trial
 from ddm_sscc.experiments.sweep.bounds import ImageBounds, SystemBounds, bounds_from_rows, mean_bounds
 from ddm_sscc.experiments.sweep.link_trial import run_digital_trial
-from ddm_sscc.experiments.sweep.plots import PLOT_FILE, plot_exact_rate
+from ddm_sscc.experiments.sweep.plots import PLOT_FILE, check_snr_axis, plot_exact_rate
 from ddm_sscc.experiments.sweep.rate_adaptation import PerTable, choose_mcs, load_table
 from ddm_sscc.experiments.sweep.report import markdown_report
-from ddm_sscc.experiments.sweep.rows import ROWS_FILE, RowWriter, TrialRow, read_rows
+from ddm_sscc.experiments.sweep.rows import ROWS_FILE, RowWriter, TrialRow, read_rows, upgrade_rows
 from ddm_sscc.experiments.sweep.settings import AUTO_MCS, DIGITAL_SYSTEMS, SweepSettings, check_results_dir
 from ddm_sscc.experiments.sweep.source_coding import (
     SourceCache,
@@ -139,7 +142,7 @@ def plan_tasks(
 ) -> list[TrialTask]:
     """Every trial of the sweep, image-major then system, SNR, trial (keeps a worker on one stream)."""
     tasks = []
-    for index, (label, _) in enumerate(images):
+    for index, (label, pixels) in enumerate(images):
         for system in settings.systems:
             for snr in settings.snrs:
                 for trial in range(settings.trials):
@@ -153,6 +156,7 @@ def plan_tasks(
                             trial=trial,
                             mcs=mcs_of[snr] if system in DIGITAL_SYSTEMS else "",
                             mcs_setting=settings.mcs_setting,
+                            pixels=_pixels(pixels),
                         )
                     )
     return tasks
@@ -195,6 +199,12 @@ def _check_images(images: Sequence[tuple[str, np.ndarray]]) -> None:
         array = np.asarray(pixels)
         if array.dtype != np.uint8 or array.ndim != 3 or array.shape[2] not in (1, 3):
             raise ConfigError(f"{label}: images must be uint8 (H, W, 1|3), got {array.dtype} {array.shape}")
+
+
+def _pixels(image: np.ndarray) -> int:
+    """``H·W`` of a ``(H, W, C)`` image."""
+    shape = np.shape(image)
+    return int(shape[0]) * int(shape[1])
 
 
 def _payload(task: TrialTask, sources: dict, pixels_of: dict) -> SourceStream | np.ndarray:
@@ -256,6 +266,7 @@ def run_sweep(
     _check_settings_file(folder, settings)
 
     rows_path = folder / ROWS_FILE
+    upgrade_rows(rows_path, {label: _pixels(pixels) for label, pixels in images})
     writer = RowWriter(rows_path)  # cuts a torn last line before anything reads the file
     try:
         done_keys = {row.key for row in read_rows(rows_path)}
@@ -309,11 +320,13 @@ def run_sweep(
                 pool.shutdown(wait=True, cancel_futures=True)
     finally:
         writer.close()
-    return write_outputs(folder, new_rows=new_rows)
+    return write_outputs(folder, new_rows=new_rows, snr_axis=settings.snr_axis)
 
 
-def write_outputs(results_dir: str | os.PathLike[str], new_rows: int = 0) -> SweepResult:
-    """(Re)write ``summary.csv``, ``bounds.csv``, ``exact_rate.png`` and ``report.md`` from ``rows.csv``."""
+def write_outputs(results_dir: str | os.PathLike[str], new_rows: int = 0, snr_axis: str = "unified") -> SweepResult:
+    """(Re)write ``summary.csv``, ``bounds.csv``, ``exact_rate.png`` (x axis ``snr_axis``, one of
+    :data:`.plots.SNR_AXES`) and ``report.md`` from ``rows.csv``."""
+    check_snr_axis(snr_axis)
     folder = Path(results_dir)
     unique: dict[tuple, TrialRow] = {}
     for row in read_rows(folder / ROWS_FILE):
@@ -328,7 +341,7 @@ def write_outputs(results_dir: str | os.PathLike[str], new_rows: int = 0) -> Swe
         "settings": folder / SETTINGS_FILE,
         "summary": write_dataclass_csv(folder / SUMMARY_FILE, points, SummaryPoint),
         "bounds": write_dataclass_csv(folder / BOUNDS_FILE, bounds, ImageBounds),
-        "plot": plot_exact_rate(points, limits, means, folder / PLOT_FILE),
+        "plot": plot_exact_rate(points, limits, means, folder / PLOT_FILE, snr_axis=snr_axis),
     }
     report = folder / REPORT_FILE
     report.write_text(markdown_report(points, limits, means, heading="Exact-recovery thresholds"))

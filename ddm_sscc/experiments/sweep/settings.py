@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ddm_sscc.channel import KINDS
+from ddm_sscc.channel import FAST_RAYLEIGH, KINDS, SWEEP_ONLY_KINDS
 from ddm_sscc.channel.tdl import profile_by_name
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.fec.framing import MAX_PAYLOAD
@@ -33,6 +33,9 @@ ANALOG_SYSTEMS = ("deepjscc",)
 SYSTEMS = DIGITAL_SYSTEMS + ANALOG_SYSTEMS
 """Every system, in a fixed order: a system's index here enters its trial seeds."""
 
+CHANNELS = KINDS + SWEEP_ONLY_KINDS
+"""The sweep's channels: the sample-level ones and ``fast-rayleigh`` (:mod:`.fast_fading`)."""
+
 AUTO_MCS = "auto"
 DEFAULT_SYSTEMS = DIGITAL_SYSTEMS
 
@@ -44,8 +47,10 @@ class SweepSettings:
     Attributes:
         dataset: ``kodak``, ``cifar-npz`` or an image folder (:mod:`ddm_sscc.experiments.datasets`).
         snrs: SNR points in dB (Es/N0 per complex sample, :mod:`ddm_sscc.channel.snr`), finite, at least one.
-        channel: ``awgn``, ``rayleigh`` (one fading gain per frame) or ``selective`` (``profile``, one
-            realisation per frame).
+        channel: one of :data:`CHANNELS`: ``awgn``, ``rayleigh`` (one fading gain per frame),
+            ``selective`` (``profile``, one realisation per frame) or ``fast-rayleigh`` (i.i.d. Rayleigh
+            per resource element, perfect CSI and sync: the paper's idealised setting; digital systems
+            with a named MCS only).
         limit: at most this many images (None: all).
         profile: the tapped-delay-line profile of ``selective``.
         trials: transmissions per (image, system, SNR), ≥ 1.
@@ -61,6 +66,8 @@ class SweepSettings:
         steps: DDM denoising steps.
         chunk: samples per ``OfdmReceiver.push`` call.
         workers: processes of the default executor (does not change results).
+        snr_axis: x axis of ``exact_rate.png``, one of ``unified``, ``paper``, ``snr``
+            (:data:`.plots.SNR_AXES`; does not change results).
     """
 
     dataset: str
@@ -79,6 +86,7 @@ class SweepSettings:
     steps: int = 16
     chunk: int = 4096
     workers: int = field(default=2, compare=False)
+    snr_axis: str = field(default="unified", compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.dataset, str) or not self.dataset:
@@ -93,8 +101,8 @@ class SweepSettings:
         if len(set(snrs)) != len(snrs):
             raise ConfigError(f"sweep SNR points repeat: {snrs}")
         object.__setattr__(self, "snrs", snrs)
-        if self.channel not in KINDS:
-            raise ConfigError(f"--channel must be one of {', '.join(KINDS)}, got {self.channel!r}")
+        if self.channel not in CHANNELS:
+            raise ConfigError(f"--channel must be one of {', '.join(CHANNELS)}, got {self.channel!r}")
         if self.limit is not None and (_not_int(self.limit) or self.limit < 1):
             raise ConfigError(f"--limit must be a positive integer, got {self.limit!r}")
         profile_by_name(self.profile)
@@ -109,7 +117,7 @@ class SweepSettings:
         if len(set(systems)) != len(systems):
             raise ConfigError(f"--systems repeats a system: {','.join(systems)}")
         object.__setattr__(self, "systems", systems)
-        if "deepjscc" in systems and self.channel == "selective":
+        if "deepjscc" in systems and self.channel in ("selective", FAST_RAYLEIGH):
             raise ConfigError("deepjscc sends single-carrier analog symbols: use --channel awgn or rayleigh")
         if not isinstance(self.mcs, str):
             raise ConfigError(f"--mcs must be an MCS name or auto, got {self.mcs!r}")
@@ -120,6 +128,8 @@ class SweepSettings:
         object.__setattr__(self, "mcs", self.mcs.lower())
         from ddm_sscc.experiments.sweep.rate_adaptation import check_margin_db
 
+        if self.mcs == AUTO_MCS and self.channel == FAST_RAYLEIGH:
+            raise ConfigError(f"--mcs auto has no PER table for {FAST_RAYLEIGH}: name an MCS (e.g. qpsk-1/2)")
         margin = check_margin_db(self.mcs_margin_db)
         if margin and self.mcs != AUTO_MCS:
             raise ConfigError("--mcs-margin applies to --mcs auto only")
@@ -142,6 +152,9 @@ class SweepSettings:
             raise ConfigError(f"chunk must be an integer ≥ 64, got {self.chunk!r}")
         if _not_int(self.workers) or self.workers < 1:
             raise ConfigError(f"--workers must be at least 1, got {self.workers!r}")
+        from ddm_sscc.experiments.sweep.plots import check_snr_axis
+
+        check_snr_axis(self.snr_axis)
 
     @property
     def mcs_setting(self) -> str:

@@ -4,7 +4,8 @@ A point is (channel, system, MCS setting, SNR): its trials over all images and t
 numbers.  The **threshold** of a (channel, system, MCS setting) is the lowest
 SNR point from which the exact-recovery rate is 100 % at that point and every
 higher one measured; None when the highest point is not at 100 %.  It is given in
-SNR and in unified SNR (the mean unified SNR of the rows at that point).
+SNR, in unified SNR (the mean unified SNR of the rows at that point) and in the paper's
+unified SNR (their mean ``snr_paper_db``, :mod:`.paper`).
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ class SummaryPoint:
         trials: rows at the point (images × trials).
         exact_rate: fraction of them recovered bit-exactly.
         mean_snr_unified_db: mean unified SNR of the rows (dB).
+        mean_snr_paper_db: mean of the rows' unified SNR on the paper's axis (dB, :mod:`.paper`).
         mean_bpsp: mean source bits per sub-pixel (None for analog systems).
         frame_loss_rate: frames lost over frames sent (None for analog systems).
         mean_psnr: mean PSNR (dB) of the rows that have one (analog systems, not exact); None if none.
-        threshold_snr_db, threshold_unified_db: the system's threshold (module docstring), repeated on
-            each of its points.
+        threshold_snr_db, threshold_unified_db, threshold_paper_db: the system's threshold (module
+            docstring) in SNR, unified SNR and the paper's unified SNR, repeated on each of its points.
     """
 
     channel: str
@@ -41,22 +43,28 @@ class SummaryPoint:
     trials: int
     exact_rate: float
     mean_snr_unified_db: float
+    mean_snr_paper_db: float
     mean_bpsp: float | None
     frame_loss_rate: float | None
     mean_psnr: float | None
     threshold_snr_db: float | None
     threshold_unified_db: float | None
+    threshold_paper_db: float | None
 
 
 @dataclass(frozen=True)
 class Threshold:
-    """The exact-recovery threshold of one (channel, system, MCS setting); None values: not reached."""
+    """The exact-recovery threshold of one (channel, system, MCS setting); None values: not reached.
+
+    ``unified_db`` is on our axis, ``paper_db`` on the paper's (:mod:`.paper`), both dB.
+    """
 
     channel: str
     system: str
     mcs_setting: str
     snr_db: float | None
     unified_db: float | None
+    paper_db: float | None
     mcs: str | None
     highest_snr_db: float
     highest_rate: float
@@ -90,6 +98,7 @@ def summarise(rows: Iterable[TrialRow]) -> list[SummaryPoint]:
             "trials": len(items),
             "exact_rate": sum(r.exact for r in items) / len(items),
             "mean_snr_unified_db": _mean([r.snr_unified_db for r in items]),
+            "mean_snr_paper_db": _mean([r.snr_paper_db for r in items]),
             "mean_bpsp": _mean([r.bpsp for r in digital]),  # type: ignore[misc]
             "frame_loss_rate": (sum(r.frames_lost for r in items) / sent) if sent else None,
             "mean_psnr": _mean([r.psnr for r in items if r.psnr is not None]),  # type: ignore[misc]
@@ -107,6 +116,7 @@ def summarise(rows: Iterable[TrialRow]) -> list[SummaryPoint]:
                 snr_db=snr,
                 threshold_snr_db=t.snr_db,
                 threshold_unified_db=t.unified_db,
+                threshold_paper_db=t.paper_db,
                 **base[key],
             )
         )
@@ -119,6 +129,7 @@ def thresholds(points: Iterable[SummaryPoint]) -> list[Threshold]:
         (p.channel, p.system, p.mcs_setting, p.snr_db): {
             "exact_rate": p.exact_rate,
             "mean_snr_unified_db": p.mean_snr_unified_db,
+            "mean_snr_paper_db": p.mean_snr_paper_db,
             "mcs": p.mcs,
         }
         for p in points
@@ -142,6 +153,7 @@ def _thresholds(base: dict) -> list[Threshold]:
                 mcs_setting=mcs_setting,
                 snr_db=snr,
                 unified_db=None if at is None else at["mean_snr_unified_db"],
+                paper_db=None if at is None else at["mean_snr_paper_db"],
                 mcs=None if at is None else at["mcs"],
                 highest_snr_db=items[-1][0],
                 highest_rate=items[-1][1]["exact_rate"],

@@ -10,6 +10,7 @@ run into the same directory uses a different SNR grid.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,8 @@ class TrialTask:
         trial: 0-based trial number.
         mcs: the MCS used (resolved when the setting is ``auto``); ``""`` for analog systems.
         mcs_setting: the ``--mcs`` setting (a name or ``auto``): part of the row key.
+        pixels: ``H·W`` of the image (not part of the key): the paper's unified SNR needs it
+            (:func:`ddm_sscc.channel.snr.paper_unified_snr_db`).
     """
 
     image: str
@@ -43,6 +46,11 @@ class TrialTask:
     trial: int
     mcs: str
     mcs_setting: str
+    pixels: int
+
+    def __post_init__(self) -> None:
+        if isinstance(self.pixels, bool) or not isinstance(self.pixels, numbers.Integral) or self.pixels < 1:
+            raise ConfigError(f"a trial's pixels (H·W of its image) must be a positive integer, got {self.pixels!r}")
 
     @property
     def key(self) -> tuple[str, str, str, float, int, str]:

@@ -127,3 +127,10 @@ def test_burst_length_is_kept_without_sco():
     for size in (1000, 17, 1):
         assert channel.process_burst(random_signal(size)).shape == (size,)
     assert Channel(config).process([]).shape == (0,)
+
+
+def test_fast_rayleigh_is_refused_outside_the_sweep_in_one_line():
+    for make in (lambda: ChannelConfig(kind="fast-rayleigh"), lambda: Channel.from_dict({"kind": "fast-rayleigh"})):
+        with pytest.raises(ConfigError, match="only in `ddm-sscc sweep") as info:
+            make()
+        assert "\n" not in str(info.value)

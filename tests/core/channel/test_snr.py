@@ -69,3 +69,32 @@ def test_large_rates_do_not_overflow():
 def test_bad_numbers_are_config_errors(call, name):
     with pytest.raises(ConfigError, match=name):
         call()
+
+
+def test_paper_unified_snr_uses_32_channel_uses_per_pixel():
+    from ddm_sscc.channel.snr import PAPER_REF_USES_PER_PIXEL, paper_unified_snr_db
+
+    assert PAPER_REF_USES_PER_PIXEL == 32
+    # n_cu = 32·H·W: the paper's axis equals the plain SNR
+    assert paper_unified_snr_db(3.0, 32 * 768 * 512, 768 * 512) == pytest.approx(3.0)
+    assert paper_unified_snr_db(0.0, 3200, 10) == pytest.approx(10.0)
+
+
+def test_paper_axis_is_ours_minus_10_28_db_for_rgb():
+    from ddm_sscc.channel.snr import paper_unified_snr_db
+
+    h, w, n_cu = 512, 768, 1_234_567
+    ours = unified_snr_db(4.0, n_cu, h * w * 3)
+    paper = paper_unified_snr_db(4.0, n_cu, h * w)
+    assert ours - paper == pytest.approx(10 * math.log10(32 / 3))
+    assert ours - paper == pytest.approx(10.28, abs=0.005)
+
+
+@pytest.mark.parametrize(
+    "args", [(float("nan"), 10, 10), (1.0, 0, 10), (1.0, 10, 0), (1.0, 10, -3), (1.0, float("inf"), 10)]
+)
+def test_paper_unified_snr_refuses_bad_numbers(args):
+    from ddm_sscc.channel.snr import paper_unified_snr_db
+
+    with pytest.raises(ConfigError):
+        paper_unified_snr_db(*args)

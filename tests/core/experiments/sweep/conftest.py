@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
@@ -39,3 +40,15 @@ def quick_settings(dataset: str = "x", **overrides) -> SweepSettings:
     }
     values.update(overrides)
     return SweepSettings(**values)
+
+
+def make_legacy_rows_file(path: Path) -> None:
+    """Rewrite the rows.csv at ``path`` as one from before the paper's axis (without its two columns)."""
+    from ddm_sscc.experiments.sweep.rows import LEGACY_FIELDS
+
+    with path.open(newline="") as handle:
+        records = list(csv.DictReader(handle))
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(LEGACY_FIELDS)
+        writer.writerows([record[name] for name in LEGACY_FIELDS] for record in records)

@@ -20,7 +20,7 @@ from tests.core.experiments.sweep.conftest import quick_settings
 
 
 def task(system: str, snr: float, channel: str = "awgn", mcs: str = "qpsk-1/2", trial: int = 0) -> TrialTask:
-    return TrialTask("a.png", 0, system, channel, snr, trial, mcs, mcs)
+    return TrialTask("a.png", 0, system, channel, snr, trial, mcs, mcs, 12 * 16)
 
 
 @pytest.mark.parametrize("system", ["ddm", "jpegxl", "png", "raw"])

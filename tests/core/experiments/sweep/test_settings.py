@@ -46,6 +46,9 @@ def test_defaults_and_parsing():
         ({"steps": 0}, "--steps"),
         ({"workers": 0}, "--workers"),
         ({"systems": ("deepjscc",), "channel": "selective"}, "deepjscc"),
+        ({"systems": ("deepjscc",), "channel": "fast-rayleigh"}, "deepjscc"),
+        ({"channel": "fast-rayleigh", "mcs": "auto"}, "no PER table for fast-rayleigh"),
+        ({"snr_axis": "log"}, "--snr-axis"),
     ],
 )
 def test_invalid_settings_raise_config_error(overrides, message):
@@ -80,3 +83,27 @@ def test_empty_dataset_refused(tmp_path):
 def test_load_images_honours_limit(tiny_dir):
     images = load_images(make(dataset=str(tiny_dir), limit=1))
     assert [label for label, _ in images] == ["a.png"]
+
+
+def test_fast_rayleigh_is_a_sweep_channel_and_the_cli_offers_the_same_choices():
+    from ddm_sscc.cli.experiments import SNR_AXES as CLI_AXES
+    from ddm_sscc.cli.experiments import SWEEP_CHANNELS
+    from ddm_sscc.experiments.sweep.plots import SNR_AXES
+    from ddm_sscc.experiments.sweep.settings import CHANNELS
+
+    assert make(channel="fast-rayleigh").channel == "fast-rayleigh"
+    assert SWEEP_CHANNELS == CHANNELS and CLI_AXES == SNR_AXES
+    # the plot axis does not change results: not part of equality or of the fixed settings
+    assert make(snr_axis="paper") == make() and "snr_axis" not in make(snr_axis="paper").fixed()
+
+
+def test_cli_refuses_fast_rayleigh_through_the_flowgraphs_in_one_line(tmp_path):
+    from tests.conftest import run_cli
+
+    result = run_cli(
+        "sweep", "--dataset", "kodak", "--snr", "1", "-o", "out", "--channel", "fast-rayleigh", "--through-gnuradio",
+        cwd=tmp_path,
+    )  # fmt: skip
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 1 and len(lines) == 1 and "fast-rayleigh exists only in the core sweep" in lines[0]
+    assert not (tmp_path / "out").exists()

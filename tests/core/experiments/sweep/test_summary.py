@@ -18,8 +18,9 @@ def test_threshold_is_the_lowest_point_from_which_every_higher_one_is_perfect():
 
 def _row(system, snr, exact, image="a", trial=0, unified=None, lost=0, psnr=None):
     digital = system != "deepjscc"
-    return TrialRow(image, 0, system, "awgn", snr, snr + 3 if unified is None else unified, trial,
-                    "qpsk-1/2" if digital else "", "qpsk-1/2", 800 if digital else None, 100,
+    return TrialRow(image, 0, system, "awgn", snr, snr + 3 if unified is None else unified,
+                    (snr + 3 if unified is None else unified) - 10.0, trial,
+                    "qpsk-1/2" if digital else "", "qpsk-1/2", 800 if digital else None, 100, 30,
                     8.0 if digital else None, 200, 2 if digital else 0, lost, 0, exact, psnr, 0.1)
 
 
@@ -33,6 +34,7 @@ def test_summarise_rates_means_and_thresholds():
     assert raw[0.0].trials == 2 and raw[0.0].exact_rate == 0.0 and raw[0.0].frame_loss_rate == pytest.approx(0.75)
     assert raw[1.0].exact_rate == 1.0 and raw[1.0].mean_snr_unified_db == pytest.approx(4.5)
     assert raw[1.0].threshold_snr_db == 1.0 and raw[1.0].threshold_unified_db == pytest.approx(4.5)
+    assert raw[1.0].mean_snr_paper_db == pytest.approx(-5.5) and raw[0.0].threshold_paper_db == pytest.approx(-5.5)
     assert raw[0.0].threshold_snr_db == 1.0  # repeated on every point of the system
     assert raw[0.0].mean_bpsp == 8.0 and raw[0.0].mean_psnr is None and raw[0.0].mcs == "qpsk-1/2"
     jscc = next(p for p in points if p.system == "deepjscc")
@@ -40,4 +42,5 @@ def test_summarise_rates_means_and_thresholds():
     assert jscc.threshold_snr_db is None
     limits = {t.system: t for t in thresholds(points)}
     assert limits["raw"].snr_db == 1.0 and limits["raw"].mcs == "qpsk-1/2"
+    assert limits["raw"].paper_db == pytest.approx(-5.5) and limits["deepjscc"].paper_db is None
     assert limits["deepjscc"].snr_db is None and limits["deepjscc"].highest_rate == 0.0
