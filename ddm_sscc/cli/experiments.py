@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from ddm_sscc.cli.common import (
+    fountain_options,
     PROG,
     emit,
     number_in,
@@ -71,6 +72,7 @@ def _add_sweep(sub: argparse._SubParsersAction) -> None:
         help="with --mcs auto: choose an MCS only this many dB above its 1%% PER threshold (default 0)",
     )  # fmt: skip
     sw.add_argument("--max-payload", type=positive_int, default=1024, help="payload bytes per frame (default 1024)")
+    fountain_options(sw, carousel=False, what="; recorded in every row")
     sw.add_argument("--seed", type=int, default=1, help="seed of every random draw (default 1)")
     sw.add_argument("--model", help="DDM model id (default: the default model)")
     sw.add_argument("--steps", type=positive_int, default=16, help="DDM steps T (default 16)")
@@ -154,7 +156,7 @@ def _sweep(args: argparse.Namespace) -> int:
     settings = SweepSettings(
         dataset=args.dataset, snrs=tuple(snrs), channel=args.channel, limit=args.limit, profile=args.profile,
         trials=args.trials, systems=parse_systems(args.systems), mcs=args.mcs, mcs_margin_db=args.mcs_margin,
-        max_payload=args.max_payload,
+        max_payload=args.max_payload, repair=args.repair,
         seed=args.seed, model=args.model, steps=args.steps, workers=args.workers, snr_axis=args.snr_axis,
     )  # fmt: skip
     if args.through_gnuradio and settings.channel in SWEEP_ONLY_KINDS:

@@ -40,6 +40,7 @@ class GnuradioRow:
     snr_unified_db: float
     trial: int
     mcs: str
+    repair: float
     bpsp: float
     n_cu: int
     frames_sent: int
@@ -48,8 +49,8 @@ class GnuradioRow:
     seconds: float
 
 
-def _key(image: str, snr: float, trial: int) -> tuple[str, float, int]:
-    return image, round(float(snr), 6), int(trial)
+def _key(image: str, snr: float, trial: int, repair: float) -> tuple[str, float, int, float]:
+    return image, round(float(snr), 6), int(trial), float(repair)
 
 
 def _read(path: Path) -> list[GnuradioRow]:
@@ -62,7 +63,7 @@ def _read(path: Path) -> list[GnuradioRow]:
                 GnuradioRow(
                     image=rec["image"], system=rec["system"], channel=rec["channel"], snr_db=float(rec["snr_db"]),
                     snr_unified_db=float(rec["snr_unified_db"]), trial=int(rec["trial"]), mcs=rec["mcs"],
-                    bpsp=float(rec["bpsp"]), n_cu=int(rec["n_cu"]), frames_sent=int(rec["frames_sent"]),
+                    repair=float(rec.get("repair") or 0.0), bpsp=float(rec["bpsp"]), n_cu=int(rec["n_cu"]), frames_sent=int(rec["frames_sent"]),
                     frames_lost=int(rec["frames_lost"]), exact=rec["exact"] == "True", seconds=float(rec["seconds"]),
                 )  # fmt: skip
             )
@@ -83,9 +84,9 @@ def run_gnuradio_sweep(
         raise ConfigError("--through-gnuradio needs a fixed --mcs")
     path = results_dir / ROWS_FILE
     rows = _read(path)
-    done = {_key(r.image, r.snr_db, r.trial) for r in rows}
+    done = {_key(r.image, r.snr_db, r.trial, r.repair) for r in rows}
     tasks = [(label, px, snr, t) for label, px in images for snr in settings.snrs for t in range(settings.trials)]
-    tasks = [task for task in tasks if _key(task[0], task[2], task[3]) not in done]
+    tasks = [task for task in tasks if _key(task[0], task[2], task[3], settings.repair) not in done]
     new_file = not path.exists()
     with tempfile.TemporaryDirectory(prefix="ddm-grsweep-") as tmp, open(path, "a", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=[x.name for x in fields(GnuradioRow)])
@@ -100,13 +101,13 @@ def run_gnuradio_sweep(
                 LinkSettings(
                     image=str(image), output=str(out), channel=settings.channel, snr_db=snr, mcs=settings.mcs,
                     cfo_hz=cfo_hz, seed=seed, profile=settings.profile, model=settings.model or "",
-                    steps=settings.steps, max_payload=settings.max_payload, force=True,
+                    steps=settings.steps, max_payload=settings.max_payload, repair=settings.repair, force=True,
                 )  # fmt: skip
             )
             out.unlink(missing_ok=True)
             row = GnuradioRow(
                 image=label, system="ddm", channel=settings.channel, snr_db=snr,
-                snr_unified_db=float(summary.snr_unified_db), trial=trial, mcs=summary.mcs, bpsp=summary.bpsp,
+                snr_unified_db=float(summary.snr_unified_db), trial=trial, mcs=summary.mcs, repair=settings.repair, bpsp=summary.bpsp,
                 n_cu=summary.n_channel_uses, frames_sent=summary.frames_sent, frames_lost=summary.frames_lost,
                 exact=summary.exact, seconds=round(summary.seconds, 3),
             )  # fmt: skip

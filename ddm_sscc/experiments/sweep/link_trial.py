@@ -1,8 +1,9 @@
 """One trial of a digital system: a source stream over the simulated OFDM link, and whether it arrived exactly.
 
-The stream is cut into frames (:func:`ddm_sscc.fec.framing.split_stream`, session id
-from the stream's SHA-256, ``max_payload`` bytes each) at the trial's MCS, and each
-frame becomes one burst (:class:`OfdmTransmitter`).  The bursts do not depend on
+The stream is coded into frames (:class:`ddm_sscc.fec.transfer.TransferEncoder`: ``K``
+RaptorQ source symbols of ``max_payload`` bytes, then ``⌈repair·K⌉`` repair symbols; session
+id from the stream's SHA-256) at the trial's MCS, and each frame becomes one burst
+(:class:`OfdmTransmitter`).  The bursts do not depend on
 the SNR, so every worker process keeps the bursts of its last few streams in memory
 (:func:`link_bursts`).
 
@@ -14,7 +15,13 @@ gain per frame, ``new_block()`` per burst; for ``selective`` one tapped-delay-li
 realisation per frame).  All of it is pushed, in ``chunk``-sample pieces, into
 **one** streaming :class:`OfdmReceiver` (with its payload LDPC decoding batched across
 frames, :mod:`.batched_receiver`: the same frames, several times faster at low SNR),
-whose frames go to a :class:`Reassembler`.
+whose frames go to a :class:`~ddm_sscc.fec.reassembly.Reassembler`: the image arrives
+when any ``K`` (rarely a few more) of the frames do.  Every frame is sent and received,
+also after the stream became decodable, so ``frames_lost`` counts the channel's losses.
+
+``fast-rayleigh`` (the paper's idealised channel) skips the sample-level path: each burst's
+resource elements fade independently and the receiver has perfect CSI and sync
+(:func:`.fast_fading.fast_fading_frames`).
 
 The fractional timing offset is applied to the clean burst, with the same
 Kaiser-windowed sinc (``channel.interp.fractional_delay_taps``, 16 taps each side)
@@ -26,8 +33,8 @@ on it at a good SNR, and would make a Kodak sweep about three times slower.  The
 burst (tested); the only difference is that the noise is not interpolated, which
 is what a receiver sampling at its own clock sees anyway.
 
-**Exact recovery.**  The image counts as recovered exactly when every frame
-arrived and the reassembled stream is byte-identical to the one sent: every
+**Exact recovery.**  The image counts as recovered exactly when the stream was rebuilt
+and is byte-identical to the one sent: every
 system's decoder is deterministic and was verified on that very stream when it
 was made (:func:`ddm_sscc.experiments.sweep.source_coding.make_source`), so the
 decode is known to be exact and is skipped (it would cost seconds per DDM trial).
@@ -54,7 +61,11 @@ from ddm_sscc.experiments.sweep.rows import TrialRow
 from ddm_sscc.experiments.sweep.settings import SweepSettings
 from ddm_sscc.experiments.sweep.source_coding import SourceStream, decode_source, pixel_sha256_hex
 from ddm_sscc.experiments.sweep.tasks import TrialTask, trial_seed
-from ddm_sscc.fec.framing import Frame, Reassembler, split_stream
+from ddm_sscc.channel import FAST_RAYLEIGH
+from ddm_sscc.experiments.sweep.fast_fading import fast_fading_frames, resource_elements
+from ddm_sscc.fec.framing import Frame
+from ddm_sscc.fec.reassembly import Reassembler
+from ddm_sscc.fec.transfer import TransferEncoder, symbol_size_for_payload
 from ddm_sscc.link.image_frames import session_id_for
 from ddm_sscc.phy.mcs import mcs_by_name
 from ddm_sscc.phy.ofdm.receiver import OfdmReceiver
@@ -79,18 +90,20 @@ class LinkBursts:
 
     Attributes:
         session_id: the frames' session id.
-        frames: the frames, seq 0 .. total-1.
+        source_symbols: ``K``.
+        frames: the ``K`` source frames, then the repair frames.
         bursts: one complex64 ``(L_i,)`` array per frame, unit mean power (read-only).
         n_cu: ``Σ L_i``, the complex channel uses of one transmission.
     """
 
     session_id: int
+    source_symbols: int
     frames: tuple[Frame, ...]
     bursts: tuple[np.ndarray, ...]
     n_cu: int
 
 
-_BURSTS: OrderedDict[tuple[str, str, int], LinkBursts] = OrderedDict()
+_BURSTS: OrderedDict[tuple[str, str, int, float], LinkBursts] = OrderedDict()
 _BURSTS_LOCK = threading.Lock()  # Dask workers may run several trials in threads of one process
 
 
@@ -100,9 +113,10 @@ def transmitter() -> OfdmTransmitter:
     return OfdmTransmitter()
 
 
-def link_bursts(source: SourceStream, mcs: str, max_payload: int) -> LinkBursts:
-    """Frames and bursts of ``source`` at ``mcs`` (cached per process, by stream hash, MCS and payload size)."""
-    key = (source.stream_sha256, mcs, max_payload)
+def link_bursts(source: SourceStream, mcs: str, max_payload: int, repair: float = 0.0) -> LinkBursts:
+    """Frames and bursts of ``source`` at ``mcs`` (cached per process, by stream hash, MCS, payload size
+    and repair fraction)."""
+    key = (source.stream_sha256, mcs, max_payload, repair)
     with _BURSTS_LOCK:
         hit = _BURSTS.get(key)
         if hit is not None:
@@ -110,14 +124,15 @@ def link_bursts(source: SourceStream, mcs: str, max_payload: int) -> LinkBursts:
             return hit
     scheme = mcs_by_name(mcs)
     sid = session_id_for(source.stream)
-    frames = tuple(split_stream(source.stream, sid, scheme.id, max_payload))
+    transfer = TransferEncoder(source.stream, sid, scheme.id, symbol_size_for_payload(max_payload))
+    frames = tuple(transfer.frames(repair))
     tx = transmitter()
     bursts = []
     for frame in frames:
         burst = tx.burst(frame)
         burst.setflags(write=False)
         bursts.append(burst)
-    made = LinkBursts(sid, frames, tuple(bursts), int(sum(b.size for b in bursts)))
+    made = LinkBursts(sid, transfer.source_symbols, frames, tuple(bursts), int(sum(b.size for b in bursts)))
     with _BURSTS_LOCK:
         _BURSTS[key] = made
         while len(_BURSTS) > BURST_CACHE_SIZE:
@@ -193,18 +208,12 @@ def run_digital_trial(
     instead of frame by frame in :class:`OfdmReceiver`.
     """
     start = time.perf_counter()
-    link = link_bursts(source, task.mcs, settings.max_payload)
+    link = link_bursts(source, task.mcs, settings.max_payload, settings.repair)
     rng = np.random.default_rng(trial_seed(settings.seed, task.image_index, task.system, task.snr_db, task.trial))
-    rx = BatchedReceiver(transmitter()) if batched else OfdmReceiver(transmitter())
-    received = []
-    for draw in burst_draws(link, rng, settings.cfo_max_hz):
-        samples = through_channel(draw, task.channel, task.snr_db, settings.profile)
-        for at in range(0, samples.size, settings.chunk):
-            got = rx.push(samples[at : at + settings.chunk])
-            if got:
-                received += got
-    if isinstance(rx, BatchedReceiver):
-        received = rx.finish()
+    if task.channel == FAST_RAYLEIGH:
+        received = fast_fading_frames(link.bursts, transmitter(), task.snr_db, rng)
+    else:
+        received = _received_frames(link, rng, task, settings, batched)
 
     reassembler = Reassembler()
     for frame in received:
@@ -212,7 +221,8 @@ def run_digital_trial(
             reassembler.add(Frame(frame.header, frame.payload))
         else:
             reassembler.add_corrupted(frame.header)
-    delivered = reassembler.report(link.session_id).received if link.session_id in reassembler.sessions() else 0
+    report = reassembler.report(link.session_id) if link.session_id in reassembler.sessions() else None
+    delivered = report.received if report else 0
     exact = False
     if reassembler.complete(link.session_id):
         stream = reassembler.data(link.session_id)
@@ -232,10 +242,36 @@ def run_digital_trial(
         n_cu=link.n_cu,
         source_bits=source.bits,
         bpsp=source.bpsp,
+        repair=settings.repair,
         frames_sent=frames_sent,
         frames_lost=frames_sent - delivered,
-        fading_blocks=0 if task.channel == "awgn" else frames_sent,
+        frames_needed=report.needed if report else None,
+        fading_blocks=_fading_blocks(task.channel, link),
         exact=exact,
         psnr=None,
         seconds=time.perf_counter() - start,
     )
+
+
+def _received_frames(
+    link: LinkBursts, rng: np.random.Generator, task: TrialTask, settings: SweepSettings, batched: bool
+) -> list:
+    """Every burst through its own channel realisation into one streaming receiver; what it delivered."""
+    rx = BatchedReceiver(transmitter()) if batched else OfdmReceiver(transmitter())
+    received = []
+    for draw in burst_draws(link, rng, settings.cfo_max_hz):
+        samples = through_channel(draw, task.channel, task.snr_db, settings.profile)
+        for at in range(0, samples.size, settings.chunk):
+            got = rx.push(samples[at : at + settings.chunk])
+            if got:
+                received += got
+    return rx.finish() if isinstance(rx, BatchedReceiver) else received
+
+
+def _fading_blocks(channel: str, link: LinkBursts) -> int:
+    """Independent fading realisations the image met (see :class:`TrialRow`)."""
+    if channel == "awgn":
+        return 0
+    if channel == FAST_RAYLEIGH:
+        return resource_elements(link.bursts, transmitter())
+    return len(link.frames)

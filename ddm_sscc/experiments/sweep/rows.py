@@ -11,7 +11,7 @@ import csv
 import dataclasses
 import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -42,7 +42,11 @@ class TrialRow:
         pixels: ``H·W``.
         bpsp: ``source_bits / subpixels``; None for analog systems.
         n_cu: complex channel uses, the sum of the burst lengths (gaps between bursts not counted).
-        frames_sent, frames_lost: link frames sent, and those not delivered intact (0 for analog systems).
+        repair: RaptorQ repair frames per source frame (0 for analog systems).
+        frames_sent, frames_lost: link frames sent (``K`` source and ``⌈repair·K⌉`` repair), and those
+            not delivered intact (0 for analog systems).
+        frames_needed: intact frames the receiver held when the stream became decodable (None if it
+            never did, and for analog systems).
         fading_blocks: independent fading realisations the image met (frames for rayleigh/selective,
             data resource elements for fast-rayleigh (:func:`.fast_fading.resource_elements`), 0 for
             AWGN; 1 for an analog system over rayleigh: one gain per image).
@@ -66,8 +70,10 @@ class TrialRow:
     pixels: int
     bpsp: float | None
     n_cu: int
+    repair: float
     frames_sent: int
     frames_lost: int
+    frames_needed: int | None
     fading_blocks: int
     exact: bool
     psnr: float | None
@@ -105,14 +111,16 @@ class TrialRow:
 
 FIELDS = tuple(f.name for f in dataclasses.fields(TrialRow))
 _ADDED = ("snr_paper_db", "pixels")
-LEGACY_FIELDS = tuple(name for name in FIELDS if name not in _ADDED)
-"""The columns of a ``rows.csv`` written before rows had the paper's axis (upgraded by :func:`upgrade_rows`)."""
+_FOUNTAIN = ("repair", "frames_needed")
+LEGACY_FIELDS = tuple(name for name in FIELDS if name not in _ADDED + _FOUNTAIN)
+"""The columns of a ``rows.csv`` written before rows had the paper's axis and the RaptorQ outer code,
+in frame format 1 (refused: its channel uses differ from today's frames)."""
 _INT = {
     "image_index", "trial", "source_bits", "subpixels", "pixels", "n_cu", "frames_sent", "frames_lost",
-    "fading_blocks",
+    "frames_needed", "fading_blocks",
 }  # fmt: skip
-_FLOAT = {"snr_db", "snr_unified_db", "snr_paper_db", "bpsp", "psnr", "seconds"}
-_OPTIONAL = {"source_bits", "bpsp", "psnr"}
+_FLOAT = {"snr_db", "snr_unified_db", "snr_paper_db", "repair", "bpsp", "psnr", "seconds"}
+_OPTIONAL = {"source_bits", "bpsp", "psnr", "frames_needed"}
 
 
 def _to_text(name: str, value: object) -> str:
@@ -142,13 +150,12 @@ def _from_text(name: str, text: str) -> object:
     return text
 
 
-def read_rows(path: str | os.PathLike[str], pixels_of: Mapping[str, int] | None = None) -> list[TrialRow]:
+def read_rows(path: str | os.PathLike[str]) -> list[TrialRow]:
     """Every row of a ``rows.csv`` (empty if the file does not exist).
 
     A last line cut short by a crash is ignored (it is simply redone); any other malformed
-    line raises :class:`ConfigError` naming the file and line.  A file with the
-    :data:`LEGACY_FIELDS` header needs ``pixels_of`` (image label → ``H·W``) to fill ``pixels``
-    and ``snr_paper_db``; without it, or without an image it names, :class:`ConfigError`.
+    line raises :class:`ConfigError` naming the file and line, and so does a file of
+    :data:`LEGACY_FIELDS` (frame format 1: its channel uses are not today's frames').
     """
     path = Path(path)
     if not path.exists():
@@ -159,61 +166,23 @@ def read_rows(path: str | os.PathLike[str], pixels_of: Mapping[str, int] | None 
         return []
     header = tuple(lines[0])
     if header == LEGACY_FIELDS:
-        if pixels_of is None:
-            raise ConfigError(
-                f"{path}: written before rows had the paper's axis (pixels, snr_paper_db); "
-                "resume the sweep into its directory once to upgrade it"
-            )
-        whole = [values for values in lines[1:] if len(values) == len(header)]  # a torn last line is ignored
-        _check_known_images(path, {values[0] for values in whole}, pixels_of)
-    elif header != FIELDS:
+        raise ConfigError(
+            f"{path}: written with frame format 1 (before the RaptorQ outer code and the paper's axis), "
+            "whose channel uses differ from today's frames: use a new results directory"
+        )
+    if header != FIELDS:
         raise ConfigError(f"{path}: not a sweep rows file (header {lines[0][:4]}…); use another results directory")
     rows = []
     for number, values in enumerate(lines[1:], start=2):
         try:
             if len(values) != len(header):
                 raise ValueError(f"{len(values)} fields, expected {len(header)}")
-            fields = {name: _from_text(name, text) for name, text in zip(header, values)}
-            if header == LEGACY_FIELDS:
-                assert pixels_of is not None
-                fields["pixels"] = int(pixels_of[str(fields["image"])])
-                fields["snr_paper_db"] = paper_unified_snr_db(fields["snr_db"], fields["n_cu"], fields["pixels"])
-            rows.append(TrialRow(**fields))
+            rows.append(TrialRow(**{name: _from_text(name, text) for name, text in zip(header, values)}))
         except (ValueError, TypeError, KeyError, ConfigError) as exc:
             if number == len(lines):
                 break  # a torn last line
             raise ConfigError(f"{path}:{number}: malformed row ({exc})") from None
     return rows
-
-
-def _check_known_images(path: Path, images: set[str], pixels_of: Mapping[str, int]) -> None:
-    missing = sorted(images - set(pixels_of))
-    if missing:
-        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
-        raise ConfigError(
-            f"{path}: written before rows had the paper's axis, and this run does not load "
-            f"{', '.join(missing[:3])}{more} to upgrade it: resume once with the dataset and --limit that made it"
-        )
-
-
-def upgrade_rows(path: str | os.PathLike[str], pixels_of: Mapping[str, int]) -> bool:
-    """Rewrite a :data:`LEGACY_FIELDS` ``rows.csv`` with ``pixels`` and ``snr_paper_db`` (atomically).
-
-    ``pixels_of``: image label → ``H·W``.  Returns True if the file was upgraded, False if it
-    needed nothing (absent, empty or current).  A torn last line is dropped.
-    """
-    path = Path(path)
-    if not path.exists():
-        return False
-    with path.open(newline="") as handle:
-        first = next(csv.reader(handle), None)
-    if first is None or tuple(first) != LEGACY_FIELDS:
-        return False
-    rows = read_rows(path, pixels_of)
-    tmp = path.with_name(path.name + ".upgrade")
-    write_rows(tmp, rows)
-    os.replace(tmp, path)
-    return True
 
 
 class RowWriter:

@@ -23,8 +23,8 @@ Order of work:
 5. From all rows of the directory: ``summary.csv``, ``bounds.csv``, ``exact_rate.png``
    (x axis ``settings.snr_axis``) and ``report.md``.
 
-A ``rows.csv`` from before rows had the paper's axis is upgraded in place first, from the
-images' sizes (:func:`.rows.upgrade_rows`).
+A ``rows.csv`` of frame format 1 (before the RaptorQ outer code) is refused: its channel
+uses are not today's.
 
 ``progress(done, total)`` is called after each finished job, counting
 source-coding jobs and trials.
@@ -50,7 +50,7 @@ from ddm_sscc.experiments.sweep.link_trial import run_digital_trial
 from ddm_sscc.experiments.sweep.plots import PLOT_FILE, check_snr_axis, plot_exact_rate
 from ddm_sscc.experiments.sweep.rate_adaptation import PerTable, choose_mcs, load_table
 from ddm_sscc.experiments.sweep.report import markdown_report
-from ddm_sscc.experiments.sweep.rows import ROWS_FILE, RowWriter, TrialRow, read_rows, upgrade_rows
+from ddm_sscc.experiments.sweep.rows import ROWS_FILE, RowWriter, TrialRow, read_rows
 from ddm_sscc.experiments.sweep.settings import AUTO_MCS, DIGITAL_SYSTEMS, SweepSettings, check_results_dir
 from ddm_sscc.experiments.sweep.source_coding import (
     SourceCache,
@@ -266,7 +266,6 @@ def run_sweep(
     _check_settings_file(folder, settings)
 
     rows_path = folder / ROWS_FILE
-    upgrade_rows(rows_path, {label: _pixels(pixels) for label, pixels in images})
     writer = RowWriter(rows_path)  # cuts a torn last line before anything reads the file
     try:
         done_keys = {row.key for row in read_rows(rows_path)}

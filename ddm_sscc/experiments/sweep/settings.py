@@ -22,7 +22,8 @@ import numpy as np
 from ddm_sscc.channel import FAST_RAYLEIGH, KINDS, SWEEP_ONLY_KINDS
 from ddm_sscc.channel.tdl import profile_by_name
 from ddm_sscc.errors import ConfigError
-from ddm_sscc.fec.framing import MAX_PAYLOAD
+from ddm_sscc.fec.framing import MAX_PAYLOAD, MIN_PAYLOAD
+from ddm_sscc.fec.transfer import check_repair
 
 DIGITAL_SYSTEMS = ("ddm", "jpegxl", "png", "raw")
 """Systems that send a byte stream over the OFDM link and must arrive bit-exactly."""
@@ -59,7 +60,9 @@ class SweepSettings:
         mcs_margin_db: ``auto`` only: an MCS is chosen only this many dB above its PER threshold
             (0: the plain 1 % rule).  Part of :attr:`mcs_setting`, so runs with different margins
             are kept apart in one results directory.
-        max_payload: payload bytes per frame.
+        max_payload: payload bytes per frame (rounded down to a multiple of 8: the RaptorQ symbol size).
+        repair: RaptorQ repair frames per source frame sent after the source frames (digital systems;
+            part of :attr:`mcs_setting`, so runs with different fractions stay apart in one directory).
         seed: the one seed every random choice derives from (:func:`.tasks.trial_seed`).
         cfo_max_hz: each frame gets a CFO drawn uniformly in ±``cfo_max_hz``.
         model: DDM codec model id (None: the default model).
@@ -80,6 +83,7 @@ class SweepSettings:
     mcs: str = "qpsk-1/2"
     mcs_margin_db: float = 0.0
     max_payload: int = 1024
+    repair: float = 0.0
     seed: int = 1
     cfo_max_hz: float = 20e3
     model: str | None = None
@@ -134,8 +138,11 @@ class SweepSettings:
         if margin and self.mcs != AUTO_MCS:
             raise ConfigError("--mcs-margin applies to --mcs auto only")
         object.__setattr__(self, "mcs_margin_db", margin)
-        if _not_int(self.max_payload) or not 1 <= self.max_payload <= MAX_PAYLOAD:
-            raise ConfigError(f"max_payload must be an integer in 1..{MAX_PAYLOAD}, got {self.max_payload!r}")
+        if _not_int(self.max_payload) or not MIN_PAYLOAD <= self.max_payload <= MAX_PAYLOAD:
+            raise ConfigError(f"max_payload must be an integer in {MIN_PAYLOAD}..{MAX_PAYLOAD}, got {self.max_payload!r}")
+        object.__setattr__(self, "repair", check_repair(self.repair))
+        if self.repair and "deepjscc" in systems:
+            raise ConfigError("--repair applies to the digital systems' frames: deepjscc has none (run it separately)")
         if _not_int(self.seed) or self.seed < 0:
             raise ConfigError(f"--seed must be a non-negative integer, got {self.seed!r}")
         if isinstance(self.cfo_max_hz, bool) or not isinstance(self.cfo_max_hz, numbers.Real):
@@ -158,10 +165,12 @@ class SweepSettings:
 
     @property
     def mcs_setting(self) -> str:
-        """The MCS setting as rows record it: the MCS name, ``auto``, or ``auto+0.5dB`` with a margin."""
+        """The link setting as rows record it: the MCS name, ``auto``, or ``auto+0.5dB`` with a margin,
+        then ``+repair0.25`` with a repair fraction."""
+        setting = self.mcs
         if self.mcs == AUTO_MCS and self.mcs_margin_db:
-            return f"{AUTO_MCS}+{self.mcs_margin_db:g}dB"
-        return self.mcs
+            setting = f"{AUTO_MCS}+{self.mcs_margin_db:g}dB"
+        return setting + (f"+repair{self.repair:g}" if self.repair else "")
 
     @property
     def digital_systems(self) -> tuple[str, ...]:

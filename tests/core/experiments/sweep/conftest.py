@@ -43,7 +43,7 @@ def quick_settings(dataset: str = "x", **overrides) -> SweepSettings:
 
 
 def make_legacy_rows_file(path: Path) -> None:
-    """Rewrite the rows.csv at ``path`` as one from before the paper's axis (without its two columns)."""
+    """Rewrite the rows.csv at ``path`` as one of frame format 1 (without the paper's axis and repair columns)."""
     from ddm_sscc.experiments.sweep.rows import LEGACY_FIELDS
 
     with path.open(newline="") as handle:

@@ -55,14 +55,14 @@ def test_rayleigh_outage_bound():
 
 
 def _row(image, system, mcs, bits, n_cu, channel="awgn", snr=0.0):
-    return TrialRow(image, 0, system, channel, snr, 0.0, -10.0, 0, mcs, mcs, bits, 1000, 333, bits / 1000, n_cu, 1, 0,
-                    0, True, None, 0.0)
+    return TrialRow(image, 0, system, channel, snr, 0.0, -10.0, 0, mcs, mcs, bits, 1000, 333, bits / 1000, n_cu, 0.0, 1, 0,
+                    1, 0, True, None, 0.0)
 
 
 def test_bounds_from_rows_one_per_image_system_mcs_and_means():
     rows = [_row("a", "png", "qpsk-1/2", 4000, 6000, snr=s) for s in (0.0, 1.0)]
     rows += [_row("b", "png", "qpsk-1/2", 6000, 9000), _row("a", "png", "16qam-3/4", 4000, 2500)]
-    rows.append(TrialRow("a", 0, "deepjscc", "awgn", 0.0, 0.0, -10.0, 0, "", "qpsk-1/2", None, 1000, 333, None, 500, 0, 0, 0,
+    rows.append(TrialRow("a", 0, "deepjscc", "awgn", 0.0, 0.0, -10.0, 0, "", "qpsk-1/2", None, 1000, 333, None, 500, 0.0, 0, 0, None, 0,
                          False, 20.0, 0.0))
     bounds = bounds_from_rows(rows)
     assert sorted((b.image, b.mcs) for b in bounds) == [("a", "16qam-3/4"), ("a", "qpsk-1/2"), ("b", "qpsk-1/2")]

@@ -13,7 +13,8 @@ from ddm_sscc.experiments.sweep.batched_receiver import _RecordingFormat, decode
 from ddm_sscc.experiments.sweep.link_trial import fractional_delay, link_bursts, run_digital_trial
 from ddm_sscc.experiments.sweep.source_coding import make_source
 from ddm_sscc.experiments.sweep.tasks import TrialTask
-from ddm_sscc.fec.framing import Reassembler
+from ddm_sscc.fec.framing import Frame, single_symbol_header
+from ddm_sscc.fec.reassembly import Reassembler
 from ddm_sscc.phy.mcs import mcs_by_name
 from ddm_sscc.phy.ofdm.burst_format import BurstFormat
 from tests.core.experiments.sweep.conftest import quick_settings
@@ -36,6 +37,35 @@ def test_high_snr_is_exact_and_hopeless_snr_is_not(system, tiny_images):
     expected_unified = 15.0 + 10 * np.log10(good.n_cu / source.subpixels)
     assert good.snr_unified_db == pytest.approx(expected_unified)
     assert good.psnr is None and good.fading_blocks == 0
+    assert good.repair == 0.0 and good.frames_needed == good.frames_sent and bad.frames_needed is None
+
+
+def test_repair_frames_carry_the_image_through_lost_frames(tiny_images):
+    """Block fading at a middle SNR loses frames; with repair frames any K of them suffice."""
+    settings = quick_settings(max_payload=64, channel="rayleigh")
+    repaired = quick_settings(max_payload=64, channel="rayleigh", repair=1.0)
+    source = make_source(tiny_images[0][1], "raw", settings)
+    k = -(-len(source.stream) // 64)
+    plain = [run_digital_trial(task("raw", 8.0, "rayleigh", trial=t), source, settings) for t in range(3)]
+    coded = [run_digital_trial(task("raw", 8.0, "rayleigh", trial=t), source, repaired) for t in range(3)]
+    assert any(r.frames_lost for r in plain) and not all(r.exact for r in plain)
+    for row in coded:
+        assert row.frames_sent == 2 * k and row.repair == 1.0
+        assert row.exact == (row.frames_needed is not None)
+    assert sum(r.exact for r in coded) > sum(r.exact for r in plain)
+    exact = [r for r in coded if r.exact]
+    assert exact and all(k <= r.frames_needed <= k + 3 for r in exact)
+    assert any(r.frames_lost for r in exact)  # exact although frames were lost
+
+
+def test_fast_rayleigh_trials_fade_every_resource_element(tiny_images):
+    settings = quick_settings(channel="fast-rayleigh")
+    source = make_source(tiny_images[0][1], "raw", settings)
+    good = run_digital_trial(task("raw", 25.0, "fast-rayleigh"), source, settings)
+    bad = run_digital_trial(task("raw", -5.0, "fast-rayleigh"), source, settings)
+    assert good.exact and not bad.exact
+    assert good.n_cu == sum(b.size for b in link_bursts(source, "qpsk-1/2", 1024).bursts)
+    assert good.fading_blocks > 48 * good.frames_sent  # data subcarriers × OFDM symbols
 
 
 def test_rayleigh_counts_one_fading_block_per_frame(tiny_images):
@@ -84,7 +114,8 @@ def test_decode_payloads_matches_burst_format_bit_for_bit():
         n_bits = fmt.payload_capacity(mcs, length)[0]
         llr = (rng.standard_normal(n_bits) * 3 + 1.5).astype(np.float32)
         records.append((mcs, length, llr))
-    got = decode_payloads(records, fmt.max_iter)
+    headers = [single_symbol_header(1, length, mcs.id) for mcs, length, _ in records]
+    got = decode_payloads(records, headers, fmt.max_iter)
     for (mcs, length, llr), payload in zip(records, got):
         raw, _ = fmt.decode_payload_llr(mcs, length, llr)
         assert payload is None  # random LLRs fail the CRC …
@@ -92,9 +123,12 @@ def test_decode_payloads_matches_burst_format_bit_for_bit():
     # … and a clean one decodes: LLRs of the real coded bits
     payload = bytes(range(200))
     mcs = mcs_by_name("qpsk-3/4")
-    grid = fmt.payload_grid(mcs, payload)
+    frame = Frame(single_symbol_header(2, len(payload), mcs.id), payload)
+    grid = fmt.payload_grid(mcs, frame.payload_with_crc())
     llr = fmt.constellation(mcs.modulation).demap(grid, np.full(grid.shape, 0.1)).ravel()
-    assert decode_payloads([(mcs, len(payload), llr)], fmt.max_iter) == [payload]
+    assert decode_payloads([(mcs, len(payload), llr)], [frame.header], fmt.max_iter) == [payload]
+    other = single_symbol_header(3, len(payload), mcs.id)  # the CRC-32 covers the header too
+    assert decode_payloads([(mcs, len(payload), llr)], [other], fmt.max_iter) == [None]
     recorder = _RecordingFormat(fmt.config, fmt.max_iter)
     assert recorder.decode_payload_llr(mcs, len(payload), llr)[0] == b"" and len(recorder.records) == 1
 

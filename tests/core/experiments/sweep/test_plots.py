@@ -21,8 +21,8 @@ from ddm_sscc.experiments.sweep.summary import summarise, thresholds
 
 
 def _row(system: str, channel: str, setting: str, snr: float, exact: bool) -> TrialRow:
-    return TrialRow("a", 0, system, channel, snr, snr + 8, snr - 2, 0, "qpsk-1/2", setting, 800, 100, 30, 8.0, 900, 2,
-                    0 if exact else 1, 0, exact, None, 0.1)
+    return TrialRow("a", 0, system, channel, snr, snr + 8, snr - 2, 0, "qpsk-1/2", setting, 800, 100, 30, 8.0, 900, 0.0, 2,
+                    0 if exact else 1, 2 if exact else None, 0, exact, None, 0.1)
 
 
 def test_panels_are_channels_by_mcs_settings_with_fixed_mcs_first():

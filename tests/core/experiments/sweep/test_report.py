@@ -12,7 +12,7 @@ from ddm_sscc.experiments.sweep.summary import summarise, thresholds
 def _row(system: str, channel: str, snr: float, exact: bool) -> TrialRow:
     # unified = snr + 8, paper axis = snr − 2.28 (RGB: 10.28 dB below ours)
     return TrialRow("a", 0, system, channel, snr, snr + 8, snr - 2.28, 0, "qpsk-1/2", "qpsk-1/2", 800, 300, 100,
-                    8.0, 900, 2, 0 if exact else 1, 2, exact, None, 0.1)  # fmt: skip
+                    8.0, 900, 0.0, 2, 0 if exact else 1, 2 if exact else None, 2, exact, None, 0.1)  # fmt: skip
 
 
 def _report(rows):

@@ -1,18 +1,15 @@
-"""rows.csv: the paper's axis in each row, and the upgrade of files written before it."""
+"""rows.csv: the paper's axis and the repair fraction in each row; files of frame format 1 refused."""
 
 from __future__ import annotations
 
-import csv
 import math
 
 import pytest
 
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.experiments.sweep.rows import (
-    FIELDS,
     TrialRow,
     read_rows,
-    upgrade_rows,
     write_rows,
 )
 from ddm_sscc.experiments.sweep.tasks import TrialTask
@@ -26,7 +23,8 @@ def _task(image: str = "a.png", pixels: int = 12 * 16) -> TrialTask:
 def _row(image: str = "a.png", pixels: int = 12 * 16, subpixels: int = 12 * 16 * 3) -> TrialRow:
     return TrialRow.of_trial(
         _task(image, pixels), mcs="qpsk-1/2", subpixels=subpixels, n_cu=40_000, source_bits=4608,
-        bpsp=8.0, frames_sent=1, frames_lost=0, fading_blocks=0, exact=True, psnr=None, seconds=0.5,
+        bpsp=8.0, repair=0.0, frames_sent=1, frames_lost=0, frames_needed=1, fading_blocks=0, exact=True,
+        psnr=None, seconds=0.5,
     )  # fmt: skip
 
 
@@ -53,21 +51,12 @@ def _legacy_file(path, rows, torn: bool = False) -> None:
             handle.write("b.pn")
 
 
-def test_an_old_rows_file_is_refused_without_sizes_and_upgraded_with_them(tmp_path):
+def test_a_rows_file_of_frame_format_1_is_refused_in_one_line(tmp_path):
     path = tmp_path / "rows.csv"
-    rows = [_row(), _row("b.png", 100, 100)]  # RGB and greyscale
-    _legacy_file(path, rows, torn=True)
-    with pytest.raises(ConfigError, match="resume the sweep") as info:
+    _legacy_file(path, [_row(), _row("b.png", 100, 100)], torn=True)
+    with pytest.raises(ConfigError, match="frame format 1") as info:
         read_rows(path)
-    assert "\n" not in str(info.value)
-    with pytest.raises(ConfigError, match="b.png"):
-        upgrade_rows(path, {"a.png": 192})
-    assert upgrade_rows(path, {"a.png": 192, "b.png": 100})
-    with path.open() as handle:
-        assert tuple(next(csv.reader(handle))) == FIELDS
-    assert read_rows(path) == rows  # the torn line is gone, the paper's axis recomputed
-    assert not upgrade_rows(path, {})  # already current
-    assert not upgrade_rows(tmp_path / "none.csv", {})
+    assert "\n" not in str(info.value) and "new results directory" in str(info.value)
 
 
 def test_current_rows_round_trip(tmp_path):

@@ -187,7 +187,7 @@ def test_rows_file_round_trip_and_foreign_file(tmp_path, tiny_images):
         run_sweep(quick_settings(snrs=(12.0,), systems=("png",)), tiny_images, foreign, executor=SerialExecutor())
 
 
-def test_a_rows_file_from_before_the_paper_axis_is_upgraded_on_resume(tmp_path, tiny_images):
+def test_a_rows_file_of_frame_format_1_is_refused_and_the_paper_axis_is_written(tmp_path, tiny_images):
     import dataclasses
 
     from ddm_sscc.experiments.sweep.runner import write_outputs
@@ -196,15 +196,13 @@ def test_a_rows_file_from_before_the_paper_axis_is_upgraded_on_resume(tmp_path, 
     settings = quick_settings(snrs=(12.0,), systems=("raw",))
     first = run_sweep(settings, tiny_images, tmp_path, executor=SerialExecutor())
     assert {r.image: r.pixels for r in first.rows} == {"a.png": 12 * 16, "b.png": 10 * 10}
-    path = tmp_path / "rows.csv"
-    make_legacy_rows_file(path)
-    with pytest.raises(ConfigError, match="resume the sweep"):
-        write_outputs(tmp_path)
     again = run_sweep(dataclasses.replace(settings, snr_axis="paper"), tiny_images, tmp_path, executor=SerialExecutor())
     assert again.new_rows == 0 and timeless(again.rows) == timeless(first.rows)
-    with path.open(newline="") as handle:
-        assert tuple(next(csv.reader(handle))) == FIELDS
     with open(tmp_path / "summary.csv") as handle:
         summary = list(csv.DictReader(handle))
     assert all(float(p["threshold_paper_db"]) < float(p["threshold_unified_db"]) for p in summary)
     assert "paper-axis" in (tmp_path / "report.md").read_text()
+    make_legacy_rows_file(tmp_path / "rows.csv")
+    for attempt in (lambda: write_outputs(tmp_path), lambda: run_sweep(settings, tiny_images, tmp_path, executor=SerialExecutor())):
+        with pytest.raises(ConfigError, match="frame format 1"):
+            attempt()

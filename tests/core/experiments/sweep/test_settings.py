@@ -107,3 +107,16 @@ def test_cli_refuses_fast_rayleigh_through_the_flowgraphs_in_one_line(tmp_path):
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 1 and len(lines) == 1 and "fast-rayleigh exists only in the core sweep" in lines[0]
     assert not (tmp_path / "out").exists()
+
+
+def test_repair_is_part_of_the_link_setting_and_checked():
+    from tests.core.experiments.sweep.conftest import quick_settings
+
+    assert quick_settings().mcs_setting == "qpsk-1/2"
+    assert quick_settings(repair=0.25).mcs_setting == "qpsk-1/2+repair0.25"
+    assert quick_settings(repair=0.5, mcs="auto", mcs_margin_db=1.0).mcs_setting == "auto+1dB+repair0.5"
+    for bad in (-0.1, 10.5, float("nan"), float("inf"), True):
+        with pytest.raises(ConfigError, match="repair"):
+            quick_settings(repair=bad)
+    with pytest.raises(ConfigError, match="deepjscc"):
+        quick_settings(repair=0.1, systems=("ddm", "deepjscc"))

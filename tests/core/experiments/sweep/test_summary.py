@@ -21,7 +21,7 @@ def _row(system, snr, exact, image="a", trial=0, unified=None, lost=0, psnr=None
     return TrialRow(image, 0, system, "awgn", snr, snr + 3 if unified is None else unified,
                     (snr + 3 if unified is None else unified) - 10.0, trial,
                     "qpsk-1/2" if digital else "", "qpsk-1/2", 800 if digital else None, 100, 30,
-                    8.0 if digital else None, 200, 2 if digital else 0, lost, 0, exact, psnr, 0.1)
+                    8.0 if digital else None, 200, 0.0, 2 if digital else 0, lost, None, 0, exact, psnr, 0.1)
 
 
 def test_summarise_rates_means_and_thresholds():
