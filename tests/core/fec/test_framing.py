@@ -1,110 +1,220 @@
-"""Link-layer frames: header packing, stream splitting and out-of-order reassembly."""
+"""Link-layer frames, format 2: the 20-byte header, its field checks, and the CRC-32 over header and payload."""
 
 import binascii
+import dataclasses
 import random
+import struct
+import zlib
 
 import pytest
 
 from ddm_sscc.errors import ConfigError, FrameError
 from ddm_sscc.fec.framing import (
     HEADER_LEN,
+    MAX_PAYLOAD,
+    MAX_SYMBOL_ID,
+    VERSION,
     Frame,
     FrameHeader,
-    Reassembler,
-    ReassemblyReport,
-    split_stream,
+    frame_crc32,
+    single_symbol_header,
+    source_symbol_count,
+    symbol_payload_len,
 )
+from ddm_sscc.fec.transfer import TransferEncoder
+
+# A 1000-byte transfer in 64-byte symbols: K = 16, the last source symbol (id 15) carries 40 bytes.
+FIELDS = {"session_id": 0x2A, "transfer_length": 1000, "symbol_size": 64, "symbol_id": 3, "payload_len": 64, "mcs": 2}
 
 
 def header(**changes) -> FrameHeader:
-    fields = dict(session_id=0x2A, seq=3, total=40, payload_len=5, mcs=2)
-    fields.update(changes)
-    return FrameHeader(**fields)
+    return FrameHeader(**(FIELDS | changes))
 
 
-def stream(n: int, seed: int = 0) -> bytes:
-    return random.Random(seed).randbytes(n)
-
-
-# --- FrameHeader -------------------------------------------------------------------
-
-
-def test_header_layout_is_fixed():
-    packed = FrameHeader(session_id=0x01020304, seq=0x0506, total=0x0708, payload_len=0x090A, mcs=0x0B).pack()
-    assert len(packed) == HEADER_LEN == 14
-    assert packed[:12] == bytes.fromhex("01 01020304 0506 0708 090A 0B")
-    assert packed[12:] == bytes.fromhex("7506")  # CRC-16/CCITT-FALSE of bytes 0..11
-
-
-def test_header_round_trip():
-    smallest = header(seq=0, total=1, payload_len=0, mcs=0, session_id=0)
-    largest = header(session_id=0xFFFFFFFF, seq=0xFFFE, total=0xFFFF, payload_len=0xFFFF, mcs=0xFF)
-    for h in (header(), smallest, largest):
-        assert FrameHeader.unpack(h.pack()) == h
-
-
-def test_header_crc_flip_in_every_bit_is_detected():
-    packed = header().pack()
-    for bit in range(8 * HEADER_LEN):
-        corrupted = bytearray(packed)
-        corrupted[bit // 8] ^= 0x80 >> (bit % 8)
-        with pytest.raises(FrameError, match="CRC-16"):
-            FrameHeader.unpack(bytes(corrupted))
-
-
-def _with_crc(body: bytes) -> bytes:
+def with_crc16(body: bytes) -> bytes:
+    """18 header bytes followed by their CRC-16/CCITT-FALSE, computed independently of the module."""
     return body + binascii.crc_hqx(body, 0xFFFF).to_bytes(2, "big")
 
 
+def body(version=2, session_id=0x2A, transfer_length=1000, symbol_size=64, symbol_id=3, payload_len=64, mcs=2):
+    """The 18 bytes the CRC-16 covers, packed by hand (the documented layout)."""
+    return struct.pack(">BIIHIHB", version, session_id, transfer_length, symbol_size, symbol_id, payload_len, mcs)
+
+
+def transfer(n: int, session_id: int = 0x2A, symbol_size: int = 64, seed: int = 0) -> tuple[bytes, list[Frame]]:
+    data = random.Random(seed).randbytes(n)
+    return data, TransferEncoder(data, session_id, 1, symbol_size).frames(0.5)
+
+
+# --- FrameHeader: layout and round trip -----------------------------------------------------------
+
+
+def test_header_layout_is_fixed():
+    h = FrameHeader(
+        session_id=0x01020304, transfer_length=0x1000, symbol_size=0x0100, symbol_id=0x0A0B0C, payload_len=0x0100,
+        mcs=0x0B,
+    )  # fmt: skip
+    packed = h.pack()
+    assert len(packed) == HEADER_LEN == 20 and VERSION == 2
+    assert packed[:18] == bytes.fromhex("02 01020304 00001000 0100 000A0B0C 0100 0B")
+    assert packed[18:] == bytes.fromhex("e669")  # CRC-16/CCITT-FALSE of bytes 0..17
+    assert packed == with_crc16(body(2, 0x01020304, 0x1000, 0x100, 0x0A0B0C, 0x100, 0x0B))
+    assert (h.source_symbols, h.is_repair) == (16, True)
+
+
+SMALLEST = {"session_id": 0, "transfer_length": 1, "symbol_size": 8, "symbol_id": 0, "payload_len": 1, "mcs": 0}
+LARGEST = {
+    "session_id": 0xFFFFFFFF,
+    "transfer_length": 1 << 28,
+    "symbol_size": 65528,
+    "symbol_id": MAX_SYMBOL_ID,
+    "payload_len": 65528,
+    "mcs": 0xFF,
+}
+
+
 @pytest.mark.parametrize(
-    ("body", "problem"),
+    "fields",
     [
-        (bytes.fromhex("02 0000002a 0000 0001 0000 00"), "version 2"),
-        (bytes.fromhex("01 0000002a 0000 0000 0000 00"), "total=0"),
-        (bytes.fromhex("01 0000002a 0005 0005 0000 00"), "seq=5 not below total=5"),
+        FIELDS,
+        SMALLEST,
+        LARGEST,
+        FIELDS | {"symbol_id": 15, "payload_len": 40},  # the last, short source symbol
+        FIELDS | {"symbol_id": 16},  # the first repair symbol
+        FIELDS | {"transfer_length": 1024, "symbol_id": 15},  # a transfer of whole symbols: the last one is full
     ],
 )
-def test_unpack_rejects_bad_fields_with_valid_crc(body, problem):
+def test_header_round_trip(fields):
+    h = FrameHeader(**fields)
+    packed = h.pack()
+    assert FrameHeader.unpack(packed) == h
+    assert FrameHeader.unpack(bytearray(packed)) == h and FrameHeader.unpack(memoryview(packed)) == h
+    assert packed == with_crc16(body(**fields))
+
+
+def test_source_and_repair_symbols():
+    assert source_symbol_count(1000, 64) == 16 and source_symbol_count(1024, 64) == 16
+    assert source_symbol_count(1025, 64) == 17 and source_symbol_count(1, 65528) == 1
+    assert [symbol_payload_len(1000, 64, i) for i in (0, 14, 15, 16, 1000)] == [64, 64, 40, 64, 64]
+    assert [header(symbol_id=i).is_repair for i in (0, 14, 16, 17)] == [False, False, True, True]
+    assert not header(symbol_id=15, payload_len=40).is_repair
+
+
+def test_header_single_bit_flips_are_all_refused():
+    for h in (header(), header(symbol_id=15, payload_len=40), single_symbol_header(7, 1, 0)):
+        packed = h.pack()
+        for bit in range(8 * HEADER_LEN):
+            corrupted = bytearray(packed)
+            corrupted[bit // 8] ^= 0x80 >> (bit % 8)
+            with pytest.raises(FrameError, match="CRC-16"):
+                FrameHeader.unpack(bytes(corrupted))
+
+
+# --- FrameHeader: field checks on received bytes (valid CRC-16, inconsistent fields) ---------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"version": 1}, "version 1 unsupported"),
+        ({"version": 0}, "version 0 unsupported"),
+        ({"version": 3}, "version 3 unsupported"),
+        ({"transfer_length": 0}, "transfer_length=0 out of range"),
+        ({"transfer_length": (1 << 28) + 1, "symbol_size": 65528, "payload_len": 65528}, "transfer_length=268435457"),
+        ({"transfer_length": 0xFFFFFFFF}, "transfer_length=4294967295"),
+        ({"symbol_size": 0, "payload_len": 0}, "symbol_size=0 is not a multiple of 8"),
+        ({"symbol_size": 100, "payload_len": 100}, "symbol_size=100 is not a multiple of 8"),
+        ({"symbol_size": 4, "payload_len": 4}, "symbol_size=4"),
+        ({"symbol_size": 0xFFFF, "payload_len": 0xFFFF}, "symbol_size=65535"),
+        ({"symbol_size": 65536 - 8, "transfer_length": 1 << 28, "payload_len": 100}, "payload_len=100"),
+        ({"transfer_length": 1 << 28, "symbol_size": 8, "payload_len": 8}, "exceed 56403 source symbols"),
+        ({"symbol_id": 1 << 24}, "symbol_id=16777216 out of range"),
+        ({"symbol_id": 0xFFFFFFFF}, "symbol_id=4294967295 out of range"),
+        ({"symbol_id": 0, "payload_len": 40}, "payload_len=40 but symbol 0 of a 1000-byte transfer carries 64"),
+        ({"symbol_id": 15, "payload_len": 64}, "payload_len=64 but symbol 15 of a 1000-byte transfer carries 40"),
+        ({"symbol_id": 16, "payload_len": 40}, "payload_len=40 but symbol 16"),
+        ({"symbol_id": 3, "payload_len": 0}, "payload_len=0"),
+        ({"symbol_id": 3, "payload_len": 65}, "payload_len=65"),
+    ],
+)
+def test_unpack_refuses_inconsistent_fields_with_a_valid_crc(fields, problem):
+    data = with_crc16(body(**fields))
     with pytest.raises(FrameError, match=problem):
-        FrameHeader.unpack(_with_crc(body))
+        FrameHeader.unpack(data)
+    with pytest.raises(FrameError, match=problem):
+        Frame.unpack(data + bytes(64))
 
 
-@pytest.mark.parametrize("length", [0, 1, 13, 15, 100])
-def test_unpack_rejects_wrong_length(length):
-    with pytest.raises(FrameError, match=f"{length} bytes, expected 14"):
-        FrameHeader.unpack(bytes(length))
+def test_version_1_headers_and_frames_are_refused():
+    """A format-1 header (14 bytes: version 1, session, seq, total, payload_len, mcs, CRC-16) is not read as v2."""
+    v1 = bytes.fromhex("01 0000002a 0003 0028 0005 02")
+    v1 += binascii.crc_hqx(v1, 0xFFFF).to_bytes(2, "big")
+    with pytest.raises(FrameError, match="14 bytes, expected 20"):
+        FrameHeader.unpack(v1)
+    frame = v1 + b"hello" + zlib.crc32(b"hello").to_bytes(4, "big")  # 23 bytes: v1 header, payload, CRC
+    with pytest.raises(FrameError):
+        Frame.unpack(frame)
+    with pytest.raises(FrameError, match="version 1 unsupported"):
+        FrameHeader.unpack(with_crc16(body(version=1)))  # v2-sized, but says version 1
 
 
-def test_unpack_fuzz_raises_only_frame_error():
+@pytest.mark.parametrize("length", [0, 1, 14, 19, 21, 100])
+def test_unpack_refuses_wrong_lengths(length):
+    with pytest.raises(FrameError, match=f"{length} bytes, expected 20"):
+        FrameHeader.unpack(header().pack().ljust(length, b"\0")[:length])
+
+
+@pytest.mark.parametrize("bad", [None, 20, "x" * 20, [0] * 20])
+def test_unpack_refuses_non_bytes(bad):
+    with pytest.raises(FrameError, match="must be bytes"):
+        FrameHeader.unpack(bad)
+    with pytest.raises(FrameError, match="must be bytes"):
+        Frame.unpack(bad)
+
+
+def test_random_headers_raise_only_frame_error():
     rng = random.Random(1234)
     accepted = 0
     for i in range(20000):
-        length = HEADER_LEN if i % 2 else rng.randrange(0, 40)
-        data = rng.randbytes(length)
-        if i % 7 == 0:  # valid CRC over random fields reaches the field checks
-            data = _with_crc(rng.randbytes(12))
+        data = rng.randbytes(HEADER_LEN if i % 2 else rng.randrange(0, 40))
+        if i % 5 == 0:  # a valid CRC over random fields reaches the field checks
+            data = with_crc16(bytes([2]) + rng.randbytes(17))
         try:
-            FrameHeader.unpack(data)
-            accepted += 1
+            h = FrameHeader.unpack(data)
         except FrameError:
-            pass
-    assert accepted < 2000  # essentially only the valid-CRC inputs with sane fields
+            continue
+        accepted += 1
+        assert h.pack() == data
+    assert accepted < 20  # random fields are almost never consistent
+
+
+# --- FrameHeader: constructor checks ---------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     "changes",
     [
-        dict(version=2),
-        dict(session_id=-1),
-        dict(session_id=1 << 32),
-        dict(seq=-1),
-        dict(seq=40),
-        dict(total=0, seq=0),
-        dict(total=1 << 16),
-        dict(payload_len=1 << 16),
-        dict(mcs=256),
-        dict(mcs=1.0),
-        dict(seq=True),
+        {"version": 1},
+        {"version": 3},
+        {"session_id": -1},
+        {"session_id": 1 << 32},
+        {"session_id": 1.0},
+        {"transfer_length": 0},
+        {"transfer_length": (1 << 28) + 1},
+        {"symbol_size": 63, "payload_len": 63},
+        {"symbol_size": 0, "payload_len": 0},
+        {"symbol_size": 1 << 16, "payload_len": 1 << 16},
+        {"symbol_id": -1},
+        {"symbol_id": 1 << 24},
+        {"symbol_id": True},
+        {"payload_len": 63},
+        {"payload_len": 65},
+        {"symbol_id": 15},  # payload_len 64, but the last source symbol carries 40
+        {"payload_len": 1 << 16},
+        {"mcs": 256},
+        {"mcs": -1},
+        {"mcs": 1.0},
+        {"mcs": "2"},
     ],
 )
 def test_header_constructor_validates(changes):
@@ -112,148 +222,172 @@ def test_header_constructor_validates(changes):
         header(**changes)
 
 
-# --- Frame and split_stream -----------------------------------------------------------
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 100, 1024, MAX_PAYLOAD - 1, MAX_PAYLOAD])
+def test_single_symbol_header_fits_any_length(n):
+    h = single_symbol_header(0xBEEF, n, 4)
+    assert (h.session_id, h.transfer_length, h.symbol_id, h.payload_len, h.mcs) == (0xBEEF, n, 0, n, 4)
+    assert h.symbol_size % 8 == 0 and n <= h.symbol_size < n + 8
+    assert h.source_symbols == 1 and not h.is_repair
+    assert FrameHeader.unpack(h.pack()) == h
+    frame = Frame(h, bytes(range(256)) * (n // 256) + bytes(n % 256))
+    assert Frame.from_payload_with_crc(h, frame.payload_with_crc()) == frame
 
 
-def test_frame_checks_payload_length_and_adds_crc():
-    frame = Frame(header(payload_len=3), bytearray(b"abc"))
+@pytest.mark.parametrize("n", [0, MAX_PAYLOAD + 1, 1 << 16])
+def test_single_symbol_header_refuses_impossible_lengths(n):
+    with pytest.raises(ConfigError):
+        single_symbol_header(1, n, 0)
+
+
+# --- Frame: payload, CRC-32 over header and payload, pack/unpack ---------------------------------------
+
+
+def test_frame_crc32_covers_header_and_payload():
+    h = single_symbol_header(5, 3, 1)
+    frame = Frame(h, bytearray(b"abc"))
     assert frame.payload == b"abc" and isinstance(frame.payload, bytes)
     wire = frame.payload_with_crc()
-    assert len(wire) == 7 and wire[:3] == b"abc"
-    assert Frame.from_payload_with_crc(frame.header, wire) == frame
-    with pytest.raises(FrameError, match="CRC-32"):
-        Frame.from_payload_with_crc(frame.header, b"abd" + wire[3:])
+    expected_crc = zlib.crc32(h.pack() + b"abc").to_bytes(4, "big")
+    assert wire == b"abc" + expected_crc and frame_crc32(h, b"abc") == expected_crc
+    assert expected_crc != zlib.crc32(b"abc").to_bytes(4, "big")  # not format 1's CRC over the payload alone
+    assert Frame.from_payload_with_crc(h, wire) == frame
+    assert Frame.from_payload_with_crc(h, bytearray(wire)) == frame
+    with pytest.raises(FrameError, match="CRC-32 mismatch"):
+        Frame.from_payload_with_crc(h, b"abd" + wire[3:])
+    with pytest.raises(FrameError, match="CRC-32 mismatch"):  # format 1's trailer is refused
+        Frame.from_payload_with_crc(h, b"abc" + zlib.crc32(b"abc").to_bytes(4, "big"))
+
+
+def test_every_payload_bit_error_is_caught():
+    _data, frames = transfer(1000)
+    frame = frames[15]  # the short last source symbol
+    wire = frame.payload_with_crc()
+    for bit in range(8 * len(wire)):
+        corrupted = bytearray(wire)
+        corrupted[bit // 8] ^= 0x80 >> (bit % 8)
+        with pytest.raises(FrameError, match="CRC-32"):
+            Frame.from_payload_with_crc(frame.header, bytes(corrupted))
+
+
+def test_frame_checks_lengths_and_types():
+    h = single_symbol_header(5, 3, 1)
     with pytest.raises(FrameError, match="4 bytes but its header says 3"):
-        Frame(header(payload_len=3), b"abcd")
-    with pytest.raises(FrameError):
-        Frame(header(payload_len=3), "abc")
+        Frame(h, b"abcd")
+    with pytest.raises(FrameError, match="2 bytes but its header says 3"):
+        Frame(h, b"ab")
+    with pytest.raises(FrameError, match="payload must be bytes"):
+        Frame(h, "abc")
+    with pytest.raises(FrameError, match="header must be a FrameHeader"):
+        Frame(h.pack(), b"abc")
+    wire = Frame(h, b"abc").payload_with_crc()
+    for bad in (wire[:-1], wire + b"\0", wire[:4], b""):
+        with pytest.raises(FrameError, match=f"{len(bad)} bytes, expected 7"):
+            Frame.from_payload_with_crc(h, bad)
+    with pytest.raises(FrameError, match="must be bytes"):
+        Frame.from_payload_with_crc(h, 7)
+    with pytest.raises(FrameError, match="header must be a FrameHeader"):
+        Frame.from_payload_with_crc(h.pack(), wire)
+
+
+def test_frame_pack_round_trip_and_truncation():
+    _, frames = transfer(1000)
+    for frame in (frames[0], frames[15], frames[-1]):
+        packed = frame.pack()
+        assert packed[:HEADER_LEN] == frame.header.pack() and packed[HEADER_LEN:] == frame.payload
+        assert Frame.unpack(packed) == frame
+        for cut in range(len(packed)):  # every truncation is refused
+            with pytest.raises(FrameError):
+                Frame.unpack(packed[:cut])
+        with pytest.raises(FrameError, match="but its header says"):
+            Frame.unpack(packed + b"\0")
+
+
+# --- splices: one frame's header on another frame's payload and CRC (issue 17) ------------------------------
+
+
+def splice(header_of: Frame, payload_of: Frame) -> Frame:
+    """What a receiver makes of ``header_of``'s header arriving with ``payload_of``'s payload and CRC."""
+    assert header_of.header.payload_len == payload_of.header.payload_len  # the splice has a plausible length
+    return Frame.from_payload_with_crc(header_of.header, payload_of.payload_with_crc())
+
+
+def test_splice_of_two_symbols_of_one_transfer_is_refused():
+    _data, frames = transfer(1000)
+    full = [f for f in frames if f.header.payload_len == 64]  # source 0..14 and every repair symbol
+    assert len(full) == len(frames) - 1
+    for a in full[:6] + full[-3:]:
+        for b in full:
+            if a is b:
+                assert splice(a, b) == a
+            else:
+                with pytest.raises(FrameError, match="CRC-32 mismatch"):
+                    splice(a, b)
+
+
+def test_splice_across_transmissions_is_refused():
+    # two transmissions of the same length: different data, or the very same data under another id
+    _, a = transfer(1000, session_id=1, seed=1)
+    _, b = transfer(1000, session_id=2, seed=2)
+    _, c = transfer(1000, session_id=3, seed=1)
+    for x, y in ((a, b), (b, a), (a, c), (c, a)):
+        for fx, fy in zip(x, y, strict=True):
+            assert fx.header.payload_len == fy.header.payload_len
+            with pytest.raises(FrameError, match="CRC-32 mismatch"):
+                splice(fx, fy)
+    assert a[0].payload == c[0].payload  # the same bytes; only the header tells them apart
+
+
+def test_splice_of_single_symbol_frames_is_refused():
+    one = Frame(single_symbol_header(1, 5, 0), b"hello")
+    two = Frame(single_symbol_header(2, 5, 0), b"world")
+    other_mcs = Frame(single_symbol_header(1, 5, 3), b"hello")
+    for x, y in ((one, two), (two, one), (one, other_mcs), (other_mcs, one)):
+        with pytest.raises(FrameError, match="CRC-32 mismatch"):
+            splice(x, y)
 
 
 @pytest.mark.parametrize(
-    ("size", "max_payload", "total"), [(0, 10, 1), (1, 10, 1), (10, 10, 1), (11, 10, 2), (95, 10, 10)]
+    "changes",
+    [
+        {"session_id": 0x2B},
+        {"session_id": 0x2A ^ (1 << 31)},
+        {"symbol_id": 4},
+        {"symbol_id": 3 | (1 << 23)},
+        {"mcs": 3},
+        {"transfer_length": 1016},  # still a full 64-byte symbol 3
+        {"transfer_length": 2000},
+        {"symbol_size": 72, "payload_len": 72, "transfer_length": 1000},
+    ],
 )
-def test_split_stream_sizes(size, max_payload, total):
-    data = stream(size)
-    frames = split_stream(data, session_id=7, mcs=3, max_payload=max_payload)
-    assert len(frames) == total
-    assert [f.header.seq for f in frames] == list(range(total))
-    assert all(f.header.total == total and f.header.session_id == 7 and f.header.mcs == 3 for f in frames)
-    assert all(len(f.payload) == max_payload for f in frames[:-1])
-    assert b"".join(f.payload for f in frames) == data
+def test_a_forged_header_with_a_fresh_crc16_is_refused(changes):
+    """A header whose field changed and whose CRC-16 was recomputed passes its own check, not the CRC-32."""
+    _data, frames = transfer(1000)
+    original = frames[3]
+    forged = dataclasses.replace(original.header, **changes)
+    assert FrameHeader.unpack(forged.pack()) == forged  # a valid header on its own
+    payload = original.payload_with_crc()
+    if forged.payload_len != original.header.payload_len:
+        payload = original.payload + bytes(8) + payload[-4:]  # lengthen to fit; the CRC stays the original's
+    with pytest.raises(FrameError, match="CRC-32"):
+        Frame.from_payload_with_crc(forged, payload)
+    assert Frame.from_payload_with_crc(original.header, original.payload_with_crc()) == original
 
 
-def test_split_stream_rejects_bad_settings():
-    with pytest.raises(ConfigError, match="70000 bytes needs 70000 frames of 1 bytes"):
-        split_stream(bytes(70000), session_id=1, mcs=0, max_payload=1)
-    for bad in (0, -5, 1 << 16, 2.5):
-        with pytest.raises(ConfigError, match="max_payload"):
-            split_stream(b"x", session_id=1, mcs=0, max_payload=bad)
-    with pytest.raises(ConfigError):
-        split_stream(b"x", session_id=1 << 32, mcs=0, max_payload=10)
-    with pytest.raises(ConfigError):
-        split_stream(b"x", session_id=1, mcs=300, max_payload=10)
-
-
-# --- Reassembler -----------------------------------------------------------------------
-
-
-def test_round_trip_shuffled_with_duplicates_and_two_sessions():
-    a, b = stream(1000, 1), stream(333, 2)
-    frames_a = split_stream(a, session_id=0xA, mcs=1, max_payload=64)
-    frames_b = split_stream(b, session_id=0xB, mcs=4, max_payload=100)
-    arrivals = frames_a + frames_b + frames_a[:5] + frames_b[-2:]
-    random.Random(3).shuffle(arrivals)
-    rx = Reassembler()
-    statuses = [rx.add(f) for f in arrivals]
-    assert statuses.count("new") == len(frames_a) + len(frames_b)
-    assert statuses.count("duplicate") == 7
-    assert rx.sessions() == (0xA, 0xB)
-    assert rx.complete(0xA) and rx.complete(0xB)
-    assert rx.data(0xA) == a and rx.data(0xB) == b
-    report = rx.report(0xA)
-    assert report == ReassemblyReport(
-        session_id=0xA, total=16, received=16, missing=(), duplicates=5, conflicts=0, corrupted=0,
-        corrupted_seqs=(), complete=True,
-    )
-    assert report.summary() == "session 0x0000000a: 16/16 frames, complete, 5 duplicates"
-
-
-def test_missing_duplicate_and_corrupted_are_reported():
-    frames = split_stream(stream(40 * 10), session_id=0x2A, mcs=0, max_payload=10)
-    rx = Reassembler()
-    for f in frames:
-        if f.header.seq not in (4, 17, 33):
-            rx.add(f)
-    rx.add(frames[0])
-    rx.add(frames[1])
-    rx.add_corrupted(frames[17].header)  # payload CRC failed, header intact
-    rx.add_corrupted(None)  # header unreadable: session unknown
-    report = rx.report(0x2A)
-    assert report.missing == (4, 17, 33)
-    assert (report.received, report.total, report.duplicates, report.corrupted) == (37, 40, 2, 1)
-    assert report.corrupted_seqs == (17,)
-    assert not report.complete and not rx.complete(0x2A)
-    assert rx.unattributed_corrupted == 1
-    assert report.summary() == "session 0x0000002a: 37/40 frames, missing 3 (seq 4, 17, 33), 2 duplicates, 1 corrupted"
-    with pytest.raises(FrameError, match=r"missing 3 of 40 frames \(seq 4, 17, 33\)"):
-        rx.data(0x2A)
-    # The retransmission completes it.
-    for seq in (4, 17, 33):
-        assert rx.add(frames[seq]) == "new"
-    assert rx.data(0x2A) == b"".join(f.payload for f in frames)
-    assert rx.report(0x2A).corrupted_seqs == (17,)
-
-
-def test_conflicts_are_counted_not_stored():
-    frames = split_stream(b"abcdefgh", session_id=5, mcs=0, max_payload=4)
-    rx = Reassembler()
-    assert rx.add(frames[0]) == "new"
-    # same seq, different payload
-    assert rx.add(Frame(frames[0].header, b"XXXX")) == "conflict"
-    # different total for the session
-    other_total = FrameHeader(session_id=5, seq=1, total=3, payload_len=4, mcs=0)
-    assert rx.add(Frame(other_total, b"efgh")) == "conflict"
-    assert rx.add(frames[1]) == "new"
-    assert rx.add(frames[1]) == "duplicate"
-    report = rx.report(5)
-    assert (report.conflicts, report.duplicates, report.complete) == (2, 1, True)
-    assert rx.data(5) == b"abcdefgh"
-    assert "2 conflicts" in report.summary()
-
-
-def test_many_missing_are_abbreviated():
-    frames = split_stream(stream(100), session_id=1, mcs=0, max_payload=1)
-    rx = Reassembler()
-    rx.add(frames[50])
-    with pytest.raises(FrameError) as info:
-        rx.data(1)
-    message = str(info.value)
-    assert "missing 99 of 100" in message and "+89 more" in message and "\n" not in message
-    assert len(message) < 200
-    assert "+89 more" in rx.report(1).summary()
-
-
-def test_session_known_only_from_a_corrupted_header():
-    rx = Reassembler()
-    rx.add_corrupted(header(session_id=9, seq=2, total=4))
-    report = rx.report(9)
-    assert (report.total, report.received, report.missing, report.corrupted) == (4, 0, (0, 1, 2, 3), 1)
-    assert not rx.complete(9)
-    with pytest.raises(FrameError, match="missing 4 of 4"):
-        rx.data(9)
-
-
-def test_bad_reassembler_inputs_raise_frame_error():
-    rx = Reassembler()
-    for call in (lambda: rx.report(1), lambda: rx.data(1), lambda: rx.add(b"frame"), lambda: rx.add_corrupted(b"x")):
-        with pytest.raises(FrameError):
-            call()
-    assert not rx.complete(1)
-    assert rx.sessions() == ()
-
-
-def test_empty_stream_round_trip():
-    rx = Reassembler()
-    (frame,) = split_stream(b"", session_id=3, mcs=0, max_payload=100)
-    assert rx.add(frame) == "new"
-    assert rx.data(3) == b""
+def test_every_bit_of_a_header_matters_to_the_crc32():
+    """Flip each header bit, fix the CRC-16: whenever the fields still parse, the payload's CRC-32 refuses it."""
+    _, frames = transfer(1000)
+    for frame in (frames[3], frames[15], frames[20]):
+        wire = frame.payload_with_crc()
+        packed = frame.header.pack()
+        parsed = 0
+        for bit in range(8 * 18):
+            forged = bytearray(packed[:18])
+            forged[bit // 8] ^= 0x80 >> (bit % 8)
+            try:
+                h = FrameHeader.unpack(with_crc16(bytes(forged)))
+            except FrameError:
+                continue  # the field checks refuse it already (version, sizes, payload_len)
+            parsed += 1
+            with pytest.raises(FrameError, match="CRC-32 mismatch"):
+                Frame.from_payload_with_crc(h, wire)
+        assert parsed >= 32 + 8  # at least every session id and mcs bit gives a valid header
