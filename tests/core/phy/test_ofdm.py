@@ -7,7 +7,8 @@ import pytest
 
 from ddm_sscc.channel import Channel, ChannelConfig
 from ddm_sscc.errors import ConfigError
-from ddm_sscc.fec.framing import Frame, FrameHeader
+from ddm_sscc.fec.framing import HEADER_LEN, Frame, single_symbol_header
+from ddm_sscc.fec.transfer import TransferEncoder
 from ddm_sscc.phy.mcs import MCS_TABLE, mcs_by_name
 from ddm_sscc.phy.ofdm.config import OfdmConfig
 from ddm_sscc.phy.ofdm.receiver import OfdmReceiver
@@ -16,8 +17,8 @@ from ddm_sscc.phy.ofdm.transmitter import OfdmTransmitter
 TX = OfdmTransmitter()
 
 
-def make_frame(payload: bytes, mcs: str = "qpsk-1/2", seq: int = 0, total: int = 1) -> Frame:
-    return Frame(FrameHeader(session_id=7, seq=seq, total=total, payload_len=len(payload), mcs=mcs_by_name(mcs).id), payload)
+def make_frame(payload: bytes, mcs: str = "qpsk-1/2", session_id: int = 7) -> Frame:
+    return Frame(single_symbol_header(session_id, len(payload), mcs_by_name(mcs).id), payload)
 
 
 def stream_of(bursts: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
@@ -51,12 +52,13 @@ def test_burst_has_unit_power_and_the_announced_length():
 @pytest.mark.parametrize("chunk", [1000, 4096, 100_000])
 def test_frames_survive_cfo_timing_and_any_chunking(chunk):
     rng = np.random.default_rng(chunk)
-    frames = [make_frame(rng.integers(0, 256, n, dtype=np.uint8).tobytes(), seq=i, total=3) for i, n in enumerate((1, 300, 77))]
+    sizes = (1, 300, 77)
+    frames = [make_frame(rng.integers(0, 256, n, dtype=np.uint8).tobytes(), session_id=i) for i, n in enumerate(sizes)]
     x = stream_of([TX.burst(f) for f in frames], rng)
     cfo = rng.uniform(-20e3, 20e3)
     x = (x * np.exp(2j * np.pi * cfo / 2e6 * np.arange(x.size))).astype(np.complex64)
     got = receive(OfdmReceiver(TX), noisy(x, 25, rng), chunk)
-    assert [f.header.seq for f in got] == [0, 1, 2]
+    assert [f.header for f in got] == [f.header for f in frames]
     assert [f.payload for f in got] == [f.payload for f in frames]
     assert all(abs(f.cfo_hz - cfo) < 300 for f in got)
 
@@ -80,12 +82,13 @@ def test_every_mcs_round_trips(mcs):
 
 def test_low_snr_loses_frames_but_never_delivers_wrong_ones():
     rng = np.random.default_rng(4)
-    frames = [make_frame(rng.integers(0, 256, 200, dtype=np.uint8).tobytes(), seq=i, total=6) for i in range(6)]
+    data = rng.integers(0, 256, 6 * 200, dtype=np.uint8).tobytes()
+    frames = TransferEncoder(data, session_id=7, mcs=mcs_by_name("qpsk-1/2").id, symbol_size=200).frames()
     rx = OfdmReceiver(TX)
     got = rx.push(noisy(stream_of([TX.burst(f) for f in frames], rng), -1.0, rng))
     delivered = [f for f in got if f.ok]
     assert len(delivered) < len(frames)  # QPSK-1/2 cannot work 2 dB below its threshold
-    assert all(f.payload == frames[f.header.seq].payload for f in delivered)
+    assert all(f.payload == frames[f.header.symbol_id].payload for f in delivered)
     assert rx.stats.payload_errors + rx.stats.header_errors + (len(frames) - len(got)) >= 1
 
 
@@ -104,12 +107,28 @@ def test_a_corrupted_payload_is_reported_lost():
 
 def test_a_malformed_header_is_dropped_and_counted():
     fmt = TX.format
-    grid = fmt.header_grid_from_bytes(bytes(range(14)))  # bytes whose CRC-16 is wrong
+    grid = fmt.header_grid_from_bytes(bytes(range(HEADER_LEN)))  # bytes whose CRC-16 is wrong
     header = fmt.modulator.modulate(grid)
     payload = fmt.modulator.modulate(fmt.payload_grid(mcs_by_name("qpsk-1/2"), b"x" * 50), first=fmt.header_symbols)
     rx = OfdmReceiver(TX)
     got = rx.push(stream_of([np.concatenate([fmt.preamble.samples, header, payload])], np.random.default_rng(6)))
     assert got == [] and rx.stats.header_errors == 1
+
+
+def test_a_spliced_burst_is_reported_lost():
+    """One frame's header with another frame's payload and CRC (same length, same transfer) is not delivered."""
+    data = np.random.default_rng(12).integers(0, 256, 600, dtype=np.uint8).tobytes()
+    a, b, _ = TransferEncoder(data, session_id=7, mcs=mcs_by_name("qpsk-1/2").id, symbol_size=200).frames()
+    fmt = TX.format
+    header = fmt.modulator.modulate(fmt.header_grid(a.header), first=0)
+    payload = fmt.modulator.modulate(
+        fmt.payload_grid(mcs_by_name("qpsk-1/2"), b.payload_with_crc()), first=fmt.header_symbols
+    )
+    spliced = np.concatenate([fmt.preamble.samples, header, payload])
+    rx = OfdmReceiver(TX)
+    got = rx.push(stream_of([spliced, TX.burst(b)], np.random.default_rng(12)))
+    assert [(f.header, f.ok) for f in got] == [(a.header, False), (b.header, True)]
+    assert got[1].payload == b.payload and rx.stats.payload_errors == 1 and rx.stats.delivered == 1
 
 
 @pytest.mark.parametrize(

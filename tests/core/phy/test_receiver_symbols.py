@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ddm_sscc.fec.framing import Frame, FrameHeader
+from ddm_sscc.fec.framing import Frame, single_symbol_header
 from ddm_sscc.phy.mcs import mcs_by_name
 from ddm_sscc.phy.ofdm.receiver import OfdmReceiver
 from ddm_sscc.phy.ofdm.transmitter import OfdmTransmitter
@@ -14,8 +14,7 @@ TX = OfdmTransmitter()
 
 
 def make_frame(payload: bytes, mcs: str) -> Frame:
-    header = FrameHeader(session_id=9, seq=0, total=1, payload_len=len(payload), mcs=mcs_by_name(mcs).id)
-    return Frame(header, payload)
+    return Frame(single_symbol_header(9, len(payload), mcs_by_name(mcs).id), payload)
 
 
 def received(frame: Frame, snr_db: float | None, seed: int = 0, **kwargs):
@@ -42,7 +41,7 @@ def test_kept_symbols_are_the_transmitted_payload_symbols(mcs):
     payload = np.random.default_rng(1).integers(0, 256, 300, dtype=np.uint8).tobytes()
     frame = make_frame(payload, mcs)
     fmt = TX.format
-    sent = fmt.payload_grid(mcs_by_name(mcs), payload).ravel()
+    sent = fmt.payload_grid(mcs_by_name(mcs), frame.payload_with_crc()).ravel()
     n_sym = fmt.payload_symbols(mcs_by_name(mcs), len(payload))
     assert sent.size == n_sym * TX.config.n_data
 
@@ -60,7 +59,7 @@ def test_kept_symbols_are_the_transmitted_payload_symbols(mcs):
 def test_noiseless_symbols_match_closely():
     frame = make_frame(bytes(range(256)), "16qam-1/2")
     sym = received(frame, None, keep_symbols=True).symbols
-    sent = TX.format.payload_grid(mcs_by_name("16qam-1/2"), frame.payload).ravel()
+    sent = TX.format.payload_grid(mcs_by_name("16qam-1/2"), frame.payload_with_crc()).ravel()
     np.testing.assert_allclose(sym, sent, atol=1e-2)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ddm_sscc.errors import ConfigError
-from ddm_sscc.fec.framing import Frame, FrameHeader
+from ddm_sscc.fec.framing import Frame, single_symbol_header
 from ddm_sscc.phy.ofdm.transmitter import OfdmTransmitter
 from ddm_sscc.radio.iq_scaling import (
     GR_OVER_PYADI_DB,
@@ -20,7 +20,7 @@ from ddm_sscc.radio.iq_scaling import (
 
 
 def burst() -> np.ndarray:
-    frame = Frame(FrameHeader(session_id=1, seq=0, total=1, payload_len=300, mcs=1), bytes(range(256)) + bytes(44))
+    frame = Frame(single_symbol_header(1, 300, 1), bytes(range(256)) + bytes(44))
     return OfdmTransmitter().burst(frame)
 
 

@@ -16,7 +16,8 @@ import pytest
 
 from ddm_sscc.channel import ChannelConfig
 from ddm_sscc.errors import ConfigError, RadioError
-from ddm_sscc.fec.framing import Frame, split_stream
+from ddm_sscc.fec.framing import Frame
+from ddm_sscc.fec.transfer import TransferEncoder, symbol_size_for_payload
 from ddm_sscc.phy.mcs import mcs_by_name
 from ddm_sscc.phy.ofdm.receiver import OfdmReceiver
 from ddm_sscc.phy.ofdm.transmitter import OfdmTransmitter
@@ -35,7 +36,8 @@ def frames_and_samples(n_bytes: int = 2500, seed: int = 0) -> tuple[list[Frame],
     """Frames of a random byte stream (max_payload from the modem file) and their bursts separated by gaps."""
     tx = OfdmTransmitter(MODEM.ofdm_config())
     data = np.random.default_rng(seed).integers(0, 256, n_bytes, dtype=np.uint8).tobytes()
-    frames = split_stream(data, session_id=0x5EED, mcs=mcs_by_name(MODEM.mcs).id, max_payload=MODEM.max_payload)
+    symbol_size = symbol_size_for_payload(MODEM.max_payload)
+    frames = TransferEncoder(data, 0x5EED, mcs_by_name(MODEM.mcs).id, symbol_size).frames()
     gap = np.zeros(MODEM.gap_samples, dtype=np.complex64)
     parts = []
     for frame in frames:
@@ -54,7 +56,7 @@ def test_all_frames_come_back_intact(start_offset):
         assert dev._txbuf is None  # TX stopped
         assert dev.settings_dict()["tx_cyclic_buffer"] is True
         assert ("rx_destroy_buffer",) in dev.calls  # the capture started after TX did
-    assert [f.header.seq for f in got] == [f.header.seq for f in frames]
+    assert [f.header for f in got] == [f.header for f in frames]
     assert all(f.ok for f in got)
     assert [f.payload for f in got] == [f.payload for f in frames]
     assert all(abs(f.cfo_hz - 3000.0) < 100 for f in got)
@@ -120,19 +122,20 @@ def test_real_pluto_loopback():
     with PlutoRadio(PLUTO.model_copy(update={"uri": uri})) as radio:
         cycle = loopback_cycle(samples, PLUTO.buffer_size)
         got = run_pluto_loopback(radio, samples, 3 * cycle.size, OfdmReceiver(tx))
-    assert [f.payload for f in got] == [f.payload for f in frames], [(f.header.seq, f.ok, f.snr_db) for f in got]
+    assert [f.payload for f in got] == [f.payload for f in frames], [(f.header.symbol_id, f.ok, f.snr_db) for f in got]
 
 
 def test_unique_prefers_an_intact_copy_and_sorts():
-    from ddm_sscc.fec.framing import FrameHeader
     from ddm_sscc.phy.ofdm.receiver import RxFrame
     from ddm_sscc.radio.loopback import _first_copies
 
-    def rx(seq: int, ok: bool, start: int) -> RxFrame:
-        header = FrameHeader(session_id=1, seq=seq, total=3, payload_len=1, mcs=1)
-        return RxFrame(header, b"x" if ok else None, start, 0.0, 20.0, 1)
+    frames = TransferEncoder(bytes(range(24)), session_id=1, mcs=1, symbol_size=8).frames()
+
+    def rx(symbol_id: int, ok: bool, start: int) -> RxFrame:
+        frame = frames[symbol_id]
+        return RxFrame(frame.header, frame.payload if ok else None, start, 0.0, 20.0, 1)
 
     copies = [rx(2, True, 0), rx(0, False, 10), rx(1, True, 20), rx(2, True, 30), rx(0, True, 40), rx(0, True, 50)]
     got = _first_copies(copies)
-    assert [(f.header.seq, f.ok, f.start) for f in got] == [(0, True, 40), (1, True, 20), (2, True, 0)]
-    assert [(f.header.seq, f.ok) for f in _first_copies([rx(0, False, 0), rx(0, False, 9)])] == [(0, False)]
+    assert [(f.header.symbol_id, f.ok, f.start) for f in got] == [(0, True, 40), (1, True, 20), (2, True, 0)]
+    assert [(f.header.symbol_id, f.ok) for f in _first_copies([rx(0, False, 0), rx(0, False, 9)])] == [(0, False)]

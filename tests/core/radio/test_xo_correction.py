@@ -7,7 +7,7 @@ import pytest
 
 from ddm_sscc.channel import Channel, ChannelConfig
 from ddm_sscc.errors import ConfigError
-from ddm_sscc.fec.framing import Frame, FrameHeader
+from ddm_sscc.fec.framing import Frame, single_symbol_header
 from ddm_sscc.phy.ofdm.receiver import OfdmReceiver
 from ddm_sscc.phy.ofdm.transmitter import OfdmTransmitter
 from ddm_sscc.radio.xo_correction import cfo_ppm, xo_correction_for
@@ -52,7 +52,7 @@ def test_correction_removes_the_offset_in_a_two_radio_model(corrected, tx_ppm, r
 def test_receiver_reports_positive_cfo_when_tx_is_above_rx():
     """The convention matches the modem: Channel's +cfo (exp(+2πi f t)) is measured as +cfo."""
     tx = OfdmTransmitter()
-    frame = Frame(FrameHeader(session_id=1, seq=0, total=1, payload_len=40, mcs=1), bytes(40))
+    frame = Frame(single_symbol_header(1, 40, 1), bytes(40))
     x = np.concatenate([np.zeros(500, np.complex64), tx.burst(frame), np.zeros(500, np.complex64)])
     for cfo in (+5000.0, -5000.0):
         y = Channel(ChannelConfig(snr_db=30.0, cfo_hz=cfo, seed=1)).process(x)
