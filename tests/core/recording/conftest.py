@@ -41,7 +41,7 @@ def capture_globals(info: dict) -> dict[str, object]:
         "ddm_sscc:image_sha256": info["image_sha256"],
         "ddm_sscc:session_id": info["session_id"],
         "ddm_sscc:settings": info["settings"],
-        SOURCE_KEY: {k: info[k] for k in ("bpsp", "subpixels", "frames", "n_channel_uses")},
+        SOURCE_KEY: {k: info[k] for k in ("bpsp", "subpixels", "frames", "source_symbols", "repair", "n_channel_uses")},
     }
 
 

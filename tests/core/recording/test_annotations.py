@@ -13,13 +13,16 @@ from tests.core.recording.conftest import write_capture
 def check_matches(annotations, info, tolerance):
     bursts = info["bursts"]
     assert len(annotations) == len(bursts) == info["frames"]
-    assert [a.get("ddm_sscc:seq") for a in annotations] == [b["seq"] for b in bursts]
+    assert [a.get("ddm_sscc:symbol_id") for a in annotations] == [b["symbol_id"] for b in bursts]
+    k = info["source_symbols"]
     for a, b in zip(annotations, bursts):
         assert abs(a.sample_start - b["start"]) <= tolerance
         assert abs(a.sample_count - b["count"]) <= 1
-        assert a.label == f"ddm seq {b['seq']}/{info['frames']}"
+        kind = "repair" if b["symbol_id"] >= k else "source"
+        assert a.label == f"ddm symbol {b['symbol_id']} ({kind}, K={k})"
         assert a.get("ddm_sscc:session_id") == info["session_id"]
-        assert a.get("ddm_sscc:total") == info["frames"]
+        assert a.get("ddm_sscc:source_symbols") == k
+        assert "ddm_sscc:seq" not in a.fields and "ddm_sscc:total" not in a.fields
         assert a.get("ddm_sscc:payload_ok") is True
         assert a.get("ddm_sscc:cfo_hz") == pytest.approx(20e3, abs=2000)  # phase noise jitters the estimate
         assert 10 < a.get("ddm_sscc:snr_db") < 25

@@ -32,8 +32,9 @@ def test_capture_writes_an_annotated_recording(recording):
     assert record["bursts"] == record["bursts_ok"] == len(rec.annotations) > 1
     assert rec.sample_rate == 2e6
     assert rec.global_info["ddm_sscc:image_sha256"] == record["image_sha256"]
-    seqs = sorted(a.get("ddm_sscc:seq") for a in rec.annotations)
-    assert seqs == list(range(len(seqs)))
+    ids = sorted(a.get("ddm_sscc:symbol_id") for a in rec.annotations)
+    assert ids == list(range(len(ids)))
+    assert {a.get("ddm_sscc:source_symbols") for a in rec.annotations} == {len(ids)}  # no repair: K frames
 
 
 def test_replay_recovers_the_image(recording, tmp_path):

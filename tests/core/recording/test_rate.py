@@ -5,7 +5,7 @@ import pytest
 from scipy.signal import resample
 
 from ddm_sscc.errors import ConfigError
-from ddm_sscc.fec.framing import Frame, FrameHeader
+from ddm_sscc.fec.framing import Frame, single_symbol_header
 from ddm_sscc.phy.ofdm.transmitter import OfdmTransmitter
 from ddm_sscc.recording.rate import rate_conversion
 
@@ -46,7 +46,7 @@ def test_accuracy_over_the_occupied_band(rate):
     """An OFDM stream ideally interpolated to ``rate`` comes back to 2 MS/s within −50 dB on every used carrier."""
     tx = OfdmTransmitter()
     rng = np.random.default_rng(0)
-    x = np.concatenate([tx.burst(Frame(FrameHeader(1, i, 3, 300, 1), rng.bytes(300))) for i in range(3)])
+    x = np.concatenate([tx.burst(Frame(single_symbol_header(i, 300, 1), rng.bytes(300))) for i in range(3)])
     n = x.size - x.size % 24
     x = x[:n].astype(np.complex128)
     high = resample(x, round(n * rate / 2e6))  # exact band-limited (periodic) interpolation

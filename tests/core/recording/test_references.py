@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -42,11 +43,12 @@ def test_reference_replays_exactly(tmp_path, name):
     settings = recording.settings
     assert settings["channel"]["adc_bits"] == 12 and settings["channel"]["agc_step_db"] > 0
     assert recording.sample_rate == settings["sample_rate"]
-    # annotations: one per frame, every seq once, payloads intact
-    frames = g[SOURCE_KEY]["frames"]
+    # annotations: one per frame, every symbol id once, payloads intact; the source symbols first
+    frames, k = g[SOURCE_KEY]["frames"], g[SOURCE_KEY]["source_symbols"]
+    assert frames == k + math.ceil(g[SOURCE_KEY]["repair"] * k - 1e-9)
     notes = recording.annotations
-    assert [a.get("ddm_sscc:seq") for a in notes] == list(range(frames))
-    assert all(a.get("ddm_sscc:payload_ok") and a.get("ddm_sscc:total") == frames for a in notes)
+    assert [a.get("ddm_sscc:symbol_id") for a in notes] == list(range(frames))
+    assert all(a.get("ddm_sscc:payload_ok") and a.get("ddm_sscc:source_symbols") == k for a in notes)
     assert {a.get("ddm_sscc:session_id") for a in notes} == {g["ddm_sscc:session_id"]}
 
     out = tmp_path / "out.png"

@@ -12,8 +12,9 @@ from ddm_sscc.codec.tokens import pixel_sha256
 from ddm_sscc.errors import ImageError, OutputExistsError, RecordingError
 from ddm_sscc.image_io import load_image
 from ddm_sscc.link.summary import LinkSummary
-from ddm_sscc.recording import read_recording, replay_recording, write_recording
-from tests.core.recording.conftest import Capture, make_capture, write_capture
+from ddm_sscc.recording import read_recording, replay_recording, simulate_capture, write_recording
+from tests.conftest import real_image
+from tests.core.recording.conftest import PLUTO_LIKE, Capture, make_capture, write_capture
 
 
 def test_replay_recovers_the_image(tmp_path, capture):
@@ -70,10 +71,36 @@ def test_lost_frame_writes_nothing(tmp_path, capture):
     summary = replay_recording(meta, out)
     assert not summary.exact and not out.exists() and summary.output is None
     assert summary.frames_sent == capture.info["frames"] and summary.frames_lost == 1 and summary.missing == (2,)
-    assert summary.error == f"1 of {capture.info['frames']} frames lost"
+    k = capture.info["source_symbols"]
+    assert summary.error == f"{k - 1} intact symbols of K={k}: too few to rebuild the stream"
+    assert (summary.source_symbols, summary.frames_needed, summary.repair) == (k, None, 0.0)
     # burst 2's header is gone with it: n_channel_uses and bpsp come from ddm_sscc:source
     assert summary.n_channel_uses == capture.info["n_channel_uses"] and summary.bpsp == capture.info["bpsp"]
     json.loads(summary.to_json())
+
+
+def test_repair_frames_stand_in_for_lost_ones(tmp_path):
+    """With R = 1, wiping a third of the bursts (source ones among them) still gives the exact image."""
+    pixels = real_image(16, 24, 3)
+    samples, info = simulate_capture(
+        pixels, PLUTO_LIKE, max_payload=128, gap=(500, 1500), lead=2000, seed=7, repair=1.0
+    )
+    k, frames = info["source_symbols"], info["frames"]
+    assert k >= 4 and frames == 2 * k
+    assert [b["symbol_id"] for b in info["bursts"]] == list(range(frames))
+    samples = samples.copy()
+    lost = [0, 2] + list(range(k + 1, frames, 3))  # source symbols 0 and 2, and every third repair one
+    assert frames - len(lost) >= k + 2
+    for i in lost:
+        burst = info["bursts"][i]
+        samples[burst["start"] : burst["start"] + burst["count"]] = 0
+    meta = write_capture(tmp_path / "c", Capture(pixels, samples, info, 2e6))
+    summary = replay_recording(meta, tmp_path / "out.png")
+    assert summary.exact, summary.error
+    np.testing.assert_array_equal(load_image(tmp_path / "out.png").pixels, pixels)
+    assert summary.frames_received == frames - len(lost) and summary.missing == (0, 2)
+    assert (summary.source_symbols, summary.repair) == (k, 1.0)
+    assert k <= summary.frames_needed <= k + 2 and summary.frames_sent == frames
 
 
 def test_noise_only_recording(tmp_path):

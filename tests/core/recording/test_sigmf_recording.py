@@ -23,8 +23,14 @@ def twelve_bit(n: int, seed: int = 0) -> np.ndarray:
 
 
 NOTES = [
-    Annotation(100, 50, "ddm seq 1/2", fields={"ddm_sscc:seq": 1, "ddm_sscc:payload_ok": True}),
-    Annotation(10, 40, "ddm seq 0/2", comment="first", fields={"ddm_sscc:seq": 0, "ddm_sscc:cfo_hz": 123.5}),
+    Annotation(100, 50, "ddm symbol 1 (source, K=2)", fields={"ddm_sscc:symbol_id": 1, "ddm_sscc:payload_ok": True}),
+    Annotation(
+        10,
+        40,
+        "ddm symbol 0 (source, K=2)",
+        comment="first",
+        fields={"ddm_sscc:symbol_id": 0, "ddm_sscc:cfo_hz": 123.5},
+    ),
 ]
 
 
@@ -67,7 +73,7 @@ def test_round_trip(tmp_path, datatype, full_scale):
     # annotations come back sorted, with their fields
     assert [a.sample_start for a in rec.annotations] == [10, 100]
     first = rec.annotations[0]
-    assert (first.sample_count, first.label, first.comment) == (40, "ddm seq 0/2", "first")
+    assert (first.sample_count, first.label, first.comment) == (40, "ddm symbol 0 (source, K=2)", "first")
     assert first.get("ddm_sscc:cfo_hz") == 123.5 and rec.annotations[1].get("ddm_sscc:payload_ok") is True
     # sigmf-python reads and validates it against its bundled schema
     handle = sigmffile.fromfile(meta)
@@ -179,6 +185,10 @@ def setting(key: str, value: object):
     return lambda d: d["global"].__setitem__(key, value)
 
 
+def annotate(key: str, value: object):
+    return lambda d: d["annotations"][0].__setitem__(key, value)
+
+
 def expect_error(meta: Path, match: str) -> None:
     with pytest.raises(RecordingError, match=match) as info:
         read_recording(meta)
@@ -209,6 +219,13 @@ def test_missing_files(tmp_path, good):
         (lambda d: d["annotations"].append({"core:label": "no start"}), "SigMF schema.*annotations/2.*sample_start"),
         (lambda d: d["captures"][0].__setitem__("core:frequency", "high"), "SigMF schema.*captures/0/core:frequency"),
         (setting("ddm_sscc:full_scale", -1), "full_scale must be a positive number"),
+        # frame format 1's annotation keys are gone; format 2's are range-checked
+        (annotate("ddm_sscc:seq", 0), "annotations/0/ddm_sscc:seq is not a ddm_sscc key"),
+        (annotate("ddm_sscc:total", 2), "annotations/0/ddm_sscc:total is not a ddm_sscc key"),
+        (annotate("ddm_sscc:symbol_id", 1 << 24), "annotations/0/ddm_sscc:symbol_id must be an integer"),
+        (annotate("ddm_sscc:symbol_id", -1), "annotations/0/ddm_sscc:symbol_id must be an integer"),
+        (annotate("ddm_sscc:source_symbols", 0), "annotations/0/ddm_sscc:source_symbols must be an integer"),
+        (annotate("ddm_sscc:source_symbols", 56404), "annotations/0/ddm_sscc:source_symbols must be an integer"),
     ],
 )
 def test_bad_metadata(good, change, match):

@@ -22,7 +22,8 @@ def test_layout_and_info(capture):
     assert samples.dtype == np.complex64 and samples.ndim == 1
     assert info["image_sha256"] == pixel_sha256(capture.pixels).hex()
     bursts = info["bursts"]
-    assert [b["seq"] for b in bursts] == list(range(info["frames"]))
+    assert [b["symbol_id"] for b in bursts] == list(range(info["frames"]))
+    assert info["source_symbols"] == info["frames"] and info["repair"] == 0.0
     fmt = BurstFormat()
     assert sum(b["count"] for b in bursts) == info["n_channel_uses"]
     assert all(b["count"] == fmt.burst_len(mcs_by_name("qpsk-1/2"), 256) for b in bursts[:-1])
@@ -64,7 +65,7 @@ def test_repeat_and_other_rate(capture_2m5):
     pixels = real_image(8, 8, 3)
     samples, info = simulate_capture(pixels, ChannelConfig(), seed=0, repeat=3, gap=(10, 10), lead=0, max_payload=100)
     frames = info["frames"]
-    assert [b["seq"] for b in info["bursts"]] == list(range(frames)) * 3
+    assert [b["symbol_id"] for b in info["bursts"]] == list(range(frames)) * 3
     assert samples.size == 3 * info["n_channel_uses"] + (3 * frames - 1) * 10
     assert np.abs(samples[: info["bursts"][0]["count"]]).max() > 0
     # at 2.5 MS/s the bursts are 5/4 as long and the channel runs at that rate
