@@ -1,4 +1,4 @@
-"""The receive side of an image session: frames in any order, losses, tampering → exact image or an error."""
+"""The receive side of an image session: RaptorQ frames in any order, losses, tampering → exact image or an error."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import numpy as np
 import pytest
 
 from ddm_sscc.codec.container import read_header
-from ddm_sscc.errors import ContainerError, CodecError, FrameError, IntegrityError
-from ddm_sscc.fec.framing import split_stream
+from ddm_sscc.errors import CodecError, ContainerError, FrameError, IntegrityError
+from ddm_sscc.fec.framing import Frame
+from ddm_sscc.fec.transfer import TransferEncoder
 from ddm_sscc.link.image_assembly import ImageAssembler
 from ddm_sscc.link.image_frames import frames_from_ddm, session_id_for
 from ddm_sscc.phy.mcs import mcs_by_name
+from ddm_sscc.phy.ofdm.receiver import RxFrame
 from tests.core.link.conftest import MAX_PAYLOAD
 
 
@@ -47,6 +49,7 @@ def test_shuffled_frames_with_duplicates_decode_to_the_exact_pixels(coded, pixel
     assert asm.stream(coded.session_id) == coded.ddm
     report = asm.report(coded.session_id)
     assert report.complete and report.duplicates == 3 and report.missing == ()
+    assert report.needed == report.source_symbols == len(coded.frames)
 
     image = asm.decode(coded.session_id)
     assert image.pixels.dtype == np.uint8
@@ -69,24 +72,71 @@ def test_lost_frames_recorded_then_resent(coded, pixels):
             assert not asm.add(frame)
     asm.add_lost(None)  # a frame whose header was unreadable too
     report = asm.report(coded.session_id)
-    assert not report.complete and report.missing == (2,) and report.corrupted_seqs == (2,)
+    assert not report.complete and report.missing == (2,) and report.corrupted_ids == (2,)
     assert asm.reassembler.unattributed_corrupted == 1
     assert asm.add(lost)  # the resend completes it
+    np.testing.assert_array_equal(asm.decode(coded.session_id).pixels, pixels)
+
+
+def test_repair_frames_replace_lost_source_frames(ddm, pixels):
+    """R = 1, every other frame lost (source and repair alike), the rest in reverse: the exact image."""
+    coded = frames_from_ddm(ddm, max_payload=MAX_PAYLOAD, repair=1.0)
+    k = coded.source_symbols
+    asm = ImageAssembler()
+    arrived = coded.frames[::-2]
+    for frame in coded.frames[-2::-2]:
+        asm.add_lost(frame.header)  # their payload CRC failed
+    completions = [asm.add(frame) for frame in arrived]
+    assert completions.count(True) == 1 and len(arrived) == k
+    report = asm.report(coded.session_id)
+    assert report.complete and report.needed == k and report.corrupted == k
+    assert report.missing == tuple(range(0, k, 2))  # the even ids were lost, the odd ones arrived
+    np.testing.assert_array_equal(asm.decode(coded.session_id).pixels, pixels)
+
+
+def test_add_received_takes_intact_frames_and_counts_lost_ones(coded, pixels):
+    asm = ImageAssembler()
+    for i, frame in enumerate(coded.frames):
+        lost = i == 1
+        rx = RxFrame(frame.header, None if lost else frame.payload, 100 * i, 0.0, 20.0, 1)
+        assert asm.add_received(rx) is False
+    report = asm.report(coded.session_id)
+    assert (report.received, report.corrupted, report.corrupted_ids, report.missing) == (
+        len(coded.frames) - 1,
+        1,
+        (1,),
+        (1,),
+    )
+    assert asm.add_received(RxFrame(coded.frames[1].header, coded.frames[1].payload, 0, 0.0, 20.0, 1)) is True
     np.testing.assert_array_equal(asm.decode(coded.session_id).pixels, pixels)
 
 
 def test_a_missing_frame_leaves_the_session_incomplete(coded):
     asm = ImageAssembler()
     missing = 3
+    k = len(coded.frames)
     for frame in coded.frames:
-        if frame.header.seq != missing:
+        if frame.header.symbol_id != missing:
             assert asm.add(frame) is False
     assert not asm.reassembler.complete(coded.session_id)
     assert asm.report(coded.session_id).missing == (missing,)
-    with pytest.raises(FrameError, match=rf"incomplete: missing 1 of {len(coded.frames)} frames \(seq {missing}\)"):
+    expected = rf"session 0x{coded.session_id:08x} incomplete: {k - 1} symbols of K={k} held"
+    with pytest.raises(FrameError, match=expected):
         asm.stream(coded.session_id)
-    with pytest.raises(FrameError, match=f"seq {missing}"):
+    with pytest.raises(FrameError, match=expected):
         asm.decode(coded.session_id)
+
+
+def test_a_frame_of_another_transfer_under_the_same_id_is_never_used(coded, pixels):
+    """Same session id, another transfer length: a conflict, stored nowhere; the image still comes out exact."""
+    asm = ImageAssembler()
+    stranger = TransferEncoder(bytes(len(coded.ddm) + 8), coded.session_id, coded.mcs.id, MAX_PAYLOAD).frames()
+    for frame, other in zip(coded.frames, stranger, strict=False):
+        asm.add(frame)
+        asm.add(other)
+    report = asm.report(coded.session_id)
+    assert report.complete and report.conflicts == len(coded.frames)
+    np.testing.assert_array_equal(asm.decode(coded.session_id).pixels, pixels)
 
 
 def test_an_unknown_session_raises_frame_error(coded):
@@ -105,7 +155,7 @@ def _tampered(ddm: bytes, at: int) -> bytes:
 def _assemble(data: bytes) -> tuple[ImageAssembler, int]:
     """Frame ``data`` as a transmitter would (no container check) and feed every frame, in reverse."""
     sid = session_id_for(data)
-    frames = split_stream(data, sid, mcs_by_name("qpsk-1/2").id, MAX_PAYLOAD)
+    frames: list[Frame] = TransferEncoder(data, sid, mcs_by_name("qpsk-1/2").id, MAX_PAYLOAD).frames()
     asm = ImageAssembler()
     completed = [asm.add(frame) for frame in reversed(frames)]
     assert completed[-1] and not any(completed[:-1])
