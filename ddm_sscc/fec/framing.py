@@ -167,6 +167,7 @@ def single_symbol_header(session_id: int, payload_len: int, mcs: int) -> FrameHe
 
     For measurement and test frames of any payload length (1 .. 65528 bytes).
     """
+    _check_uint("payload_len", payload_len, 0xFFFF)  # an int before the arithmetic: None was a TypeError
     size = max(SYMBOL_ALIGNMENT, -(-payload_len // SYMBOL_ALIGNMENT) * SYMBOL_ALIGNMENT)
     return FrameHeader(session_id, payload_len, size, 0, payload_len, mcs)
 

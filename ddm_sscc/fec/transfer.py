@@ -48,6 +48,9 @@ class TransferEncoder:
             raise ConfigError(f"the stream must be bytes, got {type(data).__name__}")
         if not data:
             raise ConfigError("an empty stream has nothing to send")
+        if isinstance(symbol_size, bool) or not isinstance(symbol_size, int):
+            # checked here: the RaptorQ library raises TypeError for 16.0, the size checks for None
+            raise ConfigError(f"symbol_size must be an integer, got {type(symbol_size).__name__}")
         try:
             self.encoder = FountainEncoder(bytes(data), symbol_size)
         except FrameError as exc:

@@ -46,8 +46,11 @@ from ddm_sscc.codec.order import OrderKind
 from ddm_sscc.codec.schedule import MAX_STEPS, ScheduleKind
 from ddm_sscc.codec.tokens import MAX_PIXELS
 from ddm_sscc.errors import ConfigError, ContainerError, DdmError, FrameError, RecordingError
-from ddm_sscc.fec.crc import strip_crc32
-from ddm_sscc.fec.framing import HEADER_LEN, Frame, FrameHeader, Reassembler, split_stream
+from ddm_sscc.fec.crc import crc16, strip_crc32
+from ddm_sscc.fec.fountain import MAX_SOURCE_SYMBOLS, MAX_TRANSFER_LENGTH, SYMBOL_ALIGNMENT
+from ddm_sscc.fec.framing import HEADER_LEN, MAX_SYMBOL_ID, Frame, FrameHeader, single_symbol_header
+from ddm_sscc.fec.reassembly import Reassembler
+from ddm_sscc.fec.transfer import TransferEncoder
 from ddm_sscc.radio.config import (
     DEFAULT_CHANNEL_PROFILES,
     DEFAULT_MODEM_CONFIG,
@@ -61,7 +64,13 @@ from ddm_sscc.radio.config import (
 )
 from ddm_sscc.radio.config import SAMPLE_RATE_MAX as PLUTO_SAMPLE_RATE_MAX
 from ddm_sscc.recording import Annotation, read_recording, write_recording
-from ddm_sscc.recording.project_keys import FULL_SCALE_MAX, FULL_SCALE_MIN, SAMPLE_RATE_MAX, SAMPLE_RATE_MIN
+from ddm_sscc.recording.project_keys import (
+    FULL_SCALE_MAX,
+    FULL_SCALE_MIN,
+    MAX_FRAMES,
+    SAMPLE_RATE_MAX,
+    SAMPLE_RATE_MIN,
+)
 
 ACCEPTED, REFUSED = "accepted", "refused"
 MESSAGE_LIMIT = 600
@@ -259,14 +268,20 @@ def run_container(data: bytes) -> str:
 
 # ==== frames and reassembly ===================================================================
 
+_symbol_sizes = st.integers(1, 8).map(lambda n: SYMBOL_ALIGNMENT * n)
+_repair_fractions = st.sampled_from([0.0, 0.25, 0.5, 1.0, 2.0])
+
 
 @st.composite
 def valid_frames(draw: st.DrawFn) -> Frame:
-    stream = draw(st.binary(max_size=300))
-    frames = split_stream(
-        stream, draw(st.integers(0, (1 << 32) - 1)), draw(st.integers(0, 255)), draw(st.integers(1, 64))
+    """One frame of a transfer: a source symbol (the last one short) or a repair symbol."""
+    encoder = TransferEncoder(
+        draw(st.binary(min_size=1, max_size=300)),
+        draw(st.integers(0, (1 << 32) - 1)),
+        draw(st.integers(0, 255)),
+        draw(_symbol_sizes),
     )
-    return draw(st.sampled_from(frames))
+    return draw(st.sampled_from(encoder.frames(draw(_repair_fractions))))
 
 
 @st.composite
@@ -278,20 +293,52 @@ def mutated_frame_bytes(draw: st.DrawFn) -> bytes:
     return wire
 
 
+def _with_crc16(body: bytes) -> bytes:
+    return body + crc16(body).to_bytes(2, "big")
+
+
+@st.composite
+def forged_headers(draw: st.DrawFn) -> bytes:
+    """Version-2 header fields, each plausible or absurd, behind a valid CRC-16: the field checks must hold."""
+    version = draw(st.sampled_from([1, 2, 2, 2, 3]))
+    length = draw(
+        st.one_of(st.integers(0, 2000), st.sampled_from([MAX_TRANSFER_LENGTH, MAX_TRANSFER_LENGTH + 1, (1 << 32) - 1]))
+    )
+    size = draw(st.one_of(_symbol_sizes, st.integers(0, 0xFFFF)))
+    symbol_id = draw(st.one_of(st.integers(0, 300), st.sampled_from([MAX_SYMBOL_ID, MAX_SYMBOL_ID + 1, (1 << 32) - 1])))
+    payload_len = draw(st.one_of(st.integers(0, 600), st.just(size)))
+    body = struct.pack(
+        ">BIIHIHB", version, draw(st.integers(0, (1 << 32) - 1)), length, size, symbol_id, payload_len, 0
+    )
+    return _with_crc16(body) + draw(st.binary(max_size=64))
+
+
 frame_byte_inputs = st.one_of(
     st.binary(max_size=120),
     st.binary(min_size=HEADER_LEN, max_size=HEADER_LEN),
     mutated_frame_bytes(),
+    forged_headers(),
     valid_frames().map(Frame.pack),
 )
-"""Arbitrary bytes, edited frames (with or without their payload CRC-32) and valid frames."""
+"""Arbitrary bytes, edited frames (with or without their CRC-32), forged headers with a valid CRC-16, valid frames."""
+
+
+def _check_header(header: FrameHeader) -> None:
+    """What an accepted header promises: consistent fields within RaptorQ's limits."""
+    k = header.source_symbols
+    assert header.version == 2 and 1 <= header.transfer_length <= MAX_TRANSFER_LENGTH
+    assert header.symbol_size % SYMBOL_ALIGNMENT == 0 and 1 <= k <= MAX_SOURCE_SYMBOLS
+    assert header.symbol_id <= MAX_SYMBOL_ID and header.is_repair == (header.symbol_id >= k)
+    last = header.transfer_length - (k - 1) * header.symbol_size
+    assert header.payload_len == (last if header.symbol_id == k - 1 else header.symbol_size)
 
 
 def run_frame_bytes(data: bytes) -> str:
-    """Header, frame and payload-CRC parsing of one buffer, then a reassembler fed with the outcome."""
+    """Header, frame and CRC-32 parsing of one buffer, then a reassembler fed with the outcome."""
     try:
         header = FrameHeader.unpack(data[:HEADER_LEN])
         assert header.pack() == data[:HEADER_LEN], "an accepted frame header does not pack back to its bytes"
+        _check_header(header)
     except FrameError as exc:
         header = None
         refused(exc)
@@ -306,12 +353,14 @@ def run_frame_bytes(data: bytes) -> str:
         try:
             checked = Frame.from_payload_with_crc(header, data[HEADER_LEN:])
             assert checked.payload_with_crc() == data[HEADER_LEN:]
+            assert data[-4:] == zlib.crc32(data[:-4]).to_bytes(4, "big"), "the CRC-32 does not cover the header"
         except FrameError as exc:
             refused(exc)
     reassembler = Reassembler()
     if frame is not None:
         assert reassembler.add(frame) == "new"
         assert reassembler.add(frame) == "duplicate"
+        assert reassembler.add(Frame(frame.header, bytes(b ^ 0xFF for b in frame.payload))) == "conflict"
     else:
         reassembler.add_corrupted(header)
     for session in reassembler.sessions():
@@ -319,19 +368,25 @@ def run_frame_bytes(data: bytes) -> str:
         assert report.summary()
         try:
             stream = reassembler.data(session)
-            assert frame is not None and frame.header.total == 1 and stream == frame.payload
         except FrameError as exc:
             refused(exc, f"session 0x{session:08x}")
             assert not report.complete
+            continue
+        # one frame rebuilds only a one-symbol transfer; a source symbol is the stream itself
+        assert frame is not None and report.complete and frame.header.source_symbols == 1
+        assert len(stream) == frame.header.transfer_length
+        assert frame.header.is_repair or stream == frame.payload
     return ACCEPTED if frame is not None else REFUSED
 
 
 @st.composite
 def reassembly_cases(draw: st.DrawFn) -> dict:
-    """A stream cut into frames, sent in any order with repeats and losses, some bytes corrupted on the way."""
-    stream = draw(st.binary(max_size=400))
-    max_payload = draw(st.integers(1, 48))
-    n = max(1, math.ceil(len(stream) / max_payload))
+    """A stream coded into frames, sent in any order with repeats and losses, some bytes corrupted on the way."""
+    stream = draw(st.binary(min_size=1, max_size=400))
+    symbol_size = draw(_symbol_sizes)
+    repair = draw(_repair_fractions)
+    k = math.ceil(len(stream) / symbol_size)
+    n = k + math.ceil(repair * k - 1e-9)
     order = draw(st.lists(st.integers(0, n - 1), max_size=3 * n + 2))
     if draw(st.booleans()):  # a permutation of every frame, then the extras
         order = draw(st.permutations(range(n))) + order
@@ -339,33 +394,46 @@ def reassembly_cases(draw: st.DrawFn) -> dict:
         "stream": stream,
         "session_id": draw(st.integers(0, (1 << 32) - 1)),
         "mcs": draw(st.integers(0, 255)),
-        "max_payload": max_payload,
+        "symbol_size": symbol_size,
+        "repair": repair,
         "order": order,
         # (position in ``order``, byte index, xor mask): a bit error in that transmission
         "corrupt": draw(st.lists(st.tuples(st.integers(0, 200), st.integers(0, 1 << 12), st.integers(1, 255)))),
-        "other": draw(st.booleans()),  # interleave the frames of a second session
+        "other": draw(st.booleans()),  # interleave the frames of a second transmission
     }
 
 
+def case_frames(case: dict) -> list[Frame]:
+    """The frames a :func:`reassembly_cases` case sends: ``K`` source frames, then its repair frames."""
+    encoder = TransferEncoder(case["stream"], case["session_id"], case["mcs"], case["symbol_size"])
+    return encoder.frames(case["repair"])
+
+
+OTHER_STREAM = b"another transmission, the same symbol size"
+
+
 def run_reassembly(case: dict) -> str:
-    """Transmissions → header/payload CRC checks → Reassembler; the stream comes back exactly when every seq got through."""
-    frames = split_stream(case["stream"], case["session_id"], case["mcs"], case["max_payload"])
-    n = len(frames)
+    """Transmissions → header CRC-16 and CRC-32 checks → Reassembler.
+
+    The stream comes back exactly once it comes back at all; always when every source symbol got
+    through, never with fewer than ``K`` symbols; another transmission's frames never mix in.
+    """
+    frames = case_frames(case)
+    k = frames[0].header.source_symbols
     sid = case["session_id"]
     other_sid = (sid + 1) % (1 << 32)
-    other = split_stream(b"other session", other_sid, 0, 4) if case["other"] else []
+    other = TransferEncoder(OTHER_STREAM, other_sid, 0, case["symbol_size"]).frames(1.0) if case["other"] else []
     corrupt: dict[int, list[tuple[int, int]]] = {}
     for position, index, mask in case["corrupt"]:
         corrupt.setdefault(position, []).append((index, mask))
 
     reassembler = Reassembler()
     received: set[int] = set()
-    intact = 0
-    collided = False
-    for position, seq in enumerate(case["order"]):
+    intact = corrupted = 0
+    for position, symbol_id in enumerate(case["order"]):
         if other:
-            reassembler.add(other[position % len(other)])
-        sent = frames[seq]
+            assert reassembler.add(other[position % len(other)]) in ("new", "duplicate", "late")
+        sent = frames[symbol_id]
         wire = bytearray(sent.header.pack() + sent.payload_with_crc())
         for index, mask in corrupt.get(position, []):
             wire[index % len(wire)] ^= mask
@@ -375,43 +443,46 @@ def run_reassembly(case: dict) -> str:
             refused(exc)
             reassembler.add_corrupted(None)
             continue
+        if header != sent.header:  # an error the CRC-16 missed: possible, if very rare
+            return REFUSED
         try:
             frame = Frame.from_payload_with_crc(header, bytes(wire[HEADER_LEN:]))
         except FrameError as exc:
             refused(exc)
             reassembler.add_corrupted(header)
+            corrupted += 1
             continue
-        if frame != sent:  # errors that both CRCs missed: possible, if very rare
-            collided = True
+        if frame != sent:  # an error the CRC-32 missed: possible, if very rare
+            return REFUSED
+        complete_before = reassembler.complete(sid)
         outcome = reassembler.add(frame)
-        assert outcome in ("new", "duplicate", "conflict")
-        if frame == sent:
-            intact += 1
-            received.add(seq)
+        assert outcome == ("duplicate" if symbol_id in received else "late" if complete_before else "new"), outcome
+        intact += 1
+        received.add(symbol_id)
 
-    missing = sorted(set(range(n)) - received)
-    if collided:
-        return REFUSED
-    if not case["order"]:
-        assert sid not in reassembler.sessions() or reassembler.report(sid).received == 0
-        return REFUSED
     if sid not in reassembler.sessions():
-        assert not received
+        assert not received and not corrupted
         return REFUSED
     report = reassembler.report(sid)
-    assert report.received == len(received) and list(report.missing) == missing
+    assert report.source_symbols == k and report.received == len(received)
+    assert list(report.missing) == sorted(set(range(k)) - received)
     assert report.duplicates == intact - len(received) and report.conflicts == 0
-    if missing:
-        assert not reassembler.complete(sid) and not report.complete
+    assert report.corrupted == corrupted
+    if other and other_sid in reassembler.sessions():
+        assert reassembler.report(other_sid).conflicts == 0
+        if reassembler.complete(other_sid):
+            assert reassembler.data(other_sid) == OTHER_STREAM
+    if not report.complete:
+        assert report.missing, "every source symbol arrived and the stream was not rebuilt"
+        assert report.needed is None and not reassembler.complete(sid)
         try:
             reassembler.data(sid)
         except FrameError as exc:
-            return refused(exc, f"session 0x{sid:08x}", "missing")
-        raise AssertionError("an incomplete session gave a stream")
-    assert reassembler.complete(sid) and report.complete
-    assert reassembler.data(sid) == case["stream"], "reassembled stream differs from the one sent"
-    if other and other_sid in reassembler.sessions() and reassembler.complete(other_sid):
-        assert reassembler.data(other_sid) == b"other session"
+            return refused(exc, f"session 0x{sid:08x}", "incomplete", f"K={k}")
+        raise AssertionError("an incomplete transmission gave a stream")
+    assert len(received) >= k and k <= report.needed <= len(received)
+    assert reassembler.complete(sid)
+    assert reassembler.data(sid) == case["stream"], "rebuilt stream differs from the one sent"
     return ACCEPTED
 
 
@@ -425,16 +496,30 @@ _any_value = st.one_of(
     st.binary(max_size=8),
     st.lists(st.integers(0, 255), max_size=8),
 )
-_frame_header_fields = ("session_id", "seq", "total", "payload_len", "mcs", "version")
+_frame_header_fields = ("session_id", "transfer_length", "symbol_size", "symbol_id", "payload_len", "mcs", "version")
+_ONE_BYTE = {"session_id": 1, "transfer_length": 1, "symbol_size": 8, "symbol_id": 0, "payload_len": 1, "mcs": 0}
 
 frame_api_calls = st.one_of(
     st.tuples(st.just("header"), st.fixed_dictionaries({}, optional=dict.fromkeys(_frame_header_fields, _any_value))),
-    st.tuples(st.just("split"), _any_value | st.binary(max_size=64), _any_value, _any_value, _any_value),
+    st.tuples(st.just("single"), _any_value, _any_value, _any_value),
+    st.tuples(
+        st.just("transfer"),
+        _any_value | st.binary(min_size=1, max_size=64),
+        _any_value,
+        _any_value,
+        _any_value,
+        _any_value,
+    ),
     st.tuples(st.just("unpack"), _any_value | st.binary(max_size=32)),
     st.tuples(st.just("strip"), _any_value | st.binary(max_size=32)),
+    st.tuples(st.just("payload"), _any_value | st.binary(max_size=8)),
+    st.tuples(st.just("add"), _any_value),
+    st.tuples(st.just("corrupted"), _any_value),
     st.tuples(st.just("lookup"), _any_value),
 )
 """Wrong types and out-of-range numbers for every framing entry point."""
+
+_LOOKUP_FRAME = Frame(single_symbol_header(7, 3, 0), b"abc")
 
 
 def run_frame_api(call: tuple) -> str:
@@ -442,23 +527,40 @@ def run_frame_api(call: tuple) -> str:
     kind = call[0]
     try:
         if kind == "header":
-            header = FrameHeader(**{"session_id": 1, "seq": 0, "total": 1, "payload_len": 0, "mcs": 0, **call[1]})
+            header = FrameHeader(**(_ONE_BYTE | call[1]))
             assert FrameHeader.unpack(header.pack()) == header
-        elif kind == "split":
-            _, data, session_id, mcs, max_payload = call
-            frames = split_stream(data, session_id, mcs, max_payload)
-            assert b"".join(f.payload for f in frames) == bytes(data)
+            _check_header(header)
+        elif kind == "single":
+            header = single_symbol_header(*call[1:])
+            assert header.source_symbols == 1 and header.transfer_length == header.payload_len == call[2]
+        elif kind == "transfer":
+            _, data, session_id, mcs, symbol_size, repair = call
+            encoder = TransferEncoder(data, session_id, mcs, symbol_size)
+            frames = encoder.frames(repair)
+            k = encoder.source_symbols
+            assert len(frames) == k + encoder.repair_count(repair)
+            assert b"".join(f.payload for f in frames[:k]) == bytes(data)
         elif kind == "unpack":
             Frame.unpack(call[1])
             FrameHeader.unpack(call[1])
         elif kind == "strip":
             strip_crc32(call[1])
+        elif kind == "payload":
+            frame = Frame.from_payload_with_crc(_LOOKUP_FRAME.header, call[1])
+            assert frame == _LOOKUP_FRAME, "a payload with a valid CRC-32 that is not the frame's own"
+        elif kind == "add":
+            Reassembler().add(call[1])
+            raise AssertionError(f"Reassembler.add took a {type(call[1]).__name__}")
+        elif kind == "corrupted":
+            reassembler = Reassembler()
+            reassembler.add_corrupted(call[1])
+            assert call[1] is None and reassembler.unattributed_corrupted == 1 and reassembler.sessions() == ()
         else:
             reassembler = Reassembler()
-            reassembler.add(split_stream(b"abc", 7, 0, 2)[0])
+            reassembler.add(_LOOKUP_FRAME)
             assert reassembler.complete(call[1]) in (True, False)
             reassembler.report(call[1])
-            reassembler.data(call[1])
+            assert reassembler.data(call[1]) == b"abc"
     except (ConfigError, FrameError) as exc:
         return refused(exc)
     return ACCEPTED
@@ -526,6 +628,7 @@ def sigmf_template() -> tuple[dict, bytes]:
         "lead": 20000,
         "seed": 4,
         "repeat": 1,
+        "repair": 0.5,
         "model_id": "context-mean-v1",
         "steps": 16,
         "image": "builtin:astronaut",
@@ -535,11 +638,11 @@ def sigmf_template() -> tuple[dict, bytes]:
         Annotation(
             10 * i,
             8,
-            f"ddm seq {i}/3",
+            f"ddm symbol {i} ({'repair' if i >= 2 else 'source'}, K=2)",
             fields={
                 "ddm_sscc:session_id": 42,
-                "ddm_sscc:seq": i,
-                "ddm_sscc:total": 3,
+                "ddm_sscc:symbol_id": i,
+                "ddm_sscc:source_symbols": 2,
                 "ddm_sscc:cfo_hz": 2.5e4,
                 "ddm_sscc:snr_db": 15.0 if i else None,
                 "ddm_sscc:payload_ok": i != 1,
@@ -560,7 +663,14 @@ def sigmf_template() -> tuple[dict, bytes]:
             "ddm_sscc:session_id": 42,
             "ddm_sscc:settings": settings,
             "ddm_sscc:radio_config": load_pluto_config(DEFAULT_PLUTO_CONFIG).model_dump(),
-            "ddm_sscc:source": {"bpsp": 3.5, "subpixels": 36864, "frames": 3, "n_channel_uses": 45840},
+            "ddm_sscc:source": {
+                "bpsp": 3.5,
+                "subpixels": 36864,
+                "frames": 3,
+                "source_symbols": 2,
+                "repair": 0.5,
+                "n_channel_uses": 45840,
+            },
         },
         annotations=notes,
         force=True,
@@ -602,6 +712,7 @@ _SIGMF_PLACES = {
         "lead",
         "seed",
         "repeat",
+        "repair",
         "model_id",
         "steps",
         "image",
@@ -609,7 +720,7 @@ _SIGMF_PLACES = {
         "unknown",
     ),
     ("global", "ddm_sscc:settings", "channel"): tuple(f.name for f in dataclass_fields(ChannelConfig)) + ("x",),
-    ("global", "ddm_sscc:source"): ("bpsp", "subpixels", "frames", "n_channel_uses", "x"),
+    ("global", "ddm_sscc:source"): ("bpsp", "subpixels", "frames", "source_symbols", "repair", "n_channel_uses", "x"),
     ("global", "ddm_sscc:radio_config"): (
         "uri",
         "center_frequency",
@@ -628,7 +739,7 @@ _SIGMF_PLACES = {
         "core:datetime",
         "core:header_bytes",
         "core:global_index",
-        "ddm_sscc:seq",
+        "ddm_sscc:symbol_id",
     ),
     **{
         ("annotations", i): (
@@ -637,8 +748,9 @@ _SIGMF_PLACES = {
             "core:label",
             "core:freq_lower_edge",
             "ddm_sscc:session_id",
-            "ddm_sscc:seq",
-            "ddm_sscc:total",
+            "ddm_sscc:symbol_id",
+            "ddm_sscc:source_symbols",
+            "ddm_sscc:seq",  # frame format 1's keys: refused now
             "ddm_sscc:cfo_hz",
             "ddm_sscc:snr_db",
             "ddm_sscc:payload_ok",
@@ -759,8 +871,9 @@ def run_sigmf(case: tuple[str | bytes, bytes]) -> str:
         ChannelConfig.from_dict(channel)  # replay reads snr_db from it
     source = recording.global_info.get("ddm_sscc:source", {})
     assert isinstance(source, dict)
-    # what replay does with them: tuple(range(frames)), float(bpsp)
-    assert 0 <= int(source.get("frames", 0)) <= 0xFFFF and math.isfinite(float(source.get("bpsp", 0.0)))
+    # what replay does with them: tuple(range(source_symbols or frames)), float(bpsp)
+    assert 0 <= int(source.get("frames", 0)) <= MAX_FRAMES and math.isfinite(float(source.get("bpsp", 0.0)))
+    assert 0 <= int(source.get("source_symbols", 0)) <= MAX_SOURCE_SYMBOLS
     return ACCEPTED
 
 

@@ -8,6 +8,7 @@ names the key or the problem, and pass the fuzz target's checks as well.
 
 from __future__ import annotations
 
+import binascii
 import json
 import struct
 import zlib
@@ -19,7 +20,10 @@ from ddm_sscc.codec.container import Header, pack, unpack
 from ddm_sscc.codec.order import OrderKind
 from ddm_sscc.codec.schedule import ScheduleKind
 from ddm_sscc.errors import ConfigError, ContainerError, DdmError, FrameError, RecordingError
-from ddm_sscc.fec.framing import Frame, FrameHeader, Reassembler, split_stream
+from ddm_sscc.fec.crc import strip_crc32
+from ddm_sscc.fec.framing import HEADER_LEN, Frame, single_symbol_header
+from ddm_sscc.fec.reassembly import Reassembler
+from ddm_sscc.fec.transfer import TransferEncoder
 from ddm_sscc.recording import read_recording, write_recording
 from tests.fuzz.fuzzers import (
     LOADERS,
@@ -29,6 +33,7 @@ from tests.fuzz.fuzzers import (
     run_config,
     run_container,
     run_frame_api,
+    run_frame_bytes,
     run_sigmf,
     sigmf_template,
     workdir,
@@ -229,9 +234,27 @@ SIGMF_CRASHERS = [
     pytest.param(
         {(*G, "ddm_sscc:source", "frames"): '"x"'}, None, "ddm_sscc:source/frames must be an integer", id="frames-x"
     ),
-    pytest.param({(*G, "ddm_sscc:source", "bpsp"): "NaN"}, None, "ddm_sscc:source/bpsp: nan", id="bpsp-nan"),
+    # accepted once frame format 2 lifted the 65535-frame bound; replay of a recording with no burst
+    # then built tuple(range(frames)): MemoryError for 1e9
     pytest.param(
-        {("annotations", 0, "ddm_sscc:seq"): '"x"'}, None, "annotations/0/ddm_sscc:seq must be an integer", id="seq"
+        {(*G, "ddm_sscc:source", "frames"): "1000000000"},
+        None,
+        "ddm_sscc:source/frames must be an integer in 1 … 620433",
+        id="frames-1e9",
+    ),
+    pytest.param(
+        {(*G, "ddm_sscc:source", "source_symbols"): "56404"},
+        None,
+        "ddm_sscc:source/source_symbols must be an integer in 1 … 56403",
+        id="source-symbols",
+    ),
+    pytest.param({(*G, "ddm_sscc:source", "bpsp"): "NaN"}, None, "ddm_sscc:source/bpsp: nan", id="bpsp-nan"),
+    # (frame format 1's ddm_sscc:seq, mistyped, is now ddm_sscc:symbol_id)
+    pytest.param(
+        {("annotations", 0, "ddm_sscc:symbol_id"): '"x"'},
+        None,
+        "annotations/0/ddm_sscc:symbol_id must be an integer",
+        id="symbol-id",
     ),
     pytest.param(
         {("annotations", 1, "ddm_sscc:snr_db"): "1e300"}, None, "annotations/1/ddm_sscc:snr_db must be", id="snr"
@@ -239,11 +262,34 @@ SIGMF_CRASHERS = [
     pytest.param(
         {("annotations", 2, "ddm_sscc:payload_ok"): "1"}, None, "ddm_sscc:payload_ok must be true or false", id="ok"
     ),
+    # (frame format 1's seq ≥ total: a format-2 symbol id may exceed K, but not RaptorQ's 24 bits)
     pytest.param(
-        {("annotations", 2, "ddm_sscc:seq"): "3"}, None, "ddm_sscc:seq 3 is not below ddm_sscc:total 3", id="seq>=total"
+        {("annotations", 2, "ddm_sscc:symbol_id"): "16777216"},
+        None,
+        "annotations/2/ddm_sscc:symbol_id must be an integer in 0 … 16777215",
+        id="symbol-id-2^24",
     ),
     pytest.param(
-        {("captures", 0, "ddm_sscc:seq"): "1"}, None, "captures/0/ddm_sscc:seq is not a ddm_sscc key", id="capture-key"
+        {("annotations", 2, "ddm_sscc:source_symbols"): "0"},
+        None,
+        "annotations/2/ddm_sscc:source_symbols must be an integer in 1 … 56403",
+        id="source-symbols-0",
+    ),
+    # an annotation of frame format 1 is refused, not read as format 2
+    pytest.param(
+        {("annotations", 2, "ddm_sscc:seq"): "1"}, None, "annotations/2/ddm_sscc:seq is not a ddm_sscc key", id="v1-seq"
+    ),
+    pytest.param(
+        {("annotations", 1, "ddm_sscc:total"): "3"},
+        None,
+        "annotations/1/ddm_sscc:total is not a ddm_sscc key",
+        id="v1-total",
+    ),
+    pytest.param(
+        {("captures", 0, "ddm_sscc:symbol_id"): "1"},
+        None,
+        "captures/0/ddm_sscc:symbol_id is not a ddm_sscc key",
+        id="capture-key",
     ),
     # read a file outside the recording's directory
     pytest.param(
@@ -285,6 +331,7 @@ def test_sigmf_writer_refuses_what_the_reader_would(tmp_path):
             "extra_global: global/ddm_sscc:sample_rate is not a ddm_sscc key",
         ),
         ({"extra_global": {"ddm_sscc:source": {"frames": 1e300}}}, "ddm_sscc:source/frames must be an integer"),
+        ({"extra_global": {"ddm_sscc:source": {"frames": 10**9}}}, "ddm_sscc:source/frames must be an integer in"),
         ({"full_scale": 1e-300}, "full_scale must lie in"),
         ({"sample_rate": 1e-300}, "sample_rate must lie in"),
     ]
@@ -304,12 +351,19 @@ FRAME_CRASHERS = [
     pytest.param(("unpack", 14), "frame must be bytes, got int", id="header-int"),
     # was silently 5 zero bytes (and Frame.unpack(10**10) allocated 10 GB)
     pytest.param(("unpack", 5), "frame must be bytes, got int", id="frame-int"),
-    # was TypeError (string argument without an encoding)
-    pytest.param(("split", "abc", 1, 0, 10), "the stream must be bytes, got str", id="split-str"),
+    # was TypeError (string argument without an encoding); split_stream then, TransferEncoder now
+    pytest.param(("transfer", "abc", 1, 0, 8, 0.0), "the stream must be bytes, got str", id="transfer-str"),
+    # was TypeError out of the RaptorQ library ('float' object cannot be interpreted as an integer)
+    pytest.param(("transfer", b"abc", 1, 0, 16.0, 0.0), "symbol_size must be an integer, got float", id="size-float"),
+    # was TypeError ('<=' not supported between instances of 'int' and 'NoneType')
+    pytest.param(("transfer", b"abc", 1, 0, None, 0.0), "symbol_size must be an integer, got NoneType", id="size-none"),
+    # was TypeError (bad operand type for unary -: 'NoneType')
+    pytest.param(("single", 1, None, 0), "payload_len must be an int, got NoneType", id="single-none"),
     # was ValueError (Unknown format code 'x' for float) building the message
     pytest.param(("lookup", 7.0), "no frames received for session 7.0", id="session-float"),
     pytest.param(("lookup", True), "no frames received for session True", id="session-bool"),
     pytest.param(("strip", 1234), "payload must be bytes, got int", id="strip-int"),
+    pytest.param(("payload", 1234), "payload must be bytes, got int", id="payload-int"),
 ]
 
 
@@ -319,13 +373,17 @@ def test_framing_crashers(call, expected):
     with pytest.raises(DdmError) as info:
         if call[0] == "unpack":
             Frame.unpack(call[1])
-        elif call[0] == "split":
-            split_stream(*call[1:])
+        elif call[0] == "transfer":
+            TransferEncoder(*call[1:5]).frames(call[5])
+        elif call[0] == "single":
+            single_symbol_header(*call[1:])
         elif call[0] == "strip":
-            Frame.from_payload_with_crc(FrameHeader(1, 0, 1, 0, 0), call[1])
+            strip_crc32(call[1])
+        elif call[0] == "payload":
+            Frame.from_payload_with_crc(single_symbol_header(1, 3, 0), call[1])
         else:
             reassembler = Reassembler()
-            reassembler.add(split_stream(b"abc", 7, 0, 2)[0])
+            reassembler.add(Frame(single_symbol_header(7, 3, 0), b"abc"))
             reassembler.data(call[1])
     assert isinstance(info.value, ConfigError | FrameError)
     one_line(info.value, expected)
@@ -333,9 +391,57 @@ def test_framing_crashers(call, expected):
 
 def test_numpy_session_ids_still_work():
     reassembler = Reassembler()
-    for frame in split_stream(b"abcdef", 7, 0, 4):
+    for frame in TransferEncoder(b"abcdefghijk", 7, 0, 8).frames():
         reassembler.add(frame)
-    assert reassembler.data(np.uint32(7)) == b"abcdef" and reassembler.complete(np.int64(7))
+    assert reassembler.data(np.uint32(7)) == b"abcdefghijk" and reassembler.complete(np.int64(7))
+
+
+def _with_crc16(body: bytes) -> bytes:
+    return body + binascii.crc_hqx(body, 0xFFFF).to_bytes(2, "big")
+
+
+def _v2(version=2, sid=7, length=1000, size=64, symbol_id=3, payload_len=64, mcs=1) -> bytes:
+    return _with_crc16(struct.pack(">BIIHIHB", version, sid, length, size, symbol_id, payload_len, mcs))
+
+
+_V1_HEADER = _with_crc16(bytes.fromhex("01 00000007 0000 0001 0003 01"))  # format 1: seq 0 of 1, 3 bytes
+FRAME_BYTES_CRASHERS = [
+    # frame format 1 (14-byte header, CRC-32 over the payload alone): refused, never read as format 2
+    # (its bytes 0..17 read as a format-2 header fail the CRC-16 in bytes 18..19)
+    pytest.param(_V1_HEADER + b"abc", "frame header CRC-16 mismatch", id="v1-frame"),
+    pytest.param(_V1_HEADER + b"abc" + zlib.crc32(b"abc").to_bytes(4, "big"), "CRC-16 mismatch", id="v1-wire"),
+    pytest.param(_v2(version=1), "version 1 unsupported", id="v2-size-version-1"),
+    # a valid CRC-16 over fields that would have made a receiver allocate gigabytes, divide by zero,
+    # build a multi-block decoder (the RaptorQ library panics on their packets) or wrap the 24-bit ESI
+    pytest.param(_v2(length=(1 << 32) - 1), "transfer_length=4294967295 out of range", id="length-4g"),
+    pytest.param(_v2(length=0), "transfer_length=0 out of range", id="length-0"),
+    pytest.param(_v2(size=0, payload_len=0), "symbol_size=0 is not a multiple of 8", id="size-0"),
+    pytest.param(_v2(size=12, payload_len=12), "symbol_size=12 is not a multiple of 8", id="size-12"),
+    pytest.param(_v2(length=1 << 28, size=8, payload_len=8), "exceed 56403 source symbols", id="multi-block"),
+    pytest.param(_v2(symbol_id=1 << 24), "symbol_id=16777216 out of range", id="esi-2^24"),
+    pytest.param(_v2(symbol_id=15, payload_len=64), "carries 40", id="last-symbol-padded"),
+    pytest.param(_v2(payload_len=40), "payload_len=40 but symbol 3", id="short-symbol"),
+]
+
+
+@pytest.mark.parametrize("data, expected", FRAME_BYTES_CRASHERS)
+def test_frame_bytes_crashers(data, expected):
+    """Old-format and forged frames: a one-line FrameError, whatever follows the header."""
+    for tail in (b"", bytes(64), bytes(68)):
+        with pytest.raises(FrameError) as info:
+            Frame.unpack(data + tail)
+        one_line(info.value, expected if len(data) + len(tail) >= HEADER_LEN else "shorter than")
+        assert run_frame_bytes(data + tail) == REFUSED
+
+
+def test_a_frame_whose_symbol_size_disagrees_is_a_conflict():
+    """The RaptorQ decoder panics on a packet of another length: such a frame never reaches it."""
+    reassembler = Reassembler()
+    first = TransferEncoder(bytes(1000), 7, 1, 64).frames()
+    other = TransferEncoder(bytes(1000), 7, 1, 72).frames()
+    assert reassembler.add(first[0]) == "new"
+    assert [reassembler.add(f) for f in other] == ["conflict"] * len(other)
+    assert all(reassembler.add(f) in ("new", "late") for f in first[1:]) and reassembler.data(7) == bytes(1000)
 
 
 # ---- the .ddm container ------------------------------------------------------------------------

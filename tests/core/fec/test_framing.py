@@ -233,7 +233,7 @@ def test_single_symbol_header_fits_any_length(n):
     assert Frame.from_payload_with_crc(h, frame.payload_with_crc()) == frame
 
 
-@pytest.mark.parametrize("n", [0, MAX_PAYLOAD + 1, 1 << 16])
+@pytest.mark.parametrize("n", [0, MAX_PAYLOAD + 1, 1 << 16, -1, None, 5.0, True, "5"])
 def test_single_symbol_header_refuses_impossible_lengths(n):
     with pytest.raises(ConfigError):
         single_symbol_header(1, n, 0)

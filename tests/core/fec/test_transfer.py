@@ -185,6 +185,10 @@ def test_symbol_size_for_payload_refuses_less_than_a_symbol(bad):
         (b"abc", {"session_id": 1, "mcs": 0, "symbol_size": 12}),
         (b"abc", {"session_id": 1, "mcs": 0, "symbol_size": 0}),
         (b"abc", {"session_id": 1, "mcs": 0, "symbol_size": 65536}),
+        (b"abc", {"session_id": 1, "mcs": 0, "symbol_size": 16.0}),  # was TypeError out of the RaptorQ library
+        (b"abc", {"session_id": 1, "mcs": 0, "symbol_size": None}),  # was TypeError in the size checks
+        (b"abc", {"session_id": 1, "mcs": 0, "symbol_size": "8"}),
+        (b"abc", {"session_id": 1, "mcs": 0, "symbol_size": True}),
         (bytes(56404 * 8), {"session_id": 1, "mcs": 0, "symbol_size": 8}),  # more source symbols than one block holds
         (b"abc", {"session_id": 1 << 32, "mcs": 0, "symbol_size": 8}),
         (b"abc", {"session_id": -1, "mcs": 0, "symbol_size": 8}),
