@@ -51,6 +51,8 @@ SNR_LIMIT_DB = 1000.0
 BPSP_MAX = 1e6
 _U32 = (1 << 32) - 1
 _BIG = (1 << 63) - 1
+MAX_FRAMES = MAX_SOURCE_SYMBOLS + math.ceil(MAX_REPAIR * MAX_SOURCE_SYMBOLS)
+"""Frames of one transmission at most: ``K`` source and ``⌈R·K⌉`` repair symbols (replay lists them)."""
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _VALUE_LIMIT = 80
 
@@ -174,7 +176,7 @@ given by name) and ``crop`` (``capture/make_references.py``); any subset."""
 SOURCE: dict[str, Callable[[object], str | None]] = {
     "bpsp": _number(0.0, BPSP_MAX),
     "subpixels": _integer(1, _BIG),
-    "frames": _integer(1, _BIG),
+    "frames": _integer(1, MAX_FRAMES),
     "source_symbols": _integer(1, MAX_SOURCE_SYMBOLS),
     "repair": _number(0.0, MAX_REPAIR),
     "n_channel_uses": _integer(0, _BIG),

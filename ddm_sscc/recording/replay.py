@@ -117,6 +117,7 @@ def replay_recording(
 
     if not seen:
         frames_sent = int(source.get("frames", 0))
+        k = int(source.get("source_symbols", frames_sent))  # (a recording of frame format 2 names K)
         return LinkSummary(
             exact=False,
             frames_sent=frames_sent,
@@ -127,7 +128,9 @@ def replay_recording(
             snr_unified_db=None,
             seconds=time.monotonic() - started,
             channel="recording",
-            missing=tuple(range(frames_sent)),
+            source_symbols=k,
+            repair=float(source.get("repair", 0.0)),
+            missing=tuple(range(k)),
             error="no burst header decoded in the recording",
             extra=extra | {"rx_snr_estimate_db": None, "rx_cfo_estimate_hz": None},
         )

@@ -112,6 +112,12 @@ def test_noise_only_recording(tmp_path):
     assert summary.error == "no burst header decoded in the recording"
     assert summary.extra["rx_snr_estimate_db"] is None and summary.extra["snr_source"] is None
     json.loads(summary.to_json())
+    # what the transmitter recorded says what was lost: every frame, and the K source symbols among them
+    source = {"frames": 9, "source_symbols": 6, "repair": 0.5, "bpsp": 2.0}
+    meta, _ = write_recording(tmp_path / "noise2", noise, 2e6, extra_global={"ddm_sscc:source": source})
+    summary = replay_recording(meta, tmp_path / "out.png")
+    assert (summary.frames_sent, summary.frames_lost, summary.source_symbols, summary.repair) == (9, 9, 6, 0.5)
+    assert summary.missing == (0, 1, 2, 3, 4, 5) and not summary.exact
 
 
 def test_first_completed_session_wins(tmp_path, capture):
