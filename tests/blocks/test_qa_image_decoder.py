@@ -19,6 +19,7 @@ from ddm_blocks.image_decoder import image_decoder  # noqa: E402
 from ddm_sscc.codec import CodecSettings, load_codec  # noqa: E402
 import ddm_blocks  # noqa: E402
 from ddm_sscc.errors import DdmError, ImageError  # noqa: E402
+from ddm_sscc.fec.framing import HEADER_LEN, Frame  # noqa: E402
 from ddm_sscc.image_io import load_image  # noqa: E402
 from ddm_sscc.link.image_frames import frames_from_ddm  # noqa: E402
 from tests.blocks.qa_blocks import TIMEOUT, pdu, pdu_source, wait_until  # noqa: E402
@@ -71,7 +72,7 @@ def test_shuffled_frames_with_a_duplicate_and_a_loss_give_the_exact_image(coded,
     out = tmp_path / "received.png"
     stats_path = tmp_path / "stats.json"
     frames = list(coded.frames)
-    messages = [good(f, snr_db=20.0 + f.header.seq, cfo_hz=100.0) for f in frames]
+    messages = [good(f, snr_db=20.0 + f.header.symbol_id, cfo_hz=100.0) for f in frames]
     messages += [good(frames[2]), lost(frames[4])]  # a duplicate, and a loss of a frame that also arrives intact
     random.Random(3).shuffle(messages)
     run = Run(messages, output=str(out), stats_path=str(stats_path))
@@ -86,8 +87,10 @@ def test_shuffled_frames_with_a_duplicate_and_a_loss_give_the_exact_image(coded,
     final = [s for s in run.stats() if s.get("done")][-1]
     assert final["exact"] is True and final["done"] is True
     assert final["session_id"] == coded.session_id
-    assert final["total"] == final["frames_received"] == len(frames)
+    assert final["source_symbols"] == final["frames_received"] == len(frames)
     assert final["frames_lost"] == 1 and final["duplicates"] == 1 and final["missing"] == []
+    assert final["complete"] is True and final["conflicts"] == 0
+    assert final["frames_needed"] == len(frames)  # no repair frames: every source frame was needed
     assert final["output"] == str(out) and final["bpsp"] == pytest.approx(coded.bpsp)
     assert final["pixel_sha256"] == coded.header.pixel_sha256.hex()
     assert final["snr_db"] == pytest.approx(20.0 + (len(frames) - 1) / 2)  # mean over the frames that said
@@ -99,7 +102,7 @@ def test_shuffled_frames_with_a_duplicate_and_a_loss_give_the_exact_image(coded,
 def test_an_incomplete_session_writes_nothing(coded, tmp_path):
     out = tmp_path / "received.png"
     missing = 3
-    messages = [good(f) for f in coded.frames if f.header.seq != missing] + [lost(coded.frames[missing])]
+    messages = [good(f) for f in coded.frames if f.header.symbol_id != missing] + [lost(coded.frames[missing])]
     run = Run(messages, output=str(out))
     try:
         assert wait_until(lambda: len(run.stats()) == len(messages))
@@ -112,6 +115,46 @@ def test_an_incomplete_session_writes_nothing(coded, tmp_path):
     assert last["done"] is False and last["exact"] is False
     assert last["missing"] == [missing] and last["frames_lost"] == 1
     assert last["frames_received"] == len(coded.frames) - 1
+    assert last["complete"] is False and "frames_needed" not in last  # None: left out of the message
+
+
+def test_repair_frames_replace_lost_ones(coded, pixels, tmp_path):
+    """R = 1 and a third of the frames lost, source frames among them: the exact image all the same."""
+    repaired = frames_from_ddm(coded.ddm, max_payload=MAX_PAYLOAD, repair=1.0)
+    k = repaired.source_symbols
+    frames = list(repaired.frames)
+    dropped = set(range(0, len(frames), 3))  # source symbols 0, 3, 6, … and some repair ones
+    assert len(frames) - len(dropped) >= k + 2
+    messages = [lost(f) if i in dropped else good(f) for i, f in enumerate(frames)]
+    random.Random(5).shuffle(messages)
+    out = tmp_path / "received.png"
+    run = Run(messages, output=str(out))
+    try:
+        assert run.dec.done.wait(TIMEOUT), "the repair frames did not rebuild the image"
+    finally:
+        run.finish()
+    np.testing.assert_array_equal(load_image(out).pixels, pixels)
+    final = run.dec.stats()
+    assert final["exact"] is True and final["source_symbols"] == k
+    assert final["missing"] == [i for i in range(k) if i in dropped]
+    assert final["frames_lost"] == len(dropped) and k <= final["frames_needed"] <= final["frames_received"]
+
+
+def test_conflicting_frames_are_counted_and_never_used(coded, pixels, tmp_path):
+    """Same session id, other bytes for a symbol, or another transfer length: conflicts, the image still exact."""
+    stranger = frames_from_ddm(coded.ddm + bytes(8), max_payload=MAX_PAYLOAD, session_id=coded.session_id)
+    forged = Frame(coded.frames[1].header, bytes(len(coded.frames[1].payload)))
+    messages = [good(coded.frames[0]), good(stranger.frames[0]), good(coded.frames[1]), good(forged)]
+    messages += [good(f) for f in coded.frames[2:]]
+    out = tmp_path / "received.png"
+    run = Run(messages, output=str(out))
+    try:
+        assert run.dec.done.wait(TIMEOUT)
+    finally:
+        run.finish()
+    np.testing.assert_array_equal(load_image(out).pixels, pixels)
+    final = run.dec.stats()
+    assert final["conflicts"] == 2 and final["exact"] is True and final["frames_received"] == len(coded.frames)
 
 
 def test_the_stats_file_catches_up_with_frames_the_throttle_held_back(coded, tmp_path):
@@ -168,7 +211,7 @@ def test_malformed_pdus_are_counted_and_ignored(coded, pixels, tmp_path):
         pdu(b"short", payload_ok=True),
         pdu(bytes(broken_header), payload_ok=True),
         pdu(coded.frames[1].pack() + b"x", payload_ok=True),  # longer than its header says
-        pdu(b"\x00" * 14, payload_ok=False),  # a lost frame whose header is garbage
+        pdu(b"\x00" * HEADER_LEN, payload_ok=False),  # a lost frame whose header is garbage
     ]
     messages = junk[:3] + [good(f) for f in coded.frames] + junk[3:]
     run = Run(messages, output=str(out))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -12,7 +14,8 @@ import pmt  # noqa: E402
 from gnuradio import blocks, gr  # noqa: E402
 
 from ddm_blocks.ofdm_rx import ofdm_rx  # noqa: E402
-from ddm_sscc.fec.framing import HEADER_LEN, Frame, FrameHeader  # noqa: E402
+from ddm_sscc.fec.framing import HEADER_LEN, Frame, FrameHeader, single_symbol_header  # noqa: E402
+from ddm_sscc.fec.transfer import TransferEncoder  # noqa: E402
 from ddm_sscc.phy.mcs import mcs_by_name  # noqa: E402
 from ddm_sscc.phy.ofdm.config import OfdmConfig  # noqa: E402
 from ddm_sscc.phy.ofdm.transmitter import OfdmTransmitter  # noqa: E402
@@ -22,9 +25,8 @@ TX = OfdmTransmitter()
 SESSION = 0x1234ABCD
 
 
-def frame(seq: int, total: int, payload: bytes, mcs: str = "qpsk-1/2") -> Frame:
-    header = FrameHeader(session_id=SESSION, seq=seq, total=total, payload_len=len(payload), mcs=mcs_by_name(mcs).id)
-    return Frame(header, payload)
+def frame(payload: bytes, mcs: str = "qpsk-1/2") -> Frame:
+    return Frame(single_symbol_header(SESSION, len(payload), mcs_by_name(mcs).id), payload)
 
 
 def noise(n: int, rng: np.random.Generator, snr_db: float = 25.0) -> np.ndarray:
@@ -52,17 +54,19 @@ def run_rx(samples: np.ndarray, **kwargs):
     tb.msg_connect(rx, "pdus", pdus, "store")
     tb.msg_connect(rx, "symbols", symbols, "store")
     tb.run()
-    return [pdus.get_message(i) for i in range(pdus.num_messages())], [
-        symbols.get_message(i) for i in range(symbols.num_messages())
-    ], rx
+    return (
+        [pdus.get_message(i) for i in range(pdus.num_messages())],
+        [symbols.get_message(i) for i in range(symbols.num_messages())],
+        rx,
+    )
 
 
 def test_bursts_become_frame_pdus():
     rng = np.random.default_rng(1)
-    frames = [
-        frame(0, 2, rng.integers(0, 256, 400, dtype=np.uint8).tobytes()),
-        frame(1, 2, rng.integers(0, 256, 33, dtype=np.uint8).tobytes(), "16qam-1/2"),
-    ]
+    data = rng.integers(0, 256, 433, dtype=np.uint8).tobytes()
+    first, last = TransferEncoder(data, SESSION, mcs_by_name("qpsk-1/2").id, symbol_size=400).frames()
+    # the short last source symbol, sent at another MCS (the header names it, the CRC-32 covers it)
+    frames = [first, Frame(dataclasses.replace(last.header, mcs=mcs_by_name("16qam-1/2").id), last.payload)]
     cfo = 3000.0
     x = stream([TX.burst(f) for f in frames], rng)
     x = (x * np.exp(2j * np.pi * cfo / TX.config.sample_rate * np.arange(x.size))).astype(np.complex64)
@@ -75,7 +79,12 @@ def test_bursts_become_frame_pdus():
         assert Frame.unpack(data) == sent
         assert meta["payload_ok"] is True
         h = sent.header
-        assert (meta["session_id"], meta["seq"], meta["total"], meta["mcs"]) == (h.session_id, h.seq, h.total, h.mcs)
+        assert (meta["session_id"], meta["symbol_id"], meta["source_symbols"], meta["mcs"]) == (
+            h.session_id,
+            h.symbol_id,
+            2,
+            h.mcs,
+        )
         assert abs(meta["cfo_hz"] - cfo) < 300
         assert 15 < meta["snr_db"] < 40
         assert isinstance(meta["start"], int) and isinstance(meta["iterations"], int)
@@ -86,7 +95,7 @@ def test_bursts_become_frame_pdus():
 
 def test_a_corrupted_payload_gives_a_header_only_pdu():
     rng = np.random.default_rng(2)
-    frames = [frame(0, 2, bytes(300)), frame(1, 2, b"intact" * 30)]
+    frames = [frame(bytes(300)), frame(b"intact" * 30)]
     bad = TX.burst(frames[0]).copy()
     payload_at = TX.format.preamble.length + TX.format.header_symbols * TX.config.symbol_len
     bad[payload_at + 100 : payload_at + 3100] = noise(3000, rng, snr_db=-6.0)  # wipe a stretch of the payload
@@ -113,7 +122,7 @@ def test_silence_and_garbage_give_no_pdus(fill):
 
 def test_nan_stretch_between_bursts_is_harmless():
     rng = np.random.default_rng(3)
-    f = frame(0, 1, b"after the nans" * 5)
+    f = frame(b"after the nans" * 5)
     x = np.concatenate([np.full(5000, np.nan, np.complex64), stream([TX.burst(f)], rng)])
     msgs, _, rx = run_rx(x)
     assert [split(m)[1] for m in msgs] == [f.pack()]
@@ -122,7 +131,7 @@ def test_nan_stretch_between_bursts_is_harmless():
 
 def test_constellation_output_has_every_payload_symbol():
     rng = np.random.default_rng(4)
-    f = frame(0, 1, rng.integers(0, 256, 200, dtype=np.uint8).tobytes(), "qpsk-3/4")
+    f = frame(rng.integers(0, 256, 200, dtype=np.uint8).tobytes(), "qpsk-3/4")
     msgs, syms, _ = run_rx(stream([TX.burst(f)], rng, snr_db=30.0), constellation=True)
     assert len(msgs) == 1 and len(syms) == 1
     vec = pmt.cdr(syms[0])
@@ -130,7 +139,7 @@ def test_constellation_output_has_every_payload_symbol():
     values = np.array(pmt.c32vector_elements(vec), dtype=np.complex64)
     mcs = mcs_by_name("qpsk-3/4")
     assert values.size == TX.format.payload_symbols(mcs, 200) * TX.config.n_data
-    sent = TX.format.payload_grid(mcs, f.payload).ravel()
+    sent = TX.format.payload_grid(mcs, f.payload_with_crc()).ravel()
     assert np.sqrt(np.mean(np.abs(values - sent) ** 2)) < 0.15  # equalised symbols sit on the sent points
 
 
@@ -138,7 +147,7 @@ def test_config_as_a_mapping_matches_the_transmitter():
     settings = {"fft_size": 128, "cp_len": 32}
     tx = OfdmTransmitter(OfdmConfig(**settings))
     rng = np.random.default_rng(5)
-    f = frame(0, 1, rng.integers(0, 256, 150, dtype=np.uint8).tobytes())
+    f = frame(rng.integers(0, 256, 150, dtype=np.uint8).tobytes())
     msgs, _, rx = run_rx(stream([tx.burst(f)], rng), config=settings)
     assert rx.receiver.config == tx.config
     assert [split(m)[1] for m in msgs] == [f.pack()]

@@ -13,7 +13,7 @@ from gnuradio import blocks, gr  # noqa: E402
 
 from ddm_blocks.ofdm_tx import ofdm_tx  # noqa: E402
 from ddm_sscc.errors import ConfigError  # noqa: E402
-from ddm_sscc.fec.framing import Frame, FrameHeader  # noqa: E402
+from ddm_sscc.fec.framing import Frame, single_symbol_header  # noqa: E402
 from ddm_sscc.phy.mcs import mcs_by_name  # noqa: E402
 from ddm_sscc.phy.ofdm.transmitter import OfdmTransmitter  # noqa: E402
 from tests.blocks.qa_blocks import pdu, pdu_source, wait_until  # noqa: E402
@@ -21,9 +21,8 @@ from tests.blocks.qa_blocks import pdu, pdu_source, wait_until  # noqa: E402
 TIMEOUT = 20.0
 
 
-def frame(seq: int, total: int, payload: bytes, mcs: str = "qpsk-1/2") -> Frame:
-    header = FrameHeader(session_id=0xC0FFEE, seq=seq, total=total, payload_len=len(payload), mcs=mcs_by_name(mcs).id)
-    return Frame(header, payload)
+def frame(payload: bytes, mcs: str = "qpsk-1/2", session_id: int = 0xC0FFEE) -> Frame:
+    return Frame(single_symbol_header(session_id, len(payload), mcs_by_name(mcs).id), payload)
 
 
 def run_tx(messages, n_expected: int, **kwargs):
@@ -47,9 +46,9 @@ def run_tx(messages, n_expected: int, **kwargs):
 def test_bursts_gaps_and_length_tags():
     rng = np.random.default_rng(0)
     frames = [
-        frame(0, 3, rng.integers(0, 256, 300, dtype=np.uint8).tobytes()),
-        frame(1, 3, b"x", "16qam-3/4"),
-        frame(2, 3, rng.integers(0, 256, 77, dtype=np.uint8).tobytes(), "bpsk-1/2"),
+        frame(rng.integers(0, 256, 300, dtype=np.uint8).tobytes()),
+        frame(b"x", "16qam-3/4"),
+        frame(rng.integers(0, 256, 77, dtype=np.uint8).tobytes(), "bpsk-1/2"),
     ]
     core = OfdmTransmitter()
     gap = 123
@@ -67,11 +66,11 @@ def test_bursts_gaps_and_length_tags():
 
 
 def _with_mcs(mcs_id: int, payload: bytes) -> bytes:
-    return Frame(FrameHeader(session_id=1, seq=0, total=1, payload_len=len(payload), mcs=mcs_id), payload).pack()
+    return Frame(single_symbol_header(1, len(payload), mcs_id), payload).pack()
 
 
 def test_malformed_pdus_are_dropped_and_counted():
-    good = [frame(0, 2, b"first" * 10), frame(1, 2, b"second" * 10)]
+    good = [frame(b"first" * 10), frame(b"second" * 10)]
     bad_header = bytearray(good[0].pack())
     bad_header[3] ^= 0xFF  # CRC-16 fails
     messages = [
@@ -93,7 +92,7 @@ def test_malformed_pdus_are_dropped_and_counted():
 
 
 def test_amplitude_scales_and_tags_can_be_off():
-    f = frame(0, 1, b"scaled" * 20)
+    f = frame(b"scaled" * 20)
     burst = OfdmTransmitter().burst(f)
     out, tags, _ = run_tx([pdu(f.pack())], burst.size, gap=0, amplitude=0.25, length_tag_key="")
     np.testing.assert_allclose(out, 0.25 * burst, rtol=1e-6, atol=1e-7)
