@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/receiver_throughput.py [--mcs qpsk-1/2] [--snr 20] [--frames 40]
 
-A stream of back-to-back bursts (``--payload`` bytes each, random gaps of 64–1024
+A stream of back-to-back bursts (the source frames of a random transfer, ``--payload`` bytes
+each rounded down to a multiple of 8, the RaptorQ symbol size; random gaps of 64–1024
 samples, CFO uniform in ±20 kHz, AWGN at ``--snr`` dB per sample) is built first; then
 only ``push()`` is timed, in chunks of ``--chunk`` samples, as a radio would deliver
 them.  Pinned to one thread.  Prints MS/s (the Pluto streams 2–4 MS/s) and checks that
@@ -22,7 +23,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ddm_sscc.channel import Channel, ChannelConfig  # noqa: E402
-from ddm_sscc.fec.framing import split_stream  # noqa: E402
+from ddm_sscc.fec.transfer import TransferEncoder, symbol_size_for_payload  # noqa: E402
 from ddm_sscc.phy.mcs import DEFAULT_MCS, mcs_by_name  # noqa: E402
 from ddm_sscc.phy.ofdm.receiver import OfdmReceiver  # noqa: E402
 from ddm_sscc.phy.ofdm.transmitter import OfdmTransmitter  # noqa: E402
@@ -40,8 +41,9 @@ def main() -> None:
     rng = np.random.default_rng(1)
     tx = OfdmTransmitter()
     mcs = mcs_by_name(args.mcs)
-    data = rng.integers(0, 256, args.frames * args.payload, dtype=np.uint8).tobytes()
-    frames = split_stream(data, 1, mcs.id, args.payload)
+    symbol_size = symbol_size_for_payload(args.payload)
+    data = rng.integers(0, 256, args.frames * symbol_size, dtype=np.uint8).tobytes()
+    frames = TransferEncoder(data, 1, mcs.id, symbol_size).frames()
     parts = []
     for i, frame in enumerate(frames):
         channel = Channel(ChannelConfig(snr_db=args.snr, cfo_hz=float(rng.uniform(-20e3, 20e3)), seed=i))
@@ -56,9 +58,9 @@ def main() -> None:
         for at in range(0, stream.size, args.chunk):
             got += rx.push(stream[at : at + args.chunk])
         best = min(best, time.perf_counter() - start)
-        intact = sum(f.ok and f.payload == frames[f.header.seq].payload for f in got)
+        intact = sum(f.ok and f.payload == frames[f.header.symbol_id].payload for f in got)
     print(
-        f"receiver {args.mcs}, {args.frames} × {args.payload}-byte frames, SNR {args.snr:g} dB, CFO ±20 kHz, "
+        f"receiver {args.mcs}, {args.frames} × {symbol_size}-byte frames, SNR {args.snr:g} dB, CFO ±20 kHz, "
         f"chunks of {args.chunk}: {stream.size} samples in {best:.3f} s (best of {args.repeat}) = "
         f"{stream.size / best / 1e6:.2f} MS/s on one thread; {intact}/{len(frames)} frames intact"
     )

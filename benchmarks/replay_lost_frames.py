@@ -1,6 +1,7 @@
 """Replay one sweep trial burst by burst and say why each lost frame was lost.
 
     .venv/bin/python benchmarks/replay_lost_frames.py RESULTS_DIR IMAGE SYSTEM SNR_DB [--trial 0] [--stream] [--mcs M]
+                                                      [--repair R]
 
 Rebuilds the trial of ``ddm-sscc sweep`` (AWGN, fixed MCS; the stream from
 ``RESULTS_DIR/source_cache``, the settings from ``RESULTS_DIR/sweep.json``) with the same
@@ -14,8 +15,10 @@ given the true CFO, or 0.1 / 0.25 dB more SNR: a loss that the true CFO rescues 
 synchroniser's, one that a little more SNR rescues is the waterfall's tail.
 
 With ``--stream`` it first sends the whole trial as the sweep does (bursts back to back with
-their gaps, in chunks, through one receiver) and names the frames lost there; a frame lost in
-the stream but not alone was lost to its neighbours (detection or buffering), not to noise.
+their gaps, in chunks, through one receiver) and names the frames lost there (by RaptorQ symbol
+id: ``K`` source symbols, then the trial's repair symbols) and whether the frames delivered rebuild
+the stream; a frame lost in the stream but not alone was lost to its neighbours (detection or
+buffering), not to noise.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from ddm_sscc.experiments.sweep import link_trial
 from ddm_sscc.experiments.datasets import iter_dataset
 from ddm_sscc.experiments.sweep.source_coding import SourceStream, pixel_sha256_hex
 from ddm_sscc.experiments.sweep.tasks import trial_seed
+from ddm_sscc.fec.framing import Frame
+from ddm_sscc.fec.reassembly import Reassembler
 from ddm_sscc.phy.ofdm import channel_estimation, receiver
 
 
@@ -84,27 +89,36 @@ def main() -> None:
     parser.add_argument("--trial", type=int, default=0)
     parser.add_argument("--stream", action="store_true", help="also send the trial as one stream")
     parser.add_argument("--mcs", help="the trial's MCS (default: that of RESULTS_DIR's last run)")
+    parser.add_argument("--repair", type=float, help="the trial's repair fraction (default: that of the last run)")
     args = parser.parse_args()
-    fixed = json.loads((args.results / "sweep.json").read_text())["fixed"]
-    mcs = args.mcs or json.loads((args.results / "sweep.json").read_text())["last_run"].get("mcs", "qpsk-1/2")
+    recorded = json.loads((args.results / "sweep.json").read_text())
+    fixed, last_run = recorded["fixed"], recorded["last_run"]
+    mcs = args.mcs or last_run.get("mcs", "qpsk-1/2")
     if mcs == "auto":
         raise SystemExit("the last run of RESULTS_DIR chose its MCS per SNR: name the MCS with --mcs")
+    repair = float(last_run.get("repair", 0.0)) if args.repair is None else args.repair
     source, index = load_source(args.results, args.image, args.system)
-    link = link_trial.link_bursts(source, mcs, fixed["max_payload"])
+    link = link_trial.link_bursts(source, mcs, fixed["max_payload"], repair)
     def trial_rng() -> np.random.Generator:
         return np.random.default_rng(trial_seed(fixed["seed"], index, args.system, args.snr_db, args.trial))
 
     if args.stream:
         rx = receiver.OfdmReceiver(link_trial.transmitter())
+        reassembler = Reassembler()
         delivered: set[int] = set()
         for draw in link_trial.burst_draws(link, trial_rng(), fixed["cfo_max_hz"]):
             samples = link_trial.through_channel(draw, "awgn", args.snr_db)
             for at in range(0, samples.size, fixed["chunk"]):
                 for frame in rx.push(samples[at : at + fixed["chunk"]]):
                     if frame.payload is not None:
-                        delivered.add(frame.header.seq)
+                        delivered.add(frame.header.symbol_id)
+                        reassembler.add(Frame(frame.header, frame.payload))
         missing = sorted(set(range(len(link.bursts))) - delivered)
-        print(f"as one stream: frames {missing or 'none'} lost; receiver {rx.stats}")
+        rebuilt = reassembler.complete(link.session_id) and reassembler.data(link.session_id) == source.stream
+        print(
+            f"as one stream: symbols {missing or 'none'} lost (K={link.source_symbols}, {len(link.frames)} sent); "
+            f"stream {'rebuilt' if rebuilt else 'not rebuilt'}; receiver {rx.stats}"
+        )
     lost = 0
     for draw in link_trial.burst_draws(link, trial_rng(), fixed["cfo_max_hz"]):
         frames, windows = receive(draw, args.snr_db)
@@ -112,7 +126,8 @@ def main() -> None:
             continue
         lost += 1
         got = ", ".join(f"CFO {f.cfo_hz:+.0f} Hz, SNR est {f.snr_db:.2f} dB, {f.iterations} iterations" for f in frames)
-        print(f"frame {draw.index}: true CFO {draw.cfo_hz:+.0f} Hz, timing {draw.timing:.3f}; {got or 'no header decoded'}; windows {windows}")
+        kind = "repair" if draw.index >= link.source_symbols else "source"
+        print(f"frame {draw.index} ({kind}): true CFO {draw.cfo_hz:+.0f} Hz, timing {draw.timing:.3f}; {got or 'no header decoded'}; windows {windows}")
         for label, kwargs in (
             ("true CFO", {"true_cfo": True}),
             ("+0.1 dB", {"snr_db": args.snr_db + 0.1}),
