@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from ddm_sscc.channel.model import ChannelConfig
 from ddm_sscc.errors import ConfigError
+from ddm_sscc.fec.framing import MAX_PAYLOAD, MIN_PAYLOAD
 from ddm_sscc.phy.mcs import DEFAULT_MCS, Mcs, mcs_by_name
 from ddm_sscc.phy.ofdm.config import OfdmConfig
 from ddm_sscc.radio.config_file import format_number, key_text, read_mapping, short_repr, short_text, validation_message
@@ -86,7 +87,7 @@ _MODEM_ALLOWED = {
         f"sample_rate ({_f(MODEM_SAMPLE_RATE_MIN)} … {_f(MODEM_SAMPLE_RATE_MAX)} S/s)"
     ),
     "mcs": "an MCS name such as 'qpsk-1/2'",
-    "max_payload": "1 … 65535 bytes",
+    "max_payload": "8 … 65528 bytes",
     "gap_samples": f"0 … {2**24} samples",
 }
 
@@ -244,7 +245,7 @@ class ModemConfig(BaseModel):
             (``fft_size``, ``cp_len``, ``data_carriers``, ``pilot_carriers``, ``sample_rate`` in S/s);
             ``{}`` is the 802.11a-like default.  :meth:`ofdm_config` builds the object.
         mcs: payload modulation-and-coding scheme name (:func:`ddm_sscc.phy.mcs.mcs_by_name`).
-        max_payload: payload bytes per frame, 1 … 65535.
+        max_payload: payload bytes per frame, 8 … 65528 (rounded down to a multiple of 8: the RaptorQ symbol size).
         gap_samples: zero samples between consecutive bursts, 0 … 2**24.
     """
 
@@ -294,7 +295,7 @@ class ModemConfig(BaseModel):
     @field_validator("max_payload")
     @classmethod
     def _max_payload(cls, value: int) -> int:
-        return int(_check_range(value, 1, 65535, "bytes"))
+        return int(_check_range(value, MIN_PAYLOAD, MAX_PAYLOAD, "bytes"))
 
     @field_validator("gap_samples")
     @classmethod

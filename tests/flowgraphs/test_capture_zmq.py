@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -28,20 +29,24 @@ def test_capture_from_the_channel_flowgraph_replays_exactly(tmp_path):
     tx = [sys.executable, str(compile_flowgraph("tx_zmq")), "--image", str(image), "--max-payload", "300", "--address", a]
     ch = [sys.executable, str(compile_flowgraph("channel_zmq")), "--in-address", a, "--out-address", b,
           "--snr-db=18", "--cfo-hz=7000", "--seed", "4"]  # fmt: skip
-    procs = [FlowgraphProcess("channel", ch, tmp_path, env), FlowgraphProcess("tx", tx, tmp_path, env)]
+    procs = [FlowgraphProcess("channel", ch, tmp_path, env)]
+    # capture subscribes to the channel's PUB socket, the air: what goes out while nobody
+    # listens is lost, so it starts before the TX (which then needs a few seconds to code)
+    capture = subprocess.Popen(
+        [sys.executable, "-m", "ddm_sscc", "capture", "--radio", "zmq", "--address", b, "--seconds", "1.0",
+         "-o", str(tmp_path / "zmq"), "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+    )  # fmt: skip
     try:
-        # capture takes the RX's place on the channel's PUSH socket; the stream starts with the
-        # TX (a couple of seconds to import and code), so record generously
-        cap = subprocess.run(
-            [sys.executable, "-m", "ddm_sscc", "capture", "--radio", "zmq", "--address", b, "--seconds", "1.0",
-             "-o", str(tmp_path / "zmq"), "--json"],
-            capture_output=True, text=True, cwd=REPO, timeout=120,
-        )  # fmt: skip
+        time.sleep(3.0)  # the capture's interpreter starts and connects
+        procs.append(FlowgraphProcess("tx", tx, tmp_path, env))
+        out, err = capture.communicate(timeout=120)
     finally:
+        capture.kill()
         for p in procs:
             p.stop()
-    assert cap.returncode == 0, cap.stderr + "".join(p.last_line() for p in procs)
-    record = json.loads(cap.stdout)
+    assert capture.returncode == 0, err + "".join(p.last_line() for p in procs)
+    record = json.loads(out)
     assert record["bursts_ok"] >= 1
     out = tmp_path / "rx.png"
     rep = run_cli("replay", str(tmp_path / "zmq.sigmf-meta"), "-o", str(out), "--json")

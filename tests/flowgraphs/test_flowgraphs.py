@@ -219,7 +219,8 @@ def test_flowgraph_parameters_are_command_line_options(compiled):
     """The parameters the docs promise, as options of the generated scripts."""
     expected = {
         "loopback_sim": "--image --output --kind --snr-db --cfo-hz --seed --mcs --stats-path",
-        "tx_zmq": "--image --model --steps --mcs --max-payload --repeat --stats-path --address",
+        "tx_zmq": "--image --model --steps --mcs --max-payload --repeat --repair --carousel --frame-rate "
+        "--stats-path --address",
         "channel_zmq": "--in-address --out-address --kind --snr-db --profile --doppler-hz --cfo-hz --sco-ppm "
         "--seed --sample-rate",
         "rx_zmq": "--address --output --overwrite --stats-path",
@@ -293,7 +294,7 @@ def test_loopback_sim_runs_headless(compiled, small_image, tmp_path):
     finally:
         fg.reap()
     assert stats["exact"] is True, stats
-    assert stats["frames_lost"] == 0 and stats["frames_received"] == stats["total"]
+    assert stats["frames_lost"] == 0 and stats["frames_received"] == stats["source_symbols"] == stats["frames_needed"]
     assert abs(stats["cfo_hz"] - 5000) < 500, "the receiver estimated the channel's CFO"
     _assert_same_pixels(output, pixels)
     _no_errors(fg)
@@ -342,7 +343,7 @@ def test_zmq_flowgraphs_run_as_three_processes(compiled, small_image, tmp_path):
             p.reap()
     assert stats["exact"] is True, stats
     sent = json.loads(tx_stats.read_text())  # the TX flowgraph's record of what it sent
-    assert (stats["session_id"], stats["total"]) == (sent["session_id"], sent["frames"])
+    assert (stats["session_id"], stats["source_symbols"]) == (sent["session_id"], sent["frames"])
     assert stats["pixel_sha256"] == sent["pixel_sha256"]
     _assert_same_pixels(output, pixels)
     for p in procs:

@@ -41,8 +41,8 @@ STOP_S = 10.0
 
 RADIO_OPTIONS = "--uri --center-frequency --sample-rate --rf-bandwidth --buffer-size --filter-source"
 OPTIONS = {
-    "tx_pluto": "--image --model --steps --mcs --max-payload --repeat --interval --gap --tx-attenuation --tx-scale "
-    "--stats-path " + RADIO_OPTIONS,
+    "tx_pluto": "--image --model --steps --mcs --max-payload --repeat --interval --repair --carousel --frame-rate "
+    "--gap --tx-attenuation --tx-scale --stats-path " + RADIO_OPTIONS,
     "rx_pluto": "--gain-mode --rx-gain --output --overwrite --stats-path " + RADIO_OPTIONS,
     "replay_sigmf": "--data-file --datatype --full-scale --interp --decim --output --overwrite --stats-path",
 }
@@ -341,7 +341,7 @@ def test_replay_sigmf_recovers_the_image(compiled, recording, tmp_path, datatype
     assert res.returncode == 0, log
     stats = _read_json(stats_path)
     assert stats and stats["exact"] is True and stats["done"] is True, f"{stats}\n{log}"
-    assert stats["frames_received"] == stats["total"] == record["frames"] and stats["frames_lost"] == 0
+    assert stats["frames_received"] == stats["source_symbols"] == record["frames"] and stats["frames_lost"] == 0
     assert stats["pixel_sha256"] == record["pixel_sha256"]
     assert abs(stats["cfo_hz"] - 5000) < 500
     _assert_same_pixels(output, pixels)
@@ -596,7 +596,7 @@ def test_tx_pluto_sends_the_bursts_continuously(compiled, recording, fake_iio, t
     gaps = index[starts[1:]] - index[starts[1:] - 1] - 1
     assert gaps.min() >= 400 - 8, "gap zeros between bursts (a burst may end in a few exact zeros)"
     frames = OfdmReceiver(OfdmTransmitter()).push(stream)
-    assert [f.header.seq for f in frames] == list(range(record["frames"]))
+    assert [f.header.symbol_id for f in frames] == list(range(record["frames"]))
     assert all(f.ok for f in frames) and {f.header.session_id for f in frames} == {sent["session_id"]}
 
 
@@ -621,7 +621,7 @@ def test_rx_pluto_receives_the_image(compiled, recording, fake_iio, tmp_path, na
     finally:
         fg.reap()
     fg.assert_no_errors()
-    assert stats["exact"] is True and stats["total"] == record["frames"], stats
+    assert stats["exact"] is True and stats["source_symbols"] == record["frames"], stats
     assert stats["pixel_sha256"] == record["pixel_sha256"]
     _assert_same_pixels(output, pixels)
 
@@ -698,7 +698,7 @@ def test_real_pluto_loopback(compiled, recording, tmp_path):
             p.reap()
     sent = _read_json(tx_stats)
     assert stats["exact"] is True, stats
-    assert (stats["session_id"], stats["total"], stats["pixel_sha256"]) == (
+    assert (stats["session_id"], stats["source_symbols"], stats["pixel_sha256"]) == (
         sent["session_id"], sent["frames"], record["pixel_sha256"]
     )  # fmt: skip
     _assert_same_pixels(output, pixels)

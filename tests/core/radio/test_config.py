@@ -208,9 +208,9 @@ def test_from_dict_and_frozen():
 MODEM_CASES = [
     ({"mcs": "qpsk-2/3"}, "mcs: unknown MCS 'qpsk-2/3' (known: bpsk-1/2, qpsk-1/2"),
     ({"mcs": 3}, "mcs: must be text, got 3"),
-    ({"max_payload": 0}, "max_payload: 0 is outside 1 … 65535 bytes"),
-    ({"max_payload": 70000}, "max_payload: 70000 is outside 1 … 65535 bytes"),
-    ({"max_payload": "1k"}, "max_payload: must be an integer, got the text '1k' (allowed: 1 … 65535 bytes)"),
+    ({"max_payload": 0}, "max_payload: 0 is outside 8 … 65528 bytes"),
+    ({"max_payload": 70000}, "max_payload: 70000 is outside 8 … 65528 bytes"),
+    ({"max_payload": "1k"}, "max_payload: must be an integer, got the text '1k' (allowed: 8 … 65528 bytes)"),
     ({"gap_samples": -1}, "gap_samples: -1 is outside 0 … 16777216 samples"),
     ({"ofdm": [64, 16]}, "ofdm: must be a mapping, got [64, 16]"),
     ({"ofdm": {"fft_size": 60}}, "ofdm: fft_size must be a power of two in 16..4096, got 60"),

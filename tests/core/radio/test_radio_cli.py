@@ -64,3 +64,38 @@ def test_out_of_band_frequency_warns(tmp_path):
 def test_seconds_needs_loop(tmp_path):
     proc = run_cli("tx", "builtin:camera", "--seconds", "3", "--config", _config(tmp_path))
     assert proc.returncode == 1 and "--loop" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--carousel", "--loop", "1"], "leave out --loop"),
+        (["--repair=-1"], "--repair"),
+        (["--repair", "inf"], "--repair"),
+    ],
+)
+def test_bad_fountain_settings_are_one_line(tmp_path, args, needle):
+    proc = run_cli("tx", "builtin:camera", *args, "--config", _config(tmp_path))
+    assert proc.returncode in (1, 2) and needle in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") <= 3  # argparse adds its usage line
+
+
+def test_a_carousel_is_paced_below_what_fits_on_air():
+    from pathlib import Path
+
+    from ddm_sscc.phy.mcs import mcs_by_name
+    from ddm_sscc.phy.ofdm.burst_format import BurstFormat
+    from ddm_sscc.radio.config import load_modem_config, load_pluto_config
+    from ddm_sscc.radio.pluto_flowgraphs import air_frame_rate, tx_argv
+
+    config, modem = load_pluto_config(CONFIG), load_modem_config(MODEM)
+    rate = air_frame_rate(config, modem)
+    burst = BurstFormat().burst_len(mcs_by_name(modem.mcs), modem.max_payload) + modem.gap_samples
+    assert rate == pytest.approx(0.9 * config.sample_rate / burst)
+    argv = tx_argv(Path("tx.py"), config, modem, "img.png", repeat=0, interval=0.0, model="", steps=16,
+                   stats_path=Path("s.json"), repair=0.2, carousel=True)  # fmt: skip
+    assert "--repair=0.2" in argv and argv[argv.index("--carousel") + 1] == "1"
+    assert f"--frame-rate={rate!r}" in argv
+    plain = tx_argv(Path("tx.py"), config, modem, "img.png", repeat=1, interval=0.0, model="", steps=16,
+                    stats_path=Path("s.json"))  # fmt: skip
+    assert "--frame-rate=0.0" in plain and plain[plain.index("--carousel") + 1] == "0"
