@@ -53,16 +53,15 @@ from functools import lru_cache
 
 import numpy as np
 
-from ddm_sscc.channel import Channel, ChannelConfig
+from ddm_sscc.channel import FAST_RAYLEIGH, Channel, ChannelConfig
 from ddm_sscc.channel.interp import fractional_delay_taps
 from ddm_sscc.errors import DdmError
 from ddm_sscc.experiments.sweep.batched_receiver import BatchedReceiver
+from ddm_sscc.experiments.sweep.fast_fading import fast_fading_frames, resource_elements
 from ddm_sscc.experiments.sweep.rows import TrialRow
 from ddm_sscc.experiments.sweep.settings import SweepSettings
 from ddm_sscc.experiments.sweep.source_coding import SourceStream, decode_source, pixel_sha256_hex
 from ddm_sscc.experiments.sweep.tasks import TrialTask, trial_seed
-from ddm_sscc.channel import FAST_RAYLEIGH
-from ddm_sscc.experiments.sweep.fast_fading import fast_fading_frames, resource_elements
 from ddm_sscc.fec.framing import Frame
 from ddm_sscc.fec.reassembly import Reassembler
 from ddm_sscc.fec.transfer import TransferEncoder, symbol_size_for_payload

@@ -22,7 +22,7 @@ from pathlib import Path
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.experiments.sweep.bounds import SystemBounds, pick_mean_bounds
 from ddm_sscc.experiments.sweep.paper import PAPER_CHANNEL, PAPER_EXACT_FROM_DB
-from ddm_sscc.experiments.sweep.settings import SYSTEMS
+from ddm_sscc.experiments.sweep.settings import SYSTEMS, repair_of_setting
 from ddm_sscc.experiments.sweep.summary import SummaryPoint, Threshold
 
 PLOT_FILE = "exact_rate.png"
@@ -123,7 +123,7 @@ def plot_exact_rate(
                 )
                 legend.setdefault(system, handle)
                 mcs = line_mcs(items, limits.get((ch, st, system)))
-                bound = pick_mean_bounds(means, channel, system, mcs)
+                bound = pick_mean_bounds(means, channel, system, mcs, repair_of_setting(setting))
                 if bound is not None:
                     shift = bound_offset(items, axis, mcs)
                     ax.axvline(bound.fbl_unified_db + shift, color=colour, linestyle="--", linewidth=1)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from ddm_sscc.experiments.sweep.bounds import SystemBounds, pick_mean_bounds
 from ddm_sscc.experiments.sweep.paper import PAPER_AXIS_SOURCE, PAPER_CHANNEL, PAPER_EXACT_FROM_DB
+from ddm_sscc.experiments.sweep.settings import repair_of_setting
 from ddm_sscc.experiments.sweep.summary import SummaryPoint, Threshold
 
 REFERENCES = ("jpegxl", "png", "raw")
@@ -67,7 +68,7 @@ def markdown_report(
             head.append("gap to outage bound")
         lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         for t in sorted(items, key=lambda t: (t.unified_db is None, t.unified_db or 0.0, t.system)):
-            bound = pick_mean_bounds(means, channel, t.system, t.mcs)
+            bound = pick_mean_bounds(means, channel, t.system, t.mcs, repair_of_setting(setting))
             value = bpsp.get((channel, t.system, setting))
             cells = [
                 t.system,

@@ -205,6 +205,12 @@ class SweepSettings:
         return out
 
 
+def repair_of_setting(setting: str) -> float:
+    """The repair fraction a link setting (:attr:`SweepSettings.mcs_setting`) names: 0 without one."""
+    _, marker, value = str(setting).rpartition("+repair")
+    return float(value) if marker else 0.0
+
+
 def parse_systems(text: str) -> tuple[str, ...]:
     """``"ddm,jpegxl,png"`` → ``("ddm", "jpegxl", "png")``; unknown names raise :class:`ConfigError`."""
     names = tuple(part.strip().lower() for part in str(text).split(",") if part.strip())

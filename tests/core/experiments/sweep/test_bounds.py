@@ -8,6 +8,7 @@ import pytest
 
 from ddm_sscc.channel import shannon_limit_unified_snr_db, shannon_min_unified_snr_db
 from ddm_sscc.channel.finite_blocklength import fbl_min_snr_db
+from ddm_sscc.errors import ConfigError
 from ddm_sscc.experiments.sweep.bounds import (
     bounds_from_rows,
     data_carrier_gain_db,
@@ -70,3 +71,31 @@ def test_bounds_from_rows_one_per_image_system_mcs_and_means():
     qpsk = next(m for m in means if m.mcs == "qpsk-1/2")
     both = [b for b in bounds if b.mcs == "qpsk-1/2"]
     assert qpsk.images == 2 and qpsk.fbl_unified_db == pytest.approx(sum(b.fbl_unified_db for b in both) / 2)
+
+
+def test_frames_needed_with_repair_frames():
+    from scipy.stats import binom
+
+    from ddm_sscc.experiments.sweep.bounds import frame_success_needed, source_frames_of
+
+    assert frame_success_needed(100, 100) == pytest.approx(0.99 ** (1 / 100))
+    q = frame_success_needed(125, 100)
+    assert binom.sf(99, 125, q) == pytest.approx(0.99, abs=1e-9)
+    assert q < 0.9  # a fifth of the frames may go
+    for k in (1, 7, 450, 569):
+        for repair in (0.0, 0.05, 0.25, 0.5, 1.0):
+            assert source_frames_of(k + math.ceil(repair * k - 1e-9), repair) == k
+    with pytest.raises(ConfigError):
+        frame_success_needed(10, 11)
+
+
+def test_repair_frames_lower_the_outage_and_fbl_bounds_of_their_own_rows():
+    from ddm_sscc.experiments.sweep.bounds import image_bounds
+
+    common = dict(image="a", system="ddm", channel="rayleigh", mcs="qpsk-1/2", source_bits=3_700_000, subpixels=1_179_648)
+    plain = image_bounds(**common, n_cu=8_700_000, fading_blocks=452, frames=452)
+    repaired = image_bounds(**common, n_cu=10_875_000, fading_blocks=565, frames=565, repair=0.25)
+    assert (repaired.frames, repaired.source_frames, plain.source_frames) == (565, 452, 452)
+    assert repaired.fbl_epsilon > plain.fbl_epsilon and repaired.fbl_snr_db < plain.fbl_snr_db
+    # every frame through a deep fade needs ~40 dB more than any 80 % of them
+    assert plain.outage_unified_db - repaired.outage_unified_db > 30
