@@ -10,8 +10,8 @@ import pmt
 from gnuradio import gr
 
 from ddm_sscc.errors import ConfigError, DdmError
-from ddm_sscc.fec.framing import MAX_PAYLOAD, MIN_PAYLOAD, Frame
-from ddm_sscc.fec.transfer import check_repair
+from ddm_sscc.fec.framing import Frame
+from ddm_sscc.fec.transfer import check_max_payload, check_repair
 from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD, ImageFrames, encode_image_frames
 from ddm_sscc.output_file import write_atomic
 from ddm_sscc.phy.mcs import mcs_by_name
@@ -70,8 +70,7 @@ class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
         CodecSettings(steps=steps)
         if model and model not in available_models():
             raise ConfigError(f"model {model!r} is not installed (available: {', '.join(available_models())})")
-        if isinstance(max_payload, bool) or not isinstance(max_payload, int) or not MIN_PAYLOAD <= max_payload <= MAX_PAYLOAD:
-            raise ConfigError(f"max_payload must be an integer in {MIN_PAYLOAD}..{MAX_PAYLOAD}, got {max_payload!r}")
+        check_max_payload(max_payload)
         if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 0:
             raise ConfigError(f"repeat must be a non-negative integer (0 = forever), got {repeat!r}")
         for name, value, high in (("interval", interval, 3600.0), ("frame_rate", frame_rate, 1e6)):

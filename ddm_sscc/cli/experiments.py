@@ -115,11 +115,12 @@ def _per(args: argparse.Namespace) -> int:
 
     from ddm_sscc.errors import ConfigError
     from ddm_sscc.experiments.per import PerSettings, parse_snr_range, run_per, to_json, to_markdown
+    from ddm_sscc.fec.framing import MAX_PAYLOAD
     from ddm_sscc.output_file import check_output, write_atomic
     from ddm_sscc.phy.mcs import mcs_by_name
 
-    if args.payload > 65535:
-        raise ConfigError(f"--payload must be at most 65535 bytes, got {args.payload}")
+    if args.payload > MAX_PAYLOAD:  # one frame of a single RaptorQ symbol
+        raise ConfigError(f"--payload must be at most {MAX_PAYLOAD} bytes, got {args.payload}")
     out = Path(args.out) if args.out else None
     if out is not None and out.is_dir():
         for name in ("per.md", "per.json"):

@@ -94,12 +94,6 @@ class FountainEncoder:
             raise FrameError(f"repair symbol count must be ≥ 0, got {repair}")
         return [FountainPacket.from_bytes(p, self.symbol_size) for p in self._encoder.get_encoded_packets(repair)]
 
-    def repair_count(self, fraction: float) -> int:
-        """Repair symbols for a repair fraction ``R`` of the source symbols (``⌈R·K⌉``)."""
-        if not (math.isfinite(fraction) and 0 <= fraction <= 10):
-            raise FrameError(f"repair fraction must be in [0, 10], got {fraction}")
-        return math.ceil(fraction * self.source_symbols - 1e-9)
-
     def carousel(self) -> Iterator[FountainPacket]:
         """Source symbols, then fresh repair symbols without end (for one-way broadcast)."""
         sent = 0

@@ -9,11 +9,12 @@ or fresh ones without end (:meth:`TransferEncoder.carousel`, for one-way links).
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterator
 
 from ddm_sscc.errors import ConfigError, FrameError
 from ddm_sscc.fec.fountain import SYMBOL_ALIGNMENT, FountainEncoder, FountainPacket
-from ddm_sscc.fec.framing import MAX_SYMBOL_ID, Frame, FrameHeader, symbol_payload_len
+from ddm_sscc.fec.framing import MAX_PAYLOAD, MAX_SYMBOL_ID, MIN_PAYLOAD, Frame, FrameHeader, symbol_payload_len
 
 MAX_REPAIR = 10.0
 """The largest repair fraction: ten repair symbols per source symbol."""
@@ -24,6 +25,20 @@ def check_repair(repair: float) -> float:
     if isinstance(repair, bool) or not isinstance(repair, int | float) or not 0 <= repair <= MAX_REPAIR:
         raise ConfigError(f"--repair must be a number in [0, {MAX_REPAIR:g}] (repair symbols per source symbol), got {repair!r}")
     return float(repair)
+
+
+def repair_symbols(source_symbols: int, repair: float) -> int:
+    """``⌈repair·K⌉``: the repair symbols sent after ``K`` source symbols (the 1e-9 keeps 0.1·30 at 3, not 4)."""
+    return math.ceil(check_repair(repair) * source_symbols - 1e-9)
+
+
+def check_max_payload(max_payload: object) -> int:
+    """``max_payload`` (payload bytes per frame) as an int in ``MIN_PAYLOAD..MAX_PAYLOAD``: what a symbol can be."""
+    if isinstance(max_payload, bool) or not isinstance(max_payload, numbers.Integral):
+        raise ConfigError(f"max_payload must be in {MIN_PAYLOAD}..{MAX_PAYLOAD} (an integer), got {max_payload!r}")
+    if not MIN_PAYLOAD <= max_payload <= MAX_PAYLOAD:
+        raise ConfigError(f"max_payload must be in {MIN_PAYLOAD}..{MAX_PAYLOAD}, got {max_payload!r}")
+    return int(max_payload)
 
 
 def symbol_size_for_payload(max_payload: int) -> int:
@@ -62,7 +77,7 @@ class TransferEncoder:
 
     def repair_count(self, repair: float) -> int:
         """Repair frames for a repair fraction: ``⌈R·K⌉``."""
-        return math.ceil(check_repair(repair) * self.source_symbols - 1e-9)
+        return repair_symbols(self.source_symbols, repair)
 
     def frame(self, packet: FountainPacket) -> Frame:
         """The frame of one encoding symbol (the last source symbol without its padding)."""

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from ddm_sscc.codec.container import Header, read_header
 from ddm_sscc.errors import ConfigError
-from ddm_sscc.fec.framing import MAX_PAYLOAD, MIN_PAYLOAD, Frame
-from ddm_sscc.fec.transfer import TransferEncoder, check_repair, symbol_size_for_payload
+from ddm_sscc.fec.framing import Frame
+from ddm_sscc.fec.transfer import TransferEncoder, check_max_payload, check_repair, symbol_size_for_payload
 from ddm_sscc.phy.mcs import Mcs, mcs_by_name
 from ddm_sscc.phy.ofdm.burst_format import BurstFormat
 
@@ -65,8 +65,7 @@ class ImageFrames:
 
     def channel_uses(self, burst_format: BurstFormat | None = None) -> int:
         """``n_cu``: complex samples of all bursts of one transmission (preambles, CP, pilots, headers included)."""
-        fmt = burst_format or BurstFormat()
-        return sum(fmt.burst_len(self.mcs, f.header.payload_len) for f in self.frames)
+        return channel_uses_sent(self.record(), len(self.frames), burst_format)
 
     def record(self) -> dict[str, object]:
         """Plain values for a stats file: what the receiving side needs to judge the transfer."""
@@ -115,8 +114,7 @@ def frames_from_ddm(
     the repair symbols sent after the source symbols, per source symbol (0: none, today's link).
     """
     mcs = mcs if isinstance(mcs, Mcs) else mcs_by_name(mcs)
-    if isinstance(max_payload, bool) or not isinstance(max_payload, int) or not MIN_PAYLOAD <= max_payload <= MAX_PAYLOAD:
-        raise ConfigError(f"max_payload must be an integer in {MIN_PAYLOAD}..{MAX_PAYLOAD}, got {max_payload!r}")
+    max_payload = check_max_payload(max_payload)
     repair = check_repair(repair)
     ddm = bytes(ddm)
     header, _ = read_header(ddm)

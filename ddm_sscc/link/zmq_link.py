@@ -23,8 +23,7 @@ from pathlib import Path
 from ddm_sscc.channel.model import ChannelConfig
 from ddm_sscc.channel.snr import unified_snr_db
 from ddm_sscc.errors import ConfigError
-from ddm_sscc.fec.framing import MAX_PAYLOAD, MIN_PAYLOAD
-from ddm_sscc.fec.transfer import check_repair
+from ddm_sscc.fec.transfer import check_max_payload, check_repair
 from ddm_sscc.link.flowgraph_process import FlowgraphProcess, LinkError, read_json, stop_all
 from ddm_sscc.link.flowgraphs import compile_flowgraph, grc_env
 from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD, channel_uses_sent
@@ -71,10 +70,7 @@ class LinkSettings:
     def __post_init__(self) -> None:
         mcs_by_name(self.mcs)
         self.channel_config()  # ConfigError naming the bad channel setting
-        if isinstance(self.max_payload, bool) or not isinstance(self.max_payload, int) or not (
-            MIN_PAYLOAD <= self.max_payload <= MAX_PAYLOAD
-        ):  # what the TX's image encoder accepts: refused here, not by a flowgraph that exits
-            raise ConfigError(f"max_payload must be in {MIN_PAYLOAD}..{MAX_PAYLOAD}, got {self.max_payload!r}")
+        check_max_payload(self.max_payload)  # what the TX's image encoder accepts: refused here, not by its flowgraph
         if not self.timeout > 0 or not self.idle_timeout > 0:
             raise ConfigError("timeouts must be positive")
         check_repair(self.repair)

@@ -51,6 +51,7 @@ from ddm_sscc.channel import shannon_limit_unified_snr_db, shannon_min_unified_s
 from ddm_sscc.channel.finite_blocklength import fbl_min_snr_db
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.experiments.sweep.rows import TrialRow
+from ddm_sscc.fec.transfer import repair_symbols
 from ddm_sscc.phy.mcs import Mcs, mcs_by_name
 from ddm_sscc.phy.ofdm.config import OfdmConfig
 
@@ -115,7 +116,7 @@ def source_frames_of(frames: int, repair: float) -> int:
     """``K`` such that ``K + ⌈repair·K⌉ = frames`` (the sender's split into source and repair frames)."""
     k = max(1, round(frames / (1 + repair)))
     for candidate in (k, k - 1, k + 1, k - 2, k + 2):
-        if candidate >= 1 and candidate + math.ceil(repair * candidate - 1e-9) == frames:
+        if candidate >= 1 and candidate + repair_symbols(candidate, repair) == frames:
             return candidate
     raise ConfigError(f"{frames} frames are not K source frames plus ⌈{repair:g}·K⌉ repair frames")
 

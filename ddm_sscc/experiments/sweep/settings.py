@@ -22,8 +22,7 @@ import numpy as np
 from ddm_sscc.channel import FAST_RAYLEIGH, KINDS, SWEEP_ONLY_KINDS
 from ddm_sscc.channel.tdl import profile_by_name
 from ddm_sscc.errors import ConfigError
-from ddm_sscc.fec.framing import MAX_PAYLOAD, MIN_PAYLOAD
-from ddm_sscc.fec.transfer import check_repair
+from ddm_sscc.fec.transfer import check_max_payload, check_repair
 
 DIGITAL_SYSTEMS = ("ddm", "jpegxl", "png", "raw")
 """Systems that send a byte stream over the OFDM link and must arrive bit-exactly."""
@@ -138,8 +137,7 @@ class SweepSettings:
         if margin and self.mcs != AUTO_MCS:
             raise ConfigError("--mcs-margin applies to --mcs auto only")
         object.__setattr__(self, "mcs_margin_db", margin)
-        if _not_int(self.max_payload) or not MIN_PAYLOAD <= self.max_payload <= MAX_PAYLOAD:
-            raise ConfigError(f"max_payload must be an integer in {MIN_PAYLOAD}..{MAX_PAYLOAD}, got {self.max_payload!r}")
+        check_max_payload(self.max_payload)
         object.__setattr__(self, "repair", check_repair(self.repair))
         if self.repair and "deepjscc" in systems:
             raise ConfigError("--repair applies to the digital systems' frames: deepjscc has none (run it separately)")
