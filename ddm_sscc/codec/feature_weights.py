@@ -9,9 +9,14 @@ Tensors (all int64 in the file):
 * ``log2_table`` (1024,): ``log2`` of mantissas in 1/256 bit, for the online adaptation's
   code lengths (:mod:`ddm_sscc.codec.online_adaptation`);
 * ``offline_shift`` (heads, 16): the offline temperature calibration, a scale-index shift per
-  head and mask-ratio bucket.
+  head and mask-ratio bucket;
+* ``spatial{l}.weight{i}``, ``spatial{l}.bias{i}``, ``spatial{l}.shift{i}`` (only when the
+  config has spatial features): the integer spatial net of each layout in
+  ``feature_network.LAYOUTS`` (:mod:`ddm_sscc.codec.integer_spatial`).
 
-Metadata: ``model_id``, ``config`` (the :class:`FeatureNetworkConfig` as JSON) and ``facts``.
+Metadata: ``model_id``, ``config`` (the :class:`FeatureNetworkConfig` as JSON), ``facts`` and,
+from ``ddm-featmlp-int-v2`` on, ``adaptation`` (the :class:`AdaptationConfig` of the online
+adaptation's contexts, as JSON; absent means the default, scale buckets only).
 Storing the tables, rather than computing them with this machine's ``exp`` and
 ``log``, is what makes every decoder use the same numbers; the file's hash covers them.
 """
@@ -21,14 +26,16 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from ddm_sscc.codec.file_hash import file_sha256
-from ddm_sscc.codec.feature_network import HEADS, LOG_SCALE_MIN, FeatureNetworkConfig
+from ddm_sscc.codec.feature_network import HEADS, LAYOUTS, LOG_SCALE_MIN, FeatureNetworkConfig
+from ddm_sscc.codec.integer_spatial import check_spatial
+from ddm_sscc.codec.online_adaptation import SCALE_CONTEXTS, AdaptationConfig
 from ddm_sscc.codec.integer_network import LOG_SCALE_STEPS, SCALE_INDICES, WEIGHT_LIMIT
 from ddm_sscc.errors import ModelMismatchError
 
@@ -51,6 +58,8 @@ class FeatureWeights:
     offline_shift: torch.Tensor
     facts: dict
     sha256: bytes
+    spatial: list[dict[str, torch.Tensor]] = field(default_factory=list)
+    adaptation: AdaptationConfig = SCALE_CONTEXTS
 
 
 def reciprocal_table() -> np.ndarray:
@@ -65,7 +74,9 @@ def log2_table() -> np.ndarray:
 
 
 def save_feature_weights(path: str | os.PathLike[str], model_id: str, config: FeatureNetworkConfig,
-                         heads: list[dict[str, torch.Tensor]], offline_shift: torch.Tensor, facts: dict) -> bytes:
+                         heads: list[dict[str, torch.Tensor]], offline_shift: torch.Tensor, facts: dict,
+                         spatial: list[dict[str, torch.Tensor]] = (),
+                         adaptation: AdaptationConfig = SCALE_CONTEXTS) -> bytes:
     """Write a weights file; returns its SHA-256."""
     from safetensors.torch import save_file
 
@@ -76,7 +87,10 @@ def save_feature_weights(path: str | os.PathLike[str], model_id: str, config: Fe
     tensors["reciprocals"] = torch.from_numpy(reciprocal_table())
     tensors["log2_table"] = torch.from_numpy(log2_table())
     tensors["offline_shift"] = offline_shift.to(torch.int64).contiguous()
+    tensors |= {f"spatial{i}.{name}": t.to(torch.int64).contiguous() for i, net in enumerate(spatial) for name, t in net.items()}
     metadata = {"model_id": model_id, "config": json.dumps(config.to_dict()), "facts": json.dumps(facts)}
+    if adaptation != SCALE_CONTEXTS:
+        metadata["adaptation"] = json.dumps({"offset_cuts": list(adaptation.offset_cuts)})
     tmp = Path(f"{path}.part")
     save_file(tensors, str(tmp), metadata=metadata)
     os.chmod(tmp, 0o644)
@@ -112,6 +126,9 @@ def load_feature_weights(path: str | os.PathLike[str], expected_sha256: bytes | 
             model_id=metadata["model_id"], config=config, heads=heads,
             cdf_table=tensors["cdf_table"], reciprocals=tensors["reciprocals"], log2_table=tensors["log2_table"],
             offline_shift=tensors["offline_shift"], facts=json.loads(metadata.get("facts", "{}")), sha256=sha,
+            adaptation=_adaptation(metadata),
+            spatial=[{k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith(f"spatial{i}.")}
+                     for i in range(len(LAYOUTS) if config.spatial else 0)],
         )
         _check_shapes(weights)
     except (SafetensorError, KeyError, TypeError, ValueError, RuntimeError, OSError) as exc:
@@ -119,12 +136,21 @@ def load_feature_weights(path: str | os.PathLike[str], expected_sha256: bytes | 
     return weights
 
 
+def _adaptation(metadata: dict) -> AdaptationConfig:
+    if "adaptation" not in metadata:
+        return SCALE_CONTEXTS
+    fields = json.loads(metadata["adaptation"])
+    if not isinstance(fields, dict) or set(fields) != {"offset_cuts"} or not isinstance(fields["offset_cuts"], list):
+        raise ValueError(f"adaptation metadata {metadata['adaptation'][:80]!r} is not {{'offset_cuts': [...]}}")
+    return AdaptationConfig(offset_cuts=tuple(fields["offset_cuts"]))
+
+
 def _check_shapes(w: FeatureWeights) -> None:
     from ddm_sscc.codec.local_features import feature_count
 
     k = w.config.components
     for (channels, channel), head in zip(HEADS, w.heads):
-        width = feature_count(channel, channels)
+        width = feature_count(channel, channels) + w.config.spatial
         for i in range(w.config.layers + 1):
             weight, bias, shift = head[f"weight{i}"], head[f"bias{i}"], head[f"shift{i}"]
             out = w.config.hidden if i < w.config.layers else 3 * k
@@ -137,5 +163,7 @@ def _check_shapes(w: FeatureWeights) -> None:
             width = out
     if w.cdf_table.shape != (2049,) or w.reciprocals.shape != (SCALE_INDICES,) or w.log2_table.shape != (1 << LOG2_TABLE_BITS,):
         raise ValueError("recipe tables have the wrong shapes")
+    for channels, net in zip(LAYOUTS, w.spatial):
+        check_spatial(net, channels + 1, w.config.spatial_width, w.config.spatial, w.config.spatial_layers)
     if w.offline_shift.shape != (len(HEADS), CALIBRATION_BUCKETS):
         raise ValueError(f"offline_shift has shape {tuple(w.offline_shift.shape)}")

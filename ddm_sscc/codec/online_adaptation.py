@@ -11,6 +11,11 @@ prediction they update the same state from them:
 * **bias correction** (SSE-style): per context, the shrunk mean of the residual
   between the revealed value and the predicted mean is added to every mean.
 
+A context is the channel, the scale bucket of the row's heaviest component and, for models
+whose weights file lists ``offset_cuts`` (:class:`AdaptationConfig`), the bucket of that
+component's mean offset from the local base prediction (how far the network moved away
+from the neighbourhood's mean: edges and extremes have their own corrections).
+
 Code lengths use an integer ``log2`` (exact ``frexp`` and a stored table), so
 every comparison is made on integers and cannot differ between machines.
 """
@@ -27,11 +32,38 @@ SHIFT_CANDIDATES = torch.tensor([0, -1, 1, -2, 2, -3, 3, -4, 4, -6, 6, -8, 8], d
 """Scale-index shifts tried (1/16 in ln s each).  0 comes first, so a context with no data
 (all costs 0) keeps the model's scale."""
 SCALE_BUCKETS = 12
+"""Scale-index buckets of width ``BUCKET_WIDTH`` from ``BUCKET_FROM`` (clamped at both ends)."""
 BUCKET_FROM, BUCKET_WIDTH = 32, 8
 BIAS_PRIOR = 16
 DECAY_SHIFT = 1
 """Older steps' statistics keep 1 − 2^-DECAY_SHIFT of their weight at every update."""
 """The bias correction is ``Σ residual / (count + BIAS_PRIOR)``: little data, little correction."""
+
+
+@dataclass(frozen=True)
+class AdaptationConfig:
+    """The context set of a model's adaptation, stored in its weights file (metadata ``adaptation``).
+
+    Attributes:
+        offset_cuts: increasing bucket edges, in 1/16 pixel, of the heaviest component's mean
+            offset from the base prediction; empty: scale buckets only (``ddm-featmlp-int-v1``).
+    """
+
+    offset_cuts: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        cuts = self.offset_cuts
+        if len(cuts) > 15 or any(not isinstance(c, int) or abs(c) > 4096 for c in cuts) or list(cuts) != sorted(set(cuts)):
+            raise ValueError(f"offset_cuts must be at most 15 increasing integers in [-4096, 4096], got {cuts!r}")
+
+    @property
+    def contexts(self) -> int:
+        """Contexts per channel."""
+        return SCALE_BUCKETS * (len(self.offset_cuts) + 1)
+
+
+SCALE_CONTEXTS = AdaptationConfig()
+"""Scale buckets only: the context set of models whose weights file has no ``adaptation``."""
 
 
 @dataclass
@@ -62,10 +94,14 @@ class OnlineAdaptation:
         tables: the model's mixture tables (for code lengths).
         log2_table: int64 (1024,) from the weights file.
         scale_limit: J, the number of scale indices.
+        config: the model's context set.
     """
 
-    def __init__(self, channels: int, tables: LogisticMixtureTables, log2_table: torch.Tensor, scale_limit: int) -> None:
-        shape = (channels, SCALE_BUCKETS)
+    def __init__(self, channels: int, tables: LogisticMixtureTables, log2_table: torch.Tensor, scale_limit: int,
+                 config: AdaptationConfig = SCALE_CONTEXTS) -> None:
+        self.config = config
+        self._cuts = torch.tensor(config.offset_cuts, dtype=torch.int64)
+        shape = (channels, config.contexts)
         self.cost = torch.zeros(shape + (len(SHIFT_CANDIDATES),), dtype=torch.int64)
         self.residual = torch.zeros(shape, dtype=torch.int64)
         self.count = torch.zeros(shape, dtype=torch.int64)
@@ -74,11 +110,15 @@ class OnlineAdaptation:
         self.scale_limit = scale_limit
         self.pending: list[Prediction] = []
 
-    @staticmethod
-    def buckets(scale_index: torch.Tensor, logits_q: torch.Tensor) -> torch.Tensor:
-        """Context of each row: the scale bucket of its heaviest component."""
-        main = torch.gather(scale_index, 1, logits_q.argmax(dim=1, keepdim=True))[:, 0]
-        return ((main - BUCKET_FROM) // BUCKET_WIDTH).clamp(0, SCALE_BUCKETS - 1)
+    def buckets(self, scale_index: torch.Tensor, logits_q: torch.Tensor, offsets_q: torch.Tensor) -> torch.Tensor:
+        """Context of each row (int64 ``(n,)``) from its mixture and its mean offsets from the base (1/16 pixel)."""
+        heaviest = logits_q.argmax(dim=1, keepdim=True)
+        main = torch.gather(scale_index, 1, heaviest)[:, 0]
+        bucket = ((main - BUCKET_FROM) // BUCKET_WIDTH).clamp(0, SCALE_BUCKETS - 1)
+        if len(self._cuts):
+            offset = torch.gather(offsets_q, 1, heaviest)[:, 0]
+            bucket = bucket * (len(self._cuts) + 1) + torch.bucketize(offset, self._cuts)
+        return bucket
 
     def corrections(self, channel: int, bucket: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The current bias (1/16 pixel) and scale shift of each row's context: int64 ``(n,)`` each."""
@@ -103,7 +143,7 @@ class OnlineAdaptation:
 
     def _learn(self, p: Prediction, values: torch.Tensor) -> None:
         c = p.channel
-        buckets = SCALE_BUCKETS
+        buckets = self.config.contexts
         # bias: residual of the heaviest component's mean, in 1/16 pixel
         main_mean = torch.gather(p.means_q, 1, p.logits_q.argmax(dim=1, keepdim=True))[:, 0]
         residual = (16 * values - main_mean).clamp(-256, 256)
