@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from ddm_sscc.cli.common import (
     PROG,
     emit,
-    non_negative_int,
     output_options,
     positive_float,
     positive_int,
@@ -45,10 +44,6 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--hidden", type=positive_int, default=128, help="hidden width of a new run (default 128)")
     tr.add_argument("--layers", type=positive_int, default=2, help="hidden layers of a new run (default 2)")
     tr.add_argument("--components", type=positive_int, default=2, help="logistic components of a new run (default 2)")
-    tr.add_argument("--spatial", type=non_negative_int, default=0,
-                    help="learned spatial features per position of a new run (default 0: none)")
-    tr.add_argument("--spatial-width", type=positive_int, default=16, help="channels of the spatial net's convolutions (default 16)")
-    tr.add_argument("--spatial-layers", type=positive_int, default=3, help="3x3 convolutions of the spatial net (default 3)")
     tr.add_argument("--holdout", help="comma-separated images (relative to --data) kept out for validation "
                                       "(default: wikipedia/045-047.png where present, else the last image)")
     tr.add_argument("--seed", type=seed_value, default=0)
@@ -97,8 +92,7 @@ def _train(args: argparse.Namespace) -> int:
     images, validation, held = split_training_images(Path(args.data), args.holdout)
     cfg = FeatureTrainConfig(crop=args.crop, crops_per_batch=args.batch, per_step=args.per_step, lr=args.lr,
                              total_steps=args.steps, seed=args.seed)
-    net = FeatureNetworkConfig(hidden=args.hidden, layers=args.layers, components=args.components,
-                               spatial=args.spatial, spatial_width=args.spatial_width, spatial_layers=args.spatial_layers)
+    net = FeatureNetworkConfig(hidden=args.hidden, layers=args.layers, components=args.components)
     log = (lambda line: None) if args.json else (lambda line: print(f"{PROG}: train: {line}", file=sys.stderr))
     result = train_features(images, validation, Path(args.out), cfg, net, minutes=args.minutes, log=log)
     record = {"command": "train", "out": args.out, "images": len(images), "validation": held} | result

@@ -2,10 +2,8 @@
 
 A masked discrete-diffusion denoiser built for CPUs and for bit-exact tables on
 any machine.  Each step it summarises the canvas once (``O(H·W)`` prefix sums),
-and, if the model has them, its learned spatial features (a small integer conv net over
-the canvas pooled into 2×2 cells, :mod:`ddm_sscc.codec.integer_spatial`), then for the
-positions the step reveals computes features of the revealed neighbourhood on every side
-(:mod:`ddm_sscc.codec.local_features`), appends their cells' spatial features, runs the
+then for the positions the step reveals computes features of the revealed
+neighbourhood on every side (:mod:`ddm_sscc.codec.local_features`), runs the
 integer network of the channel (:mod:`ddm_sscc.codec.integer_network`), and
 turns its mixture into tables (:class:`ddm_sscc.codec.tables.LogisticMixtureTables`).
 Its cost per step is proportional to the positions the step reveals plus the
@@ -23,9 +21,7 @@ import os
 import numpy as np
 import torch
 
-from ddm_sscc.codec.feature_network import LAYOUTS, head_index
-from ddm_sscc.codec.integer_spatial import build_spatial
-from ddm_sscc.codec.spatial_features import cell_index, cell_planes
+from ddm_sscc.codec.feature_network import head_index
 from ddm_sscc.codec.feature_weights import CALIBRATION_BUCKETS, FeatureWeights, load_feature_weights
 from ddm_sscc.codec.integer_network import MEAN_STEPS, SCALE_INDICES, build_heads
 from ddm_sscc.codec.local_features import VALUE_SCALE, features, step_quantities, summarise
@@ -52,7 +48,6 @@ class FeatureModel:
         self.weights_sha256 = weights.sha256
         self.components = weights.config.components
         self.heads = build_heads(weights.heads, self.components)
-        self.spatial = {channels: build_spatial(t) for channels, t in zip(LAYOUTS, weights.spatial)}
         self.tables = LogisticMixtureTables(weights.reciprocals, weights.cdf_table)
 
     @classmethod
@@ -83,15 +78,12 @@ class FeatureSession:
         self._summary_key: tuple[int, int] | None = None
         self._adapted_at: tuple[int, int] | None = None
         self._summary = None
-        self._maps: torch.Tensor | None = None
 
     def tables(self, canvas: torch.Tensor, positions: torch.Tensor, step: StepInfo) -> np.ndarray:
         """Integer frequency tables ``(n, 256)`` of ``step.channel`` at ``positions``."""
         key = (step.index, step.steps)
         if key != self._summary_key:
             self._summary, self._summary_key = summarise(canvas), key
-            spatial = self.model.spatial.get(self.channels)
-            self._maps = spatial.maps(cell_planes(canvas)) if spatial is not None else None
         if self.adaptation is not None and (step.index, step.channel) != self._adapted_at:
             # learn once per (step, channel): the engine may ask for one in several chunks,
             # and writes their values only after the last
@@ -100,8 +92,6 @@ class FeatureSession:
         mask_q, step_q = step_quantities(step.mask_ratio, step.index, step.steps)
         head = head_index(self.channels, step.channel)
         base, feats = features(canvas, self._summary, positions, step.channel, mask_q, step_q)
-        if self._maps is not None:
-            feats = torch.cat([feats, self._maps[cell_index(positions, canvas.shape[2])]], dim=1)
         means, scales, logits = self.model.heads[head].mixture(feats, base)
         if self.calibration != CalibrationMode.OFF:
             scales = scales + int(self.model.weights.offline_shift[head, calibration_bucket(mask_q)])

@@ -38,10 +38,6 @@ class FeatureNetworkConfig:
     hidden: int = 128
     layers: int = 2
     components: int = 2
-    spatial: int = 0
-    """Learned spatial features per position (0: none), from :class:`SpatialNet`."""
-    spatial_width: int = 16
-    spatial_layers: int = 3
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -57,52 +53,10 @@ class FeatureNetwork(torch.nn.Module):
     def __init__(self, config: FeatureNetworkConfig = FeatureNetworkConfig()) -> None:
         super().__init__()
         self.config = config
-        self.heads = torch.nn.ModuleList(_mlp(feature_count(c, C) + config.spatial, config) for C, c in HEADS)
-        if config.spatial:
-            # one net per layout (greyscale, RGB): their inputs differ
-            self.spatial = torch.nn.ModuleList(SpatialNet(channels, config) for channels in LAYOUTS)
+        self.heads = torch.nn.ModuleList(_mlp(feature_count(c, C), config) for C, c in HEADS)
 
-    def forward(self, head: int, feats: torch.Tensor, spatial: torch.Tensor | None = None) -> torch.Tensor:
-        """``(n, 3K)`` from int64 features ``(n, F)`` and, if the config has them, float spatial features ``(n, S)``."""
-        x = feats.to(torch.float32) / FEATURE_SCALE
-        if self.config.spatial:
-            x = torch.cat([x, spatial], dim=1)
-        return self.heads[head](x)
-
-    def spatial_maps(self, channels: int, planes: torch.Tensor) -> torch.Tensor:
-        """Spatial features of every cell: int64 planes ``(B, C+1, h, w)`` → float ``(B, S, h, w)``."""
-        return self.spatial[LAYOUTS.index(channels)](planes)
-
-
-LAYOUTS = (1, 3)
-"""Channel counts with a spatial net of their own."""
-SPATIAL_INPUT_SCALE = 1024.0
-"""Pooled planes (0..1020, :mod:`ddm_sscc.codec.spatial_features`) are divided by this."""
-SPATIAL_OUTPUT_MAX = 255 / 256
-
-
-class SpatialNet(torch.nn.Module):
-    """Learned spatial features: 3×3 convolutions over the pooled canvas, ReLU, then a 1×1 layer.
-
-    Input int64 ``(B, C+1, h, w)`` pooled planes; output float ``(B, S, h, w)`` in
-    ``[0, SPATIAL_OUTPUT_MAX]``, so that the integer twin's outputs are bytes in 1/256 units,
-    like the other features' ``FEATURE_SCALE``.
-    """
-
-    def __init__(self, channels: int, config: FeatureNetworkConfig) -> None:
-        super().__init__()
-        layers: list[torch.nn.Module] = []
-        width = channels + 1
-        for _ in range(config.spatial_layers):
-            layers += [torch.nn.Conv2d(width, config.spatial_width, 3, padding=1), torch.nn.ReLU()]
-            width = config.spatial_width
-        layers.append(torch.nn.Conv2d(width, config.spatial, 1))
-        self.net = torch.nn.Sequential(*layers)
-
-    def forward(self, planes: torch.Tensor) -> torch.Tensor:
-        y = self.net(planes.to(torch.float32) / SPATIAL_INPUT_SCALE) + 0.5  # centred in the byte range at the start
-        # the clamp's gradient passes straight through, so a unit pushed outside the range can come back
-        return y + (y.clamp(0.0, SPATIAL_OUTPUT_MAX) - y).detach()
+    def forward(self, head: int, feats: torch.Tensor) -> torch.Tensor:
+        return self.heads[head](feats.to(torch.float32) / FEATURE_SCALE)
 
 
 def _mlp(inputs: int, config: FeatureNetworkConfig) -> torch.nn.Sequential:

@@ -9,14 +9,11 @@ Tensors (all int64 in the file):
 * ``log2_table`` (1024,): ``log2`` of mantissas in 1/256 bit, for the online adaptation's
   code lengths (:mod:`ddm_sscc.codec.online_adaptation`);
 * ``offline_shift`` (heads, 16): the offline temperature calibration, a scale-index shift per
-  head and mask-ratio bucket;
-* ``spatial{l}.weight{i}``, ``spatial{l}.bias{i}``, ``spatial{l}.shift{i}`` (only when the
-  config has spatial features): the integer spatial net of each layout in
-  ``feature_network.LAYOUTS`` (:mod:`ddm_sscc.codec.integer_spatial`).
+  head and mask-ratio bucket.
 
 Metadata: ``model_id``, ``config`` (the :class:`FeatureNetworkConfig` as JSON), ``facts`` and,
 from ``ddm-featmlp-int-v2`` on, ``adaptation`` (the :class:`AdaptationConfig` of the online
-adaptation's contexts, as JSON; absent means the default, scale buckets only).
+adaptation's contexts, as JSON; absent means scale buckets only, as in ``ddm-featmlp-int-v1``).
 Storing the tables, rather than computing them with this machine's ``exp`` and
 ``log``, is what makes every decoder use the same numbers; the file's hash covers them.
 """
@@ -26,17 +23,16 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from ddm_sscc.codec.file_hash import file_sha256
-from ddm_sscc.codec.feature_network import HEADS, LAYOUTS, LOG_SCALE_MIN, FeatureNetworkConfig
-from ddm_sscc.codec.integer_spatial import check_spatial
-from ddm_sscc.codec.online_adaptation import SCALE_CONTEXTS, AdaptationConfig
+from ddm_sscc.codec.feature_network import HEADS, LOG_SCALE_MIN, FeatureNetworkConfig
 from ddm_sscc.codec.integer_network import LOG_SCALE_STEPS, SCALE_INDICES, WEIGHT_LIMIT
+from ddm_sscc.codec.online_adaptation import SCALE_CONTEXTS, AdaptationConfig
 from ddm_sscc.errors import ModelMismatchError
 
 LOG2_TABLE_BITS = 10
@@ -58,7 +54,6 @@ class FeatureWeights:
     offline_shift: torch.Tensor
     facts: dict
     sha256: bytes
-    spatial: list[dict[str, torch.Tensor]] = field(default_factory=list)
     adaptation: AdaptationConfig = SCALE_CONTEXTS
 
 
@@ -75,7 +70,6 @@ def log2_table() -> np.ndarray:
 
 def save_feature_weights(path: str | os.PathLike[str], model_id: str, config: FeatureNetworkConfig,
                          heads: list[dict[str, torch.Tensor]], offline_shift: torch.Tensor, facts: dict,
-                         spatial: list[dict[str, torch.Tensor]] = (),
                          adaptation: AdaptationConfig = SCALE_CONTEXTS) -> bytes:
     """Write a weights file; returns its SHA-256."""
     from safetensors.torch import save_file
@@ -87,7 +81,6 @@ def save_feature_weights(path: str | os.PathLike[str], model_id: str, config: Fe
     tensors["reciprocals"] = torch.from_numpy(reciprocal_table())
     tensors["log2_table"] = torch.from_numpy(log2_table())
     tensors["offline_shift"] = offline_shift.to(torch.int64).contiguous()
-    tensors |= {f"spatial{i}.{name}": t.to(torch.int64).contiguous() for i, net in enumerate(spatial) for name, t in net.items()}
     metadata = {"model_id": model_id, "config": json.dumps(config.to_dict()), "facts": json.dumps(facts)}
     if adaptation != SCALE_CONTEXTS:
         metadata["adaptation"] = json.dumps({"offset_cuts": list(adaptation.offset_cuts)})
@@ -127,8 +120,6 @@ def load_feature_weights(path: str | os.PathLike[str], expected_sha256: bytes | 
             cdf_table=tensors["cdf_table"], reciprocals=tensors["reciprocals"], log2_table=tensors["log2_table"],
             offline_shift=tensors["offline_shift"], facts=json.loads(metadata.get("facts", "{}")), sha256=sha,
             adaptation=_adaptation(metadata),
-            spatial=[{k.split(".", 1)[1]: v for k, v in tensors.items() if k.startswith(f"spatial{i}.")}
-                     for i in range(len(LAYOUTS) if config.spatial else 0)],
         )
         _check_shapes(weights)
     except (SafetensorError, KeyError, TypeError, ValueError, RuntimeError, OSError) as exc:
@@ -150,7 +141,7 @@ def _check_shapes(w: FeatureWeights) -> None:
 
     k = w.config.components
     for (channels, channel), head in zip(HEADS, w.heads):
-        width = feature_count(channel, channels) + w.config.spatial
+        width = feature_count(channel, channels)
         for i in range(w.config.layers + 1):
             weight, bias, shift = head[f"weight{i}"], head[f"bias{i}"], head[f"shift{i}"]
             out = w.config.hidden if i < w.config.layers else 3 * k
@@ -163,7 +154,5 @@ def _check_shapes(w: FeatureWeights) -> None:
             width = out
     if w.cdf_table.shape != (2049,) or w.reciprocals.shape != (SCALE_INDICES,) or w.log2_table.shape != (1 << LOG2_TABLE_BITS,):
         raise ValueError("recipe tables have the wrong shapes")
-    for channels, net in zip(LAYOUTS, w.spatial):
-        check_spatial(net, channels + 1, w.config.spatial_width, w.config.spatial, w.config.spatial_layers)
     if w.offline_shift.shape != (len(HEADS), CALIBRATION_BUCKETS):
         raise ValueError(f"offline_shift has shape {tuple(w.offline_shift.shape)}")

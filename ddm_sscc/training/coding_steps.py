@@ -21,7 +21,6 @@ from ddm_sscc.codec.feature_network import head_index
 from ddm_sscc.codec.local_features import features, step_quantities, summarise
 from ddm_sscc.codec.order import halton_order
 from ddm_sscc.codec.schedule import cosine_schedule
-from ddm_sscc.codec.spatial_features import cell_index, cell_planes
 from ddm_sscc.codec.tokens import MASK
 
 GREY_FRACTION = 0.08
@@ -32,19 +31,11 @@ STEP_CHOICES = (8, 16, 16, 16, 32, 64)
 
 @dataclass
 class HeadBatch:
-    """Examples of one head: int64 features ``(n, F)``, base ``(n,)``, targets ``(n,)``.
-
-    For the spatial features: ``planes`` int64 ``(B, C+1, h, w)``, the pooled canvases of the
-    head's crops (:func:`~ddm_sscc.codec.spatial_features.cell_planes`, shared by the heads
-    of one layout), and ``cells`` int64 ``(n,)``, each example's cell in ``planes`` flattened
-    over ``(B, h, w)``.
-    """
+    """Examples of one head: int64 features ``(n, F)``, base ``(n,)``, targets ``(n,)``."""
 
     feats: torch.Tensor
     base: torch.Tensor
     target: torch.Tensor
-    cells: torch.Tensor
-    planes: torch.Tensor
 
 
 @lru_cache(maxsize=8)
@@ -70,14 +61,12 @@ def crop_examples(crop: np.ndarray, rng: np.random.Generator, per_step: int) -> 
     step_flat = torch.from_numpy(step_positions)
     pick = torch.from_numpy(np.sort(rng.choice(step_positions, size=min(per_step, len(step_positions)), replace=False)))
     summary = summarise(canvas)
-    planes = cell_planes(canvas)[None]
-    cells = cell_index(pick, width)
     mask_q, step_q = step_quantities(1.0 - edges[t] / (height * width), t, steps)
     out = {}
     for channel in range(channels):
         base, feats = features(canvas, summary, pick, channel, mask_q, step_q)
         target = truth[channel].view(-1)[pick]
-        out[head_index(channels, channel)] = HeadBatch(feats, base, target, cells, planes)
+        out[head_index(channels, channel)] = HeadBatch(feats, base, target)
         # the next channel sees this one at every position of the step, as in coding
         flat[channel, step_flat] = truth[channel].view(-1)[step_flat]
     return out
@@ -100,17 +89,12 @@ def augment(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def batch_examples(crops: list[np.ndarray], rng: np.random.Generator, per_step: int) -> dict[int, HeadBatch]:
-    """Examples of several crops (of one size), concatenated per head."""
-    per_crop = [crop_examples(augment(crop, rng), rng, per_step) for crop in crops]
-    planes: dict[int, torch.Tensor] = {}  # per layout, shared by its heads
-    out = {}
-    for head in sorted({h for examples in per_crop for h in examples}):
-        parts = [examples[head] for examples in per_crop if head in examples]
-        channels = parts[0].planes.shape[1] - 1
-        if channels not in planes:
-            planes[channels] = torch.cat([p.planes for p in parts])
-        cell_count = parts[0].planes[0, 0].numel()
-        cells = torch.cat([p.cells + i * cell_count for i, p in enumerate(parts)])
-        out[head] = HeadBatch(*(torch.cat([getattr(p, f) for p in parts]) for f in ("feats", "base", "target")),
-                              cells, planes[channels])
-    return out
+    """Examples of several crops, concatenated per head."""
+    parts: dict[int, list[HeadBatch]] = {}
+    for crop in crops:
+        for head, part in crop_examples(augment(crop, rng), rng, per_step).items():
+            parts.setdefault(head, []).append(part)
+    return {
+        head: HeadBatch(*(torch.cat([getattr(p, f) for p in ps]) for f in ("feats", "base", "target")))
+        for head, ps in parts.items()
+    }

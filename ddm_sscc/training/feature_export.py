@@ -16,19 +16,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ddm_sscc.codec.feature_network import HEADS, LAYOUTS, mixture_nll_bits
-from ddm_sscc.codec.integer_spatial import build_spatial, quantize_spatial
-from ddm_sscc.codec.online_adaptation import AdaptationConfig
+from ddm_sscc.codec.feature_network import HEADS, mixture_nll_bits
 from ddm_sscc.codec.feature_weights import CALIBRATION_BUCKETS, reciprocal_table, save_feature_weights
 from ddm_sscc.codec.integer_network import SCALE_INDICES, build_heads, quantize
+from ddm_sscc.codec.online_adaptation import AdaptationConfig
 from ddm_sscc.codec.tables import CDF_ONE, LogisticMixtureTables, logistic_cdf_table, mixture_weights
 from ddm_sscc.training.coding_steps import HeadBatch, batch_examples, to_grey
 from ddm_sscc.training.feature_loop import CropSource, load_float_network
 
 SHIFTS = range(-8, 9)
 ADAPTATION = AdaptationConfig(offset_cuts=(-32, -8, 8, 32))
-"""The online adaptation's contexts for new models: scale bucket × mean-offset bucket (±2 and ±½ pixel
-edges), chosen on the held-out photos (−0.23 % against scale buckets only, ddm-featmlp-int-v2's weights)."""
+"""The online adaptation's contexts for new models: scale bucket × bucket of the mean's offset from
+the base prediction (edges at ±½ and ±2 pixels), chosen on the held-out photos."""
 
 
 def draw_examples(images: list[np.ndarray], crops: int, seed: int, crop: int = 128, per_step: int = 1024) -> dict[int, HeadBatch]:
@@ -57,21 +56,16 @@ def export(run_network: Path, out_path: Path, model_id: str, images: list[np.nda
     k = net.config.components
     crop = int(train_facts.get("train", {}).get("crop", 128))  # the run's crop size
     examples = draw_examples(images, crops, seed, crop)
-    spatial_int = quantize_layouts(net, examples)
-    with_spatial(examples, spatial_int)
     heads_int = quantize(net, {h: b.feats for h, b in examples.items()})
     heads = build_heads(heads_int, k)
     tables = LogisticMixtureTables(torch.from_numpy(reciprocal_table()), torch.from_numpy(logistic_cdf_table()))
     fit = draw_examples(images, crops, seed + 1, crop)
-    float_spatial = {h: float_spatial_columns(net, b) for h, b in fit.items()}
-    with_spatial(fit, spatial_int)
     offline = torch.zeros((len(HEADS), CALIBRATION_BUCKETS), dtype=torch.int64)
     report = {"float_bits": 0.0, "integer_bits": 0.0, "calibrated_bits": 0.0, "examples": 0}
     for head, batch in fit.items():
-        local = batch.feats.shape[1] - net.config.spatial  # the spatial bytes come last
         with torch.no_grad():
-            float_bits = mixture_nll_bits(net(head, batch.feats[:, :local], float_spatial[head]), batch.base, batch.target, k)
-        bucket = torch.clamp(batch.feats[:, local - 2] * CALIBRATION_BUCKETS // 256, max=CALIBRATION_BUCKETS - 1)
+            float_bits = mixture_nll_bits(net(head, batch.feats), batch.base, batch.target, k)
+        bucket = torch.clamp(batch.feats[:, -2] * CALIBRATION_BUCKETS // 256, max=CALIBRATION_BUCKETS - 1)
         mixture = heads[head].mixture(batch.feats, batch.base)
         per_shift = torch.stack([integer_bits(tables, mixture, batch.target, s) for s in SHIFTS], dim=1)
         for b in range(CALIBRATION_BUCKETS):
@@ -84,37 +78,6 @@ def export(run_network: Path, out_path: Path, model_id: str, images: list[np.nda
         report["examples"] += len(batch.target)
     for key in ("float_bits", "integer_bits", "calibrated_bits"):
         report[key.replace("_bits", "_bpsp")] = report.pop(key) / report["examples"]
-    sha = save_feature_weights(out_path, model_id, net.config, heads_int, offline, facts | {"training": train_facts} | {"export": report},
-                               spatial_int, ADAPTATION)
+    sha = save_feature_weights(out_path, model_id, net.config, heads_int, offline,
+                               facts | {"training": train_facts} | {"export": report}, ADAPTATION)
     return report | {"sha256": sha.hex(), "offline_shift": offline.tolist()}
-
-
-def quantize_layouts(net, examples: dict[int, HeadBatch]) -> list[dict[str, torch.Tensor]]:
-    """Integer spatial nets of every layout (none if the network has no spatial features)."""
-    if not net.config.spatial:
-        return []
-    planes = {b.planes.shape[1] - 1: b.planes for b in examples.values()}
-    return [quantize_spatial(net.spatial[i], planes[channels]) for i, channels in enumerate(LAYOUTS)]
-
-
-def with_spatial(examples: dict[int, HeadBatch], spatial_int: list[dict[str, torch.Tensor]]) -> None:
-    """Append the integer spatial net's bytes to every example's features, as the codec does."""
-    if not spatial_int:
-        return
-    nets = {channels: build_spatial(t) for channels, t in zip(LAYOUTS, spatial_int)}
-    maps_of: dict[int, torch.Tensor] = {}  # the heads of one layout share their planes
-    for batch in examples.values():
-        if id(batch.planes) not in maps_of:
-            net = nets[batch.planes.shape[1] - 1]
-            maps_of[id(batch.planes)] = torch.cat([net.maps(planes) for planes in batch.planes])
-        maps = maps_of[id(batch.planes)]
-        batch.feats = torch.cat([batch.feats, maps[batch.cells]], dim=1)
-
-
-def float_spatial_columns(net, batch: HeadBatch) -> torch.Tensor | None:
-    """The float spatial features of a batch's examples (what training saw)."""
-    if not net.config.spatial:
-        return None
-    with torch.no_grad():
-        maps = net.spatial_maps(batch.planes.shape[1] - 1, batch.planes)
-    return maps.permute(0, 2, 3, 1).reshape(-1, net.config.spatial)[batch.cells]

@@ -74,15 +74,8 @@ class CropSource:
 def batch_bits(net: FeatureNetwork, batch: dict[int, HeadBatch]) -> tuple[torch.Tensor, int]:
     """Summed code length (bits) of every example in ``batch``, and how many there were."""
     total, count = torch.zeros(()), 0
-    maps: dict[int, torch.Tensor] = {}  # spatial features per layout, (B·h·w, S)
     for head, part in batch.items():
-        spatial = None
-        if net.config.spatial:
-            channels = part.planes.shape[1] - 1
-            if channels not in maps:
-                maps[channels] = net.spatial_maps(channels, part.planes).permute(0, 2, 3, 1).reshape(-1, net.config.spatial)
-            spatial = maps[channels][part.cells]
-        raw = net(head, part.feats, spatial)
+        raw = net(head, part.feats)
         total = total + mixture_nll_bits(raw, part.base, part.target, net.config.components).sum()
         count += len(part.target)
     return total, count
