@@ -21,6 +21,10 @@ _FEATURE_MODELS = {
         "ddm-featmlp-int-v1.safetensors",
         "61c009d97652a467922d28867285b7f8c6000b15e1e59d109d445227bb6ca46b",
     ),
+    "ddm-featmlp-int-v2": (
+        "ddm-featmlp-int-v2.safetensors",
+        "6cdec467bb6628ba3cce49388cd3041a16ee2bf235fcb73d8a0baf267ff0fc54",
+    ),
 }
 """Every model here must pass the cross-machine test (tests/core/codec/test_cross_machine.py).
 
@@ -40,7 +44,7 @@ _REGISTRY: dict[str, Callable[[], DiffusionCodec]] = {
     **{model_id: (lambda m=model_id: _feature_codec(m)) for model_id in _FEATURE_MODELS},
 }
 
-DEFAULT_MODEL = "ddm-featmlp-int-v1"
+DEFAULT_MODEL = "ddm-featmlp-int-v2"
 """The model ``encode``, ``link``, the GNU Radio blocks and ``sweep`` use when none is named."""
 
 WEIGHTS_SUFFIX = ".safetensors"

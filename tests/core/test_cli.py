@@ -136,7 +136,7 @@ def test_usage_errors_exit_2(tmp_path):
 def test_models_lists_the_default():
     record = json.loads(run_cli("models", "--json").stdout)
     assert [m["model"] for m in record["models"] if m["default"]] == [DEFAULT_MODEL]
-    assert {m["model"] for m in record["models"]} == {"context-mean-v1", "ddm-featmlp-int-v1"}
+    assert {m["model"] for m in record["models"]} == {"context-mean-v1", "ddm-featmlp-int-v1", "ddm-featmlp-int-v2"}
 
 
 def test_encode_calibration_modes_are_recorded_and_decode(tmp_path):

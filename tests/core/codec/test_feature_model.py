@@ -187,3 +187,34 @@ def test_weights_file_problems_name_the_file(tmp_path):
         FeatureModel.from_file(junk)
     with pytest.raises(ModelMismatchError, match="not found"):
         FeatureModel.from_file(tmp_path / "missing.safetensors")
+
+
+def test_adaptation_contexts_come_from_the_weights_file(tmp_path):
+    """v2 adapts per scale × mean-offset context, v1 per scale only; each file keeps its own."""
+    from ddm_sscc.codec.online_adaptation import SCALE_CONTEXTS, AdaptationConfig
+
+    v1 = load_feature_weights(WEIGHTS_DIR / "ddm-featmlp-int-v1.safetensors")
+    v2 = load_feature_weights(WEIGHTS_DIR / "ddm-featmlp-int-v2.safetensors")
+    assert v1.adaptation == SCALE_CONTEXTS and v2.adaptation.offset_cuts == (-32, -8, 8, 32)
+    image = real_image(40, 48, 3)
+    coded = DiffusionCodec(FeatureModel(v2)).encode(image)
+    v2.adaptation = SCALE_CONTEXTS
+    scale_only = DiffusionCodec(FeatureModel(v2))
+    assert scale_only.encode(image) != coded  # the contexts reach the bits
+    assert np.array_equal(scale_only.decode(scale_only.encode(image)), image)
+    for cuts in [(8, -8), (1.5,), tuple(range(16))]:
+        with pytest.raises(ValueError, match="offset_cuts"):
+            AdaptationConfig(offset_cuts=cuts)
+
+
+@pytest.mark.parametrize("adaptation", ['{"offset_cuts": [8, -8]}', '{"cuts": []}', '[1, 2]', 'not json'])
+def test_malformed_adaptation_metadata_names_the_file(tmp_path, adaptation):
+    from safetensors import safe_open
+
+    shipped = WEIGHTS_DIR / "ddm-featmlp-int-v2.safetensors"
+    with safe_open(str(shipped), framework="pt") as handle:
+        metadata = handle.metadata()
+    bad = tmp_path / "bad_adaptation.safetensors"
+    save_file(load_file(str(shipped)), str(bad), metadata=metadata | {"adaptation": adaptation})
+    with pytest.raises(ModelMismatchError, match="bad_adaptation.safetensors"):
+        FeatureModel.from_file(bad)

@@ -111,7 +111,7 @@ def test_decode_does_not_depend_on_threads(codec):
         torch.set_num_threads(before)
 
 
-GOLDEN = {"context-mean-v1": "", "ddm-featmlp-int-v1": "featmlp_"}
+GOLDEN = {"context-mean-v1": "", "ddm-featmlp-int-v1": "featmlp_", "ddm-featmlp-int-v2": "featmlp2_"}
 """File-name prefix of each zoo model's golden bitstreams in tests/expected/."""
 
 
