@@ -6,7 +6,10 @@ from the .ddm size, header included), decoded once to check it, and compared wit
 lossless effort 9 on the same pixels.  Prints one line per image and the pooled means.
 
     .venv/bin/python benchmarks/heldout_bpsp.py [--model ID|FILE] [--modes off,offline,online]
-        [--crop 768x512] [FILE ...]
+        [--crop 768x512] [--offset-cuts none|-32,-8,8,32] [FILE ...]
+
+``--offset-cuts`` replaces the feature model's online-adaptation contexts (design experiments:
+such files decode only with the same replacement, which this script uses).
 
 Default files: wikipedia/045.png, 046.png and 047.png of $DDM_DATA/train (the training
 command's default hold-out).
@@ -15,6 +18,7 @@ command's default hold-out).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import platform
 import time
@@ -22,7 +26,9 @@ import time
 import numpy as np
 import torch
 
-from ddm_sscc.codec import CodecSettings, load_codec
+from ddm_sscc.codec import CodecSettings, DiffusionCodec, load_codec
+from ddm_sscc.codec.feature_model import FeatureModel
+from ddm_sscc.codec.online_adaptation import AdaptationConfig
 from ddm_sscc.experiments.baselines import baselines
 from ddm_sscc.experiments.datasets import data_root
 from ddm_sscc.image_io import load_image
@@ -37,13 +43,19 @@ def main() -> None:
     parser.add_argument("--model")
     parser.add_argument("--modes", default="off,offline,online")
     parser.add_argument("--crop", default="768x512", help="WIDTHxHEIGHT of the top-left crop")
+    parser.add_argument("--offset-cuts", help="'none' or comma-separated mean-offset bucket edges (1/16 pixel)")
     args = parser.parse_args()
     files = args.files or [str(data_root() / "train" / name) for name in DEFAULT_HOLDOUT]
     width, height = (int(v) for v in args.crop.split("x"))
     modes = args.modes.split(",")
     codec = load_codec(args.model)
+    if args.offset_cuts is not None:
+        cuts = () if args.offset_cuts == "none" else tuple(int(v) for v in args.offset_cuts.split(","))
+        weights = dataclasses.replace(codec.model.weights, adaptation=AdaptationConfig(offset_cuts=cuts))
+        codec = DiffusionCodec(FeatureModel(weights))
     jpegxl = next(b for b in baselines() if b.name == "jpegxl")
-    print(f"# held-out bpsp, model {codec.model.model_id}, T=16 halton/cosine, crops {width}x{height}, "
+    contexts = getattr(getattr(codec.model, "weights", None), "adaptation", None)
+    print(f"# held-out bpsp, model {codec.model.model_id} (adaptation {contexts}), T=16 halton/cosine, crops {width}x{height}, "
           f"{platform.node()} {os.cpu_count()} cores, torch threads {torch.get_num_threads()}")
     totals = dict.fromkeys([*modes, "jpegxl"], 0)
     subpixels = 0
