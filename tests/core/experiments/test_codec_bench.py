@@ -41,7 +41,9 @@ def test_bench_measures_every_codec_on_the_same_pixels(folder):
     assert [r["steps"] for r in result["sweep_steps"]] == [8, 16, 32, 64]
     ablation = {(r["order"], r["schedule"], r["calibration"]): r["bpsp"] for r in result["ablation"]}
     assert len(ablation) == 6 and all(v is not None for v in ablation.values())  # the default model has every mode
-    assert len(set(ablation.values())) == 6  # each factor changes the bits
+    default = ablation[("halton", "cosine", "online")]
+    # each factor changes the file (offline and off may tie with each other: the payload is whole 32-bit words)
+    assert all(bpsp != default for key, bpsp in ablation.items() if key != ("halton", "cosine", "online"))
     table = to_markdown(result)
     assert "| jpegxl |" in table and "Ablation" in table and "T=8" in table
 
