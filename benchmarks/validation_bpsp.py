@@ -4,7 +4,7 @@ A run's ``train.log`` validates on crops drawn with its own ``--per-step``, so t
 different batch shapes log different validation sets.  This evaluates each run's float network
 (``RUN/network.safetensors``) on the same held-out batch: the training command's default
 hold-out photos, 64 crops of 128×128, ``--per-step`` positions each (1024: the default runs'
-set), seeded as ``train`` seeds it.
+set), drawn by the training loop's own ``validation_batch``.
 
     .venv/bin/python benchmarks/validation_bpsp.py RUN [RUN ...] [--per-step 1024] [--data DIR]
 """
@@ -14,12 +14,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from ddm_sscc.experiments.datasets import data_root
-from ddm_sscc.training.coding_steps import batch_examples
-from ddm_sscc.training.feature_loop import CropSource, FeatureTrainConfig, batch_bits, load_float_network
+from ddm_sscc.training.feature_loop import FeatureTrainConfig, batch_bits, load_float_network, validation_batch
 from ddm_sscc.training.training_images import split_training_images
 
 
@@ -32,8 +30,7 @@ def main() -> None:
     torch.set_num_threads(1)
     cfg = FeatureTrainConfig()
     _, validation, held = split_training_images(Path(args.data), None)
-    rng = np.random.default_rng([cfg.seed, 7777])
-    batch = batch_examples(CropSource(validation, cfg.crop).draw(rng, cfg.validation_crops), rng, args.per_step)
+    batch = validation_batch(validation, cfg, args.per_step)
     print(f"# validation bpsp: {', '.join(held)}, {cfg.validation_crops} crops of {cfg.crop}x{cfg.crop}, "
           f"{args.per_step} positions each, one drawn step per crop")
     for run in args.runs:

@@ -71,6 +71,13 @@ class CropSource:
         return out
 
 
+def validation_batch(validation: list[np.ndarray], cfg: FeatureTrainConfig, per_step: int | None = None) -> dict[int, HeadBatch]:
+    """The run's fixed validation examples: ``cfg.validation_crops`` crops of the held-out images,
+    drawn with a seed of their own, ``per_step`` (default ``cfg.per_step``) positions each."""
+    rng = np.random.default_rng([cfg.seed, 7777])
+    return batch_examples(CropSource(validation, cfg.crop).draw(rng, cfg.validation_crops), rng, per_step or cfg.per_step)
+
+
 def batch_bits(net: FeatureNetwork, batch: dict[int, HeadBatch]) -> tuple[torch.Tensor, int]:
     """Summed code length (bits) of every example in ``batch``, and how many there were."""
     total, count = torch.zeros(()), 0
@@ -116,8 +123,7 @@ def train_features(images: list[np.ndarray], validation: list[np.ndarray], run_d
     """
     run_dir.mkdir(parents=True, exist_ok=True)
     source = CropSource(images, cfg.crop)
-    val_rng = np.random.default_rng([cfg.seed, 7777])
-    val_batch = batch_examples(CropSource(validation, cfg.crop).draw(val_rng, cfg.validation_crops), val_rng, cfg.per_step)
+    val_batch = validation_batch(validation, cfg)
     with torch.random.fork_rng():
         torch.manual_seed(cfg.seed)  # the initial weights follow the run's seed
         net = FeatureNetwork(net_cfg)
