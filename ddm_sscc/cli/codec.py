@@ -83,9 +83,12 @@ def _encode(args: argparse.Namespace) -> int:
     write_atomic(args.output, data, args.force)
 
     from ddm_sscc.codec.container import read_header
+    from ddm_sscc.codec.tokens import pixel_sha256
 
     header, _ = read_header(data)
-    record = _run_record("encode", args.image, args.output, header, len(data), seconds) | {"notes": loaded.notes}
+    record = _run_record("encode", args.image, args.output, header, len(data), seconds) | {
+        "notes": loaded.notes, "sha256": pixel_sha256(loaded.pixels).hex(),
+    }
     summary = (
         f"{args.image} ({_shape(header)}) -> {args.output}: {len(data)} bytes, {record['bpsp']:.4f} bpsp, "
         f"{header.steps} steps ({record['order']}/{record['schedule']}), model {header.model_id}, {seconds:.2f} s"
@@ -98,6 +101,7 @@ def _decode(args: argparse.Namespace) -> int:
     from ddm_sscc.codec import load_codec
     from ddm_sscc.codec.container import read_header
     from ddm_sscc.codec.engine import check_pixel_limit
+    from ddm_sscc.codec.tokens import pixel_sha256
     from ddm_sscc.image_io import output_format, save_image
     from ddm_sscc.output_file import check_output
 
@@ -114,7 +118,9 @@ def _decode(args: argparse.Namespace) -> int:
         pixels = codec.decode(data, progress, args.max_pixels)
     seconds = time.perf_counter() - start
     save_image(args.output, pixels, args.force)
-    record = _run_record("decode", args.input, args.output, header, len(data), seconds) | {"verified": True}
+    record = _run_record("decode", args.input, args.output, header, len(data), seconds) | {
+        "verified": True, "sha256": pixel_sha256(pixels).hex(),
+    }
     summary = (
         f"{args.input} -> {args.output}: {_shape(header)}, {record['bpsp']:.4f} bpsp, {header.steps} steps, "
         f"{seconds:.2f} s, pixels verified (sha256 {record['sha256'][:16]}…)"
@@ -179,7 +185,8 @@ def _header_record(header: Header, size: int) -> dict[str, Any]:
         "adaptive": header.adaptive,
         "model": header.model_id,
         "weights_sha256": header.weights_sha256.hex(),
-        "sha256": header.pixel_sha256.hex(),
+        "sha256": header.pixel_sha256.hex(),  # all of it in format 1, the first 8 bytes in format 2
+        "format_version": header.version,
     }
 
 

@@ -1,32 +1,56 @@
 """The ``.ddm`` container: a self-describing header, then the range-coded payload.
 
-Layout (version 1, all integers little-endian)::
+Format 2 (written; all fixed-size integers little-endian, ``varint`` = unsigned LEB128 in
+its shortest form)::
+
+    size  field
+    4     magic  b"DDMi"
+    1     format version (2)
+    1     flags: bit 0 = temperature calibration on; bit 1 = online (per-image) adaptation
+          on, only with bit 0; bit 2 = three channels (else one); bits 3–4 = order id
+          (0 raster, 1 halton, 2 random); bit 5 = schedule id (0 linear, 1 cosine);
+          bits 6–7 zero
+    1–2   varint steps T (after clamping to H·W)
+    1–5   varint height H
+    1–5   varint width W
+    1–10  varint order seed (random order only; absent otherwise)
+    1     L, length of the model id
+    L     model id (ASCII)
+    32    SHA-256 of the model weights
+    8     first 8 bytes of the SHA-256 of the original pixels (see tokens.pixel_sha256)
+    4     CRC-32 of the header bytes above
+    P     payload: constriction range-coder words (the rest of the file but 4 bytes)
+    4     CRC-32 of the payload
+
+Format 1 (still read, so that older files and recordings decode)::
 
     offset  size  field
     0       4     magic  b"DDMi"
     4       1     format version (1)
-    5       1     flags: bit 0 = temperature calibration on; bit 1 = online (per-image)
-                  adaptation on, only with bit 0; other bits 0
+    5       1     flags: bits 0 and 1 as above; other bits 0
     6       1     channels C (1 or 3)
-    7       1     order id     (0 raster, 1 halton, 2 random)
-    8       1     schedule id  (0 linear, 1 cosine)
+    7       1     order id
+    8       1     schedule id
     9       1     reserved (0)
-    10      2     steps T (after clamping to H·W)
+    10      2     steps T
     12      4     height H
     16      4     width W
     20      8     order seed (random order only, else 0)
     28      1     L, length of the model id
     29      L     model id (ASCII)
     29+L    32    SHA-256 of the model weights
-    61+L    32    SHA-256 of the original pixels (see tokens.pixel_sha256)
+    61+L    32    SHA-256 of the original pixels
     93+L    4     payload length P in bytes
     97+L    4     CRC-32 of bytes 0 .. 96+L
-    101+L   P     payload: constriction range-coder words
+    101+L   P     payload
     101+L+P 4     CRC-32 of the payload
 
-The format version also pins the table recipe (:mod:`ddm_sscc.codec.tables`);
-changing either bumps it.  The CRCs catch truncation and bit errors before a
-long decode starts; the pixel hash catches everything else at the end.
+Besides the payload, format 2 takes 76 bytes for a 32×32 image with an 18-character model
+id, format 1 123: 47 bytes, 0.12 bits per sub-pixel of a CIFAR-sized RGB image. The payload and the
+table recipe (:mod:`ddm_sscc.codec.tables`) are the same in both; changing either bumps the
+version.  The CRCs catch truncation and bit errors before a long decode starts; the pixel
+hash catches everything else at the end (64 bits are plenty against a wrong image that got
+past a CRC and the range decoder's own checks).
 """
 
 from __future__ import annotations
@@ -41,18 +65,29 @@ from ddm_sscc.codec.tokens import MAX_PIXELS
 from ddm_sscc.errors import ContainerError
 
 MAGIC = b"DDMi"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""The version :func:`pack` writes by default."""
+READABLE_VERSIONS = (1, 2)
+PIXEL_HASH_BYTES = {1: 32, 2: 8}
+"""How much of the pixel SHA-256 each format version stores."""
 MAX_MODEL_ID = 64
 _FLAG_CALIBRATED = 0x01
 _FLAG_ADAPTIVE = 0x02
-_FIXED = struct.Struct("<4sBBBBBBHIIQB")
-_TAIL = struct.Struct("<32s32sI")
+_FLAG_COLOUR = 0x04  # format 2 only
+_ORDER_SHIFT, _SCHEDULE_SHIFT = 3, 5  # format 2 only
+_V1_FIXED = struct.Struct("<4sBBBBBBHIIQB")
+_V1_TAIL = struct.Struct("<32s32sI")
 _CRC = struct.Struct("<I")
+_MAX_VARINT = 10  # 64 bits
 
 
 @dataclass(frozen=True)
 class Header:
-    """Everything the decoder needs besides the payload."""
+    """Everything the decoder needs besides the payload.
+
+    ``pixel_sha256`` is what the file stores of the pixels' SHA-256: all 32 bytes in format 1,
+    the first 8 in format 2 (:data:`PIXEL_HASH_BYTES`); compare with :meth:`matches_pixels`.
+    """
 
     height: int
     width: int
@@ -66,8 +101,11 @@ class Header:
     weights_sha256: bytes
     pixel_sha256: bytes
     adaptive: bool = False
+    version: int = FORMAT_VERSION
 
     def __post_init__(self) -> None:
+        if self.version not in READABLE_VERSIONS:
+            raise ContainerError(f"unsupported .ddm format version {self.version}")
         if self.adaptive and not self.calibrated:
             raise ContainerError("online adaptation is a calibration mode: the adaptive flag needs the calibrated flag")
         if self.order != OrderKind.RANDOM and self.order_seed:
@@ -83,8 +121,13 @@ class Header:
         mid = self.model_id
         if not (1 <= len(mid) <= MAX_MODEL_ID and mid.isascii() and mid.isprintable()):
             raise ContainerError(f"model id must be 1..{MAX_MODEL_ID} printable ASCII characters, got {self.model_id!r}")
-        if len(self.weights_sha256) != 32 or len(self.pixel_sha256) != 32:
-            raise ContainerError("hashes must be 32-byte SHA-256 digests")
+        if len(self.weights_sha256) != 32:
+            raise ContainerError("the weights hash must be a 32-byte SHA-256 digest")
+        if len(self.pixel_sha256) != PIXEL_HASH_BYTES[self.version]:
+            raise ContainerError(
+                f"format {self.version} stores {PIXEL_HASH_BYTES[self.version]} bytes of the pixel SHA-256, "
+                f"got {len(self.pixel_sha256)}"
+            )
 
     @property
     def positions(self) -> int:
@@ -96,88 +139,180 @@ class Header:
         """Number of coded sub-pixels, ``H·W·C``."""
         return self.height * self.width * self.channels
 
+    def matches_pixels(self, digest: bytes) -> bool:
+        """Whether a full pixel SHA-256 (:func:`ddm_sscc.codec.tokens.pixel_sha256`) agrees with the stored one."""
+        return digest[: len(self.pixel_sha256)] == self.pixel_sha256
+
+
+def stored_pixel_hash(digest: bytes, version: int = FORMAT_VERSION) -> bytes:
+    """The part of a full pixel SHA-256 that format ``version`` stores."""
+    return digest[: PIXEL_HASH_BYTES[version]]
+
 
 def pack(header: Header, payload: bytes) -> bytes:
-    """Serialise a header and payload into ``.ddm`` bytes."""
-    model_id = header.model_id.encode("ascii")
-    head = (
-        _FIXED.pack(
-            MAGIC,
-            FORMAT_VERSION,
-            (_FLAG_CALIBRATED if header.calibrated else 0) | (_FLAG_ADAPTIVE if header.adaptive else 0),
-            header.channels,
-            int(header.order),
-            int(header.schedule),
-            0,
-            header.steps,
-            header.height,
-            header.width,
-            header.order_seed,
-            len(model_id),
-        )
-        + model_id
-        + _TAIL.pack(header.weights_sha256, header.pixel_sha256, len(payload))
-    )
+    """Serialise a header and payload into ``.ddm`` bytes, in the header's format version."""
+    head = _pack_v1(header, len(payload)) if header.version == 1 else _pack_v2(header)
     return head + _CRC.pack(zlib.crc32(head)) + payload + _CRC.pack(zlib.crc32(payload))
 
 
+def _flags(header: Header) -> int:
+    return (_FLAG_CALIBRATED if header.calibrated else 0) | (_FLAG_ADAPTIVE if header.adaptive else 0)
+
+
+def _pack_v2(header: Header) -> bytes:
+    flags = (
+        _flags(header)
+        | (_FLAG_COLOUR if header.channels == 3 else 0)
+        | int(header.order) << _ORDER_SHIFT
+        | int(header.schedule) << _SCHEDULE_SHIFT
+    )
+    sizes = [header.steps, header.height, header.width] + ([header.order_seed] if header.order == OrderKind.RANDOM else [])
+    model_id = header.model_id.encode("ascii")
+    return (
+        MAGIC
+        + bytes([2, flags])
+        + b"".join(_varint(v) for v in sizes)
+        + bytes([len(model_id)])
+        + model_id
+        + header.weights_sha256
+        + header.pixel_sha256
+    )
+
+
+def _pack_v1(header: Header, payload_len: int) -> bytes:
+    model_id = header.model_id.encode("ascii")
+    fixed = _V1_FIXED.pack(
+        MAGIC, 1, _flags(header), header.channels, int(header.order), int(header.schedule), 0,
+        header.steps, header.height, header.width, header.order_seed, len(model_id),
+    )  # fmt: skip
+    return fixed + model_id + _V1_TAIL.pack(header.weights_sha256, header.pixel_sha256, payload_len)
+
+
+def _varint(value: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        out.append(byte | (0x80 if value else 0))
+        if not value:
+            return bytes(out)
+
+
+class _Reader:
+    """Bounds-checked reads from the front of a ``.ddm`` file."""
+
+    def __init__(self, data: bytes, at: int) -> None:
+        self.data, self.at = data, at
+
+    def take(self, n: int) -> bytes:
+        if len(self.data) < self.at + n:
+            raise ContainerError(f"truncated .ddm file ({len(self.data)} bytes, the header needs more)")
+        self.at += n
+        return self.data[self.at - n : self.at]
+
+    def varint(self, what: str) -> int:
+        value = 0
+        for i in range(_MAX_VARINT):
+            (byte,) = self.take(1)
+            value |= (byte & 0x7F) << (7 * i)
+            if not byte & 0x80:
+                if byte == 0 and i:
+                    raise ContainerError(f"malformed .ddm header: {what} is not in its shortest form")
+                return value
+        raise ContainerError(f"malformed .ddm header: {what} is longer than {_MAX_VARINT} bytes")
+
+
 def read_header(data: bytes) -> tuple[Header, int]:
-    """Parse and check the header.
+    """Parse and check the header (format 1 or 2) and its CRC.
 
     Returns:
         the header and the offset where the payload starts.
     """
     if len(data) < len(MAGIC) or data[: len(MAGIC)] != MAGIC:
         raise ContainerError("not a .ddm file (bad magic)")
-    if len(data) < _FIXED.size:
-        raise ContainerError(f"truncated .ddm file ({len(data)} bytes, header needs at least {_FIXED.size})")
-    (_, version, flags, channels, order, schedule, reserved, steps, height, width, seed, id_len) = _FIXED.unpack_from(
-        data
-    )
-    if version != FORMAT_VERSION:
-        raise ContainerError(f"unsupported .ddm format version {version} (this decoder reads {FORMAT_VERSION})")
-    tail_at = _FIXED.size + id_len
-    crc_at = tail_at + _TAIL.size
+    if len(data) < len(MAGIC) + 1:
+        raise ContainerError(f"truncated .ddm file ({len(data)} bytes)")
+    version = data[len(MAGIC)]
+    if version not in READABLE_VERSIONS:
+        raise ContainerError(
+            f"unsupported .ddm format version {version} (this decoder reads {', '.join(map(str, READABLE_VERSIONS))})"
+        )
+    fields, crc_at = _read_v1(data) if version == 1 else _read_v2(data)
     if len(data) < crc_at + _CRC.size:
         raise ContainerError(f"truncated .ddm file ({len(data)} bytes, header needs {crc_at + _CRC.size})")
     (crc,) = _CRC.unpack_from(data, crc_at)
     if zlib.crc32(data[:crc_at]) != crc:
         raise ContainerError("corrupted .ddm header (CRC mismatch)")
-    if flags & ~(_FLAG_CALIBRATED | _FLAG_ADAPTIVE) or reserved:
-        raise ContainerError(f"unknown .ddm header flags {flags:#04x}/{reserved:#04x}")
+    flags, order, schedule = fields.pop("flags"), fields.pop("order"), fields.pop("schedule")
     try:
         order_kind, schedule_kind = OrderKind(order), ScheduleKind(schedule)
     except ValueError:
         raise ContainerError(f"unknown order id {order} or schedule id {schedule}") from None
-    weights, pixels, _ = _TAIL.unpack_from(data, tail_at)
+    fields["model_id"] = fields["model_id"].decode("ascii", errors="replace")
     header = Header(
-        height=height,
-        width=width,
-        channels=channels,
-        steps=steps,
-        order=order_kind,
-        schedule=schedule_kind,
-        order_seed=seed,
-        calibrated=bool(flags & _FLAG_CALIBRATED),
-        adaptive=bool(flags & _FLAG_ADAPTIVE),
-        model_id=data[_FIXED.size : tail_at].decode("ascii", errors="replace"),
-        weights_sha256=weights,
-        pixel_sha256=pixels,
-    )
+        **fields, order=order_kind, schedule=schedule_kind, version=version,
+        calibrated=bool(flags & _FLAG_CALIBRATED), adaptive=bool(flags & _FLAG_ADAPTIVE),
+    )  # fmt: skip
     return header, crc_at + _CRC.size
+
+
+def _read_v1(data: bytes) -> tuple[dict, int]:
+    if len(data) < _V1_FIXED.size:
+        raise ContainerError(f"truncated .ddm file ({len(data)} bytes, header needs at least {_V1_FIXED.size})")
+    (_, _, flags, channels, order, schedule, reserved, steps, height, width, seed, id_len) = _V1_FIXED.unpack_from(data)
+    if flags & ~(_FLAG_CALIBRATED | _FLAG_ADAPTIVE) or reserved:
+        raise ContainerError(f"unknown .ddm header flags {flags:#04x}/{reserved:#04x}")
+    tail_at = _V1_FIXED.size + id_len
+    reader = _Reader(data, tail_at)
+    weights, pixels, _ = _V1_TAIL.unpack(reader.take(_V1_TAIL.size))
+    fields = {
+        "flags": flags, "channels": channels, "order": order, "schedule": schedule, "steps": steps,
+        "height": height, "width": width, "order_seed": seed, "model_id": data[_V1_FIXED.size : tail_at],
+        "weights_sha256": weights, "pixel_sha256": pixels,
+    }  # fmt: skip
+    return fields, reader.at
+
+
+def _read_v2(data: bytes) -> tuple[dict, int]:
+    reader = _Reader(data, len(MAGIC) + 1)
+    (flags,) = reader.take(1)
+    if flags & 0xC0:
+        raise ContainerError(f"unknown .ddm header flags {flags:#04x}")
+    order = flags >> _ORDER_SHIFT & 0x3
+    fields = {
+        "flags": flags,
+        "channels": 3 if flags & _FLAG_COLOUR else 1,
+        "order": order,
+        "schedule": flags >> _SCHEDULE_SHIFT & 0x1,
+        "steps": reader.varint("the step count"),
+        "height": reader.varint("the height"),
+        "width": reader.varint("the width"),
+    }
+    fields["order_seed"] = reader.varint("the order seed") if order == OrderKind.RANDOM else 0
+    (id_len,) = reader.take(1)
+    fields["model_id"] = reader.take(id_len)
+    fields["weights_sha256"] = reader.take(32)
+    fields["pixel_sha256"] = reader.take(PIXEL_HASH_BYTES[2])
+    return fields, reader.at
 
 
 def unpack(data: bytes) -> tuple[Header, bytes]:
     """Parse ``.ddm`` bytes into a checked header and payload."""
     header, start = read_header(data)
-    (payload_len,) = struct.unpack_from("<I", data, start - _CRC.size - 4)
-    end = start + payload_len
-    if len(data) < end + _CRC.size:
-        raise ContainerError(f"truncated .ddm file ({len(data)} bytes, expected {end + _CRC.size})")
-    if len(data) > end + _CRC.size:
-        raise ContainerError(f"{len(data) - end - _CRC.size} unexpected bytes after the .ddm payload")
+    if header.version == 1:
+        (payload_len,) = struct.unpack_from("<I", data, start - _CRC.size - 4)
+        end = start + payload_len
+        if len(data) < end + _CRC.size:
+            raise ContainerError(f"truncated .ddm file ({len(data)} bytes, expected {end + _CRC.size})")
+        if len(data) > end + _CRC.size:
+            raise ContainerError(f"{len(data) - end - _CRC.size} unexpected bytes after the .ddm payload")
+    else:
+        end = len(data) - _CRC.size
+        if end < start:
+            raise ContainerError(f"truncated .ddm file ({len(data)} bytes, the payload's CRC is missing)")
     payload = data[start:end]
     (crc,) = _CRC.unpack_from(data, end)
     if zlib.crc32(payload) != crc:
-        raise ContainerError("corrupted .ddm payload (CRC mismatch)")
+        # format 2 stores no payload length, so a cut file shows up here
+        damage = "corrupted" if header.version == 1 else "corrupted or truncated"
+        raise ContainerError(f"{damage} .ddm payload (CRC mismatch)")
     return header, payload

@@ -26,7 +26,7 @@ import torch
 
 from ddm_sscc.codec.calibration import Calibration
 from ddm_sscc.codec.coder import StepDecoder, StepEncoder
-from ddm_sscc.codec.container import Header, pack, unpack
+from ddm_sscc.codec.container import Header, pack, stored_pixel_hash, unpack
 from ddm_sscc.codec.model import AdaptiveModel, CalibrationMode, DenoisingModel, StepInfo
 from ddm_sscc.codec.order import OrderKind, make_order
 from ddm_sscc.codec.schedule import MAX_STEPS, ScheduleKind, effective_steps, step_counts
@@ -106,7 +106,7 @@ class DiffusionCodec:
             adaptive=calibrated and settings.adapt and adaptive_model,
             model_id=self.model.model_id,
             weights_sha256=self.model.weights_sha256,
-            pixel_sha256=pixel_sha256(image),
+            pixel_sha256=stored_pixel_hash(pixel_sha256(image)),
         )
         truth = image_to_tokens(image)
         encoder = StepEncoder()
@@ -139,7 +139,7 @@ class DiffusionCodec:
 
         canvas = _reverse_process(header, self.model, self.calibration, code, progress)
         image = tokens_to_image(canvas)
-        if pixel_sha256(image) != header.pixel_sha256:
+        if not header.matches_pixels(pixel_sha256(image)):
             raise IntegrityError("decoded pixels do not match the SHA-256 in the .ddm header; the file is corrupt")
         return image
 

@@ -39,7 +39,11 @@ class CaptureResult:
 
 
 def image_sha256_from_bursts(samples: np.ndarray, sample_rate: float, modem_sample_rate: float = 2e6) -> str | None:
-    """The TX image's pixel SHA-256 when a first frame (symbol 0: the ``.ddm`` header) is in the samples intact."""
+    """The TX image's pixel SHA-256 when a first frame (symbol 0: the ``.ddm`` header) is in the samples intact.
+
+    None when the header stores only a prefix of it (``.ddm`` format 2): the recording's
+    ``image_sha256`` is always the full digest.
+    """
     from ddm_sscc.recording.reception import receive_samples
 
     reception = receive_samples(samples, sample_rate, modem_sample_rate=modem_sample_rate)
@@ -49,7 +53,7 @@ def image_sha256_from_bursts(samples: np.ndarray, sample_rate: float, modem_samp
                 header, _ = read_header(frame.payload)
             except DdmError:
                 continue  # a header longer than one frame's payload, or not a .ddm stream
-            return header.pixel_sha256.hex()
+            return header.pixel_sha256.hex() if len(header.pixel_sha256) == 32 else None
     return None
 
 

@@ -36,6 +36,7 @@ from collections.abc import Callable, Mapping
 from ddm_sscc.channel.snr import unified_snr_db
 from ddm_sscc.codec.container import read_header
 from ddm_sscc.codec.engine import DEFAULT_MAX_PIXELS
+from ddm_sscc.codec.tokens import pixel_sha256
 from ddm_sscc.errors import DdmError
 from ddm_sscc.link.image_assembly import ImageAssembler, ReceivedImage
 from ddm_sscc.link.summary import LinkSummary
@@ -171,7 +172,7 @@ def replay_recording(
         save_image(output, image.pixels, force=force)
         written = str(output)
         recorded_sha = recording.global_info.get(f"{NAMESPACE}:image_sha256")
-        extra["image_sha256"] = image.header.pixel_sha256.hex()
+        extra["image_sha256"] = pixel_sha256(image.pixels).hex()
         extra["metadata_sha256_match"] = None if recorded_sha is None else recorded_sha == extra["image_sha256"]
     estimates = [f.snr_db for f in frames if math.isfinite(f.snr_db)]
     cfos = [f.cfo_hz for f in frames if math.isfinite(f.cfo_hz)]

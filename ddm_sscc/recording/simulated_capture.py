@@ -26,7 +26,7 @@ import numpy as np
 from ddm_sscc.channel.model import Channel, ChannelConfig
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.fec.transfer import check_repair
-from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD, ImageFrames, encode_image_frames, frames_from_ddm
+from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD, ImageFrames, frames_from_ddm
 from ddm_sscc.phy.mcs import mcs_by_name
 from ddm_sscc.phy.ofdm.config import OfdmConfig
 from ddm_sscc.phy.ofdm.transmitter import OfdmTransmitter
@@ -95,7 +95,7 @@ def simulate_capture(
     conversion = rate_conversion(modem_sample_rate, sample_rate)
 
     repair = check_repair(repair)
-    session = _frames(image, mcs=mcs, max_payload=max_payload, model=model, steps=steps, repair=repair)
+    session, image_sha256 = _frames(image, mcs=mcs, max_payload=max_payload, model=model, steps=steps, repair=repair)
     tx = OfdmTransmitter(OfdmConfig(sample_rate=float(modem_sample_rate)))
     bursts = [tx.burst(frame) for frame in session.frames]
 
@@ -133,7 +133,7 @@ def simulate_capture(
     if isinstance(image, str):
         settings["image"] = image
     info: dict[str, object] = {
-        "image_sha256": session.header.pixel_sha256.hex(),
+        "image_sha256": image_sha256,
         "session_id": session.session_id,
         "frames": len(session.frames),
         "source_symbols": session.source_symbols,
@@ -158,15 +158,15 @@ def simulate_capture(
 
 def _frames(
     image: str | np.ndarray, *, mcs: str, max_payload: int, model: str | None, steps: int, repair: float
-) -> ImageFrames:
-    if isinstance(image, str):
-        return encode_image_frames(image, model=model, steps=steps, mcs=mcs, max_payload=max_payload, repair=repair)
+) -> tuple[ImageFrames, str]:
+    """The image's frames and its full pixel SHA-256 (hex; the ``.ddm`` header may hold only a prefix)."""
     from ddm_sscc.codec import CodecSettings, load_codec
-    from ddm_sscc.codec.tokens import check_image
+    from ddm_sscc.codec.tokens import check_image, pixel_sha256
+    from ddm_sscc.image_io import load_image
 
-    pixels = check_image(image)
+    pixels = load_image(image).pixels if isinstance(image, str) else check_image(image)
     ddm = load_codec(model or None).encode(pixels, CodecSettings(steps=steps))
-    return frames_from_ddm(ddm, mcs, max_payload, repair=repair)
+    return frames_from_ddm(ddm, mcs, max_payload, repair=repair), pixel_sha256(pixels).hex()
 
 
 def _non_negative_int(name: str, value: object) -> int:

@@ -41,7 +41,16 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from ddm_sscc.channel import Channel, ChannelConfig
 from ddm_sscc.channel.model import SNR_DB_MAX, SNR_DB_MIN
-from ddm_sscc.codec.container import MAGIC, MAX_MODEL_ID, Header, pack, read_header, unpack
+from ddm_sscc.codec.container import (
+    MAGIC,
+    MAX_MODEL_ID,
+    PIXEL_HASH_BYTES,
+    READABLE_VERSIONS,
+    Header,
+    pack,
+    read_header,
+    unpack,
+)
 from ddm_sscc.codec.order import OrderKind
 from ddm_sscc.codec.schedule import MAX_STEPS, ScheduleKind
 from ddm_sscc.codec.tokens import MAX_PIXELS
@@ -113,7 +122,8 @@ def workdir() -> Path:
 
 # ==== the .ddm container ====================================================================
 
-# Header fields by name: (offset, struct format); see the layout in container.py.
+# Format 1 header fields by name: (offset, struct format); see the layout in container.py.
+# In a format 2 file, where sizes are varints, the same edits land on other fields or bytes.
 CONTAINER_FIELDS = {
     "version": (4, "<B"),
     "flags": (5, "<B"),
@@ -132,11 +142,12 @@ _PRINTABLE_ASCII = "".join(chr(c) for c in range(0x20, 0x7F))
 
 @st.composite
 def container_headers(draw: st.DrawFn) -> Header:
-    """Every valid header: image sizes up to the pixel limit, all orders, schedules and flags."""
+    """Every valid header: both format versions, image sizes up to the pixel limit, all orders, schedules and flags."""
     height = draw(st.one_of(st.integers(1, 64), st.integers(1, MAX_PIXELS)))
     width = draw(st.one_of(st.integers(1, min(64, MAX_PIXELS // height)), st.integers(1, MAX_PIXELS // height)))
     order = draw(st.sampled_from(OrderKind))
     calibrated = draw(st.booleans())
+    version = draw(st.sampled_from(READABLE_VERSIONS))
     return Header(
         height=height,
         width=width,
@@ -149,7 +160,8 @@ def container_headers(draw: st.DrawFn) -> Header:
         adaptive=calibrated and draw(st.booleans()),
         model_id=draw(st.text(_PRINTABLE_ASCII, min_size=1, max_size=MAX_MODEL_ID)),
         weights_sha256=draw(st.binary(min_size=32, max_size=32)),
-        pixel_sha256=draw(st.binary(min_size=32, max_size=32)),
+        pixel_sha256=draw(st.binary(min_size=PIXEL_HASH_BYTES[version], max_size=PIXEL_HASH_BYTES[version])),
+        version=version,
     )
 
 
@@ -210,7 +222,11 @@ def _container_edit(data: bytes, mutation: tuple) -> bytes:
 
 
 def fix_container_crcs(data: bytes) -> bytes:
-    """Recompute the header and payload CRC-32s where the (edited) lengths put them, so checks beyond the CRCs run."""
+    """Recompute the header and payload CRC-32s where the (edited) fields put them, so checks beyond the CRCs run."""
+    if len(data) < 5:
+        return data
+    if data[4] == 2:
+        return _fix_v2_crcs(data)
     if len(data) < 29:
         return data
     crc_at = 29 + data[28] + 64 + 4
@@ -222,6 +238,22 @@ def fix_container_crcs(data: bytes) -> bytes:
     if len(data) >= end + 4:
         data = data[:end] + struct.pack("<I", zlib.crc32(data[crc_at + 4 : end])) + data[end + 4 :]
     return data
+
+
+def _fix_v2_crcs(data: bytes) -> bytes:
+    at = 6
+    varints = 4 if len(data) > 5 and (data[5] >> 3 & 3) == OrderKind.RANDOM else 3
+    for _ in range(varints):  # skip each varint, however long or malformed
+        while at < len(data) and data[at] & 0x80:
+            at += 1
+        at += 1
+    if at >= len(data):
+        return data
+    crc_at = at + 1 + data[at] + 32 + PIXEL_HASH_BYTES[2]
+    if len(data) < crc_at + 8:
+        return data
+    data = data[:crc_at] + struct.pack("<I", zlib.crc32(data[:crc_at])) + data[crc_at + 4 :]
+    return data[:-4] + struct.pack("<I", zlib.crc32(data[crc_at + 4 : -4]))
 
 
 @st.composite
@@ -236,9 +268,10 @@ def mutated_containers(draw: st.DrawFn) -> bytes:
 container_inputs = st.one_of(
     st.binary(max_size=256),
     st.binary(max_size=200).map(lambda b: MAGIC + b"\x01" + b),
+    st.binary(max_size=200).map(lambda b: MAGIC + b"\x02" + b),
     mutated_containers(),
 )
-"""Arbitrary bytes, bytes behind a valid magic and version, and edited valid files."""
+"""Arbitrary bytes, bytes behind a valid magic and either version, and edited valid files."""
 
 
 def run_container(data: bytes) -> str:

@@ -460,6 +460,7 @@ def container_with_steps(steps: int) -> bytes:
         model_id="context-mean-v1",
         weights_sha256=bytes(32),
         pixel_sha256=bytes(32),
+        version=1,
     )
     data = bytearray(pack(header, b"payload"))
     struct.pack_into("<H", data, 10, steps)

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from ddm_sscc.codec import load_codec
-from ddm_sscc.codec.container import FORMAT_VERSION, MAGIC, Header, pack, read_header, unpack
+from ddm_sscc.codec.container import FORMAT_VERSION, MAGIC, PIXEL_HASH_BYTES, Header, pack, read_header, unpack
 from ddm_sscc.codec.order import OrderKind
 from ddm_sscc.codec.schedule import ScheduleKind
 from ddm_sscc.errors import CodecError, ContainerError, IntegrityError
@@ -15,16 +15,47 @@ from tests.conftest import real_image
 def header(**changes):
     fields = dict(
         height=5, width=7, channels=3, steps=16, order=OrderKind.HALTON, schedule=ScheduleKind.COSINE,
-        order_seed=0, calibrated=True, model_id="m-1", weights_sha256=b"w" * 32, pixel_sha256=b"p" * 32,
+        order_seed=0, calibrated=True, model_id="m-1", weights_sha256=b"w" * 32,
     )
-    return Header(**(fields | changes))
+    version = changes.get("version", FORMAT_VERSION)
+    return Header(**(fields | {"pixel_sha256": b"p" * PIXEL_HASH_BYTES[version]} | changes))
 
 
-def test_pack_unpack_round_trip():
-    h = header(order=OrderKind.RANDOM, order_seed=2**64 - 1)
+@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("order,seed", [(OrderKind.RANDOM, 2**64 - 1), (OrderKind.RANDOM, 0), (OrderKind.RASTER, 0)])
+def test_pack_unpack_round_trip(version, order, seed):
+    h = header(order=order, order_seed=seed, version=version, height=2**20, width=2**8, channels=1, adaptive=True)
     data = pack(h, b"\x01\x02\x03\x04")
-    assert data[:4] == MAGIC and data[4] == FORMAT_VERSION
+    assert data[:4] == MAGIC and data[4] == version
     assert unpack(data) == (h, b"\x01\x02\x03\x04")
+    assert read_header(data) == (h, len(data) - 8)
+
+
+def test_format_2_header_is_compact():
+    """A 32×32 RGB file with an 18-character model id: 76 bytes besides the payload (format 1: 123)."""
+    fields = dict(height=32, width=32, model_id="ddm-featmlp-int-v2")
+    assert len(pack(header(**fields), b"")) == 76
+    assert len(pack(header(**fields, version=1, pixel_sha256=b"p" * 32), b"")) == 123
+
+
+def test_format_2_refuses_overlong_varints():
+    data = pack(header(height=5), b"")
+    padded = data[:7] + b"\x85\x00" + data[8:]  # height 5 as two bytes
+    padded = padded[:-8] + struct.pack("<I", zlib.crc32(padded[:-8])) + padded[-4:]
+    with pytest.raises(ContainerError, match="height is not in its shortest form"):
+        read_header(padded)
+    endless = data[:6] + b"\xff" * 12
+    with pytest.raises(ContainerError, match="longer than 10 bytes"):
+        read_header(endless)
+
+
+def test_pixel_hash_length_follows_the_version():
+    with pytest.raises(ContainerError, match="stores 8 bytes"):
+        header(pixel_sha256=b"p" * 32)
+    with pytest.raises(ContainerError, match="stores 32 bytes"):
+        header(version=1, pixel_sha256=b"p" * 8)
+    assert header().matches_pixels(b"p" * 8 + b"anything else")
+    assert not header().matches_pixels(b"q" + b"p" * 31)
 
 
 @pytest.mark.parametrize(
@@ -43,10 +74,11 @@ def test_wrong_magic_and_version():
         unpack(b"PNG\x00" + data[4:])
     with pytest.raises(ContainerError, match="magic"):
         unpack(b"")
-    newer = bytearray(data)
-    newer[4] = FORMAT_VERSION + 1
-    with pytest.raises(ContainerError, match="version"):
-        unpack(bytes(newer))
+    for version in (0, FORMAT_VERSION + 1):
+        other = bytearray(data)
+        other[4] = version
+        with pytest.raises(ContainerError, match="version"):
+            unpack(bytes(other))
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +92,7 @@ def test_every_truncation_fails_cleanly(encoded):
     for cut in range(len(data)):
         with pytest.raises(ContainerError):
             unpack(data[:cut])
-    with pytest.raises(ContainerError, match="unexpected"):
+    with pytest.raises(ContainerError, match="CRC"):
         unpack(data + b"\x00")
 
 

@@ -129,6 +129,18 @@ def test_golden_bitstreams(codec, name, channels):
     assert np.array_equal(codec.decode(golden), image)
 
 
+@pytest.mark.parametrize("name,channels", [("astronaut32_rgb", 3), ("camera32_grey", 1)])
+def test_format_1_golden_bitstreams_still_decode(codec, name, channels):
+    """Files written before the compact header (format 2) decode to the same pixels, and their
+    payload is the one format 2 carries."""
+    old = (EXPECTED / "format1" / f"{GOLDEN[codec.model.model_id]}{name}.ddm").read_bytes()
+    new = (EXPECTED / f"{GOLDEN[codec.model.model_id]}{name}.ddm").read_bytes()
+    assert old[4] == 1 and new[4] == 2
+    assert np.array_equal(codec.decode(old), real_image(32, 32, channels))
+    assert unpack(old)[1] == unpack(new)[1]
+    assert len(old) - len(new) == 47
+
+
 class RecordingModel(ContextMeanModel):
     """Logs what the engine shows the model, to check encoder and decoder stay in lock-step."""
 
@@ -178,7 +190,7 @@ def test_huge_headers_are_refused_before_allocating(tmp_path):
     codec = load_codec()
     header = Header(height=8192, width=8193, channels=3, steps=16, order=OrderKind.HALTON, schedule=ScheduleKind.COSINE,
                     order_seed=0, calibrated=True, adaptive=True, model_id=codec.model.model_id,
-                    weights_sha256=codec.model.weights_sha256, pixel_sha256=bytes(32))
+                    weights_sha256=codec.model.weights_sha256, pixel_sha256=bytes(8))
     data = pack(header, bytes(8))
     assert 8192 * 8193 > DEFAULT_MAX_PIXELS and len(data) < 200
     with pytest.raises(ImageTooLargeError, match="8193×8192"):
