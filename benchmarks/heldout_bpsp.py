@@ -6,7 +6,7 @@ from the .ddm size, header included), decoded once to check it, and compared wit
 lossless effort 9 on the same pixels.  Prints one line per image and the pooled means.
 
     .venv/bin/python benchmarks/heldout_bpsp.py [--model ID|FILE] [--modes off,offline,online]
-        [--crop 768x512] [--offset-cuts none|-32,-8,8,32] [FILE ...]
+        [--crop 768x512] [--steps 16] [--offset-cuts=none|-32,-8,8,32] [FILE ...]
 
 ``--offset-cuts`` replaces the feature model's online-adaptation contexts (design experiments:
 such files decode only with the same replacement, which this script uses).
@@ -43,6 +43,7 @@ def main() -> None:
     parser.add_argument("--model")
     parser.add_argument("--modes", default="off,offline,online")
     parser.add_argument("--crop", default="768x512", help="WIDTHxHEIGHT of the top-left crop")
+    parser.add_argument("--steps", type=int, default=16, help="denoising steps T")
     parser.add_argument("--offset-cuts", help="'none' or comma-separated mean-offset bucket edges (1/16 pixel)")
     args = parser.parse_args()
     files = args.files or [str(data_root() / "train" / name) for name in DEFAULT_HOLDOUT]
@@ -55,7 +56,7 @@ def main() -> None:
         codec = DiffusionCodec(FeatureModel(weights))
     jpegxl = next(b for b in baselines() if b.name == "jpegxl")
     contexts = getattr(getattr(codec.model, "weights", None), "adaptation", None)
-    print(f"# held-out bpsp, model {codec.model.model_id} (adaptation {contexts}), T=16 halton/cosine, crops {width}x{height}, "
+    print(f"# held-out bpsp, model {codec.model.model_id} (adaptation {contexts}), T={args.steps} halton/cosine, crops {width}x{height}, "
           f"{platform.node()} {os.cpu_count()} cores, torch threads {torch.get_num_threads()}")
     totals = dict.fromkeys([*modes, "jpegxl"], 0)
     subpixels = 0
@@ -64,7 +65,7 @@ def main() -> None:
         row = {}
         for mode in modes:
             start = time.perf_counter()
-            data = codec.encode(image, MODES[mode])
+            data = codec.encode(image, dataclasses.replace(MODES[mode], steps=args.steps))
             seconds = time.perf_counter() - start
             assert np.array_equal(codec.decode(data), image), f"{path} {mode} did not decode exactly"
             row[mode] = f"{8 * len(data) / image.size:.4f} ({seconds:.1f} s)"
