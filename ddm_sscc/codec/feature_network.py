@@ -38,6 +38,8 @@ class FeatureNetworkConfig:
     hidden: int = 128
     layers: int = 2
     components: int = 2
+    planes: bool = False
+    """Least-squares plane features (:data:`~ddm_sscc.codec.local_features.PLANE_RADII`)."""
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -53,7 +55,7 @@ class FeatureNetwork(torch.nn.Module):
     def __init__(self, config: FeatureNetworkConfig = FeatureNetworkConfig()) -> None:
         super().__init__()
         self.config = config
-        self.heads = torch.nn.ModuleList(_mlp(feature_count(c, C), config) for C, c in HEADS)
+        self.heads = torch.nn.ModuleList(_mlp(feature_count(c, C, config.planes), config) for C, c in HEADS)
 
     def forward(self, head: int, feats: torch.Tensor) -> torch.Tensor:
         return self.heads[head](feats.to(torch.float32) / FEATURE_SCALE)

@@ -35,6 +35,10 @@ VALUE_SCALE = 4
 """Features count pixel values in quarter steps."""
 BASE_MIN_NEIGHBOURS = 6
 """The base is the mean of the smallest box holding at least this many revealed pixels."""
+PLANE_RADII = (2, 5, 13, 34)
+"""Boxes (from ``RADII``) whose revealed pixels are fitted with a plane when a model uses planes."""
+GRADIENT_STEPS = 64
+"""Plane gradients count 1/64 pixel per pixel."""
 FEATURE_LIMIT = 4095
 DENSITY_SCALE = 256
 UNKNOWN_BASE = 128 * VALUE_SCALE
@@ -47,11 +51,12 @@ def step_quantities(mask_ratio: float, index: int, steps: int) -> tuple[int, int
     return int(mask_ratio * 256), (index * 256) // steps
 
 
-def feature_count(channel: int, channels: int) -> int:
+def feature_count(channel: int, channels: int, planes: bool = False) -> int:
     """Length of the feature vector of ``channel`` in a ``channels``-channel image."""
     per_radius = 3 if channel == 0 else 5 + (channel >= 2)
     per_neighbour = 2 if channel == 0 else 5
-    return len(RADII) * per_radius + len(_OFFSETS) * per_neighbour + 2
+    per_plane = (3 if channel == 0 else 4) if planes else 0
+    return len(RADII) * per_radius + len(_OFFSETS) * per_neighbour + 2 + len(PLANE_RADII) * per_plane
 
 
 @dataclass
@@ -61,14 +66,17 @@ class StepSummary:
     Attributes:
         known: bool ``(H, W)``: revealed in an earlier step.
         channels: C.
-        stacked: int64 ``((H+1)·(W+1), 1 + 3C)``, one row per grid point (so a box corner is one
-            row gather): the zero-padded prefix sums of ``known``, of each channel where known,
-            of each channel's squares, and of ``(v_c − v_{c−1})²`` (column block 0 unused).
+        stacked: int64 ``((H+1)·(W+1), 1 + 3C [+ 5 + 2C])``, one row per grid point (so a box
+            corner is one row gather): the zero-padded prefix sums of ``known``, of each channel
+            where known, of each channel's squares, and of ``(v_c − v_{c−1})²`` (column block 0
+            unused); with ``planes``, then of ``x``, ``y``, ``x²``, ``y²``, ``xy`` where known and of
+            ``x·v_c``, ``y·v_c`` (the moments a least-squares plane needs).
     """
 
     known: torch.Tensor
     channels: int
     stacked: torch.Tensor
+    planes: bool = False
     _boxes: dict = field(default_factory=dict)
 
     def box_stats(self, positions: torch.Tensor) -> list:
@@ -85,17 +93,23 @@ class StepSummary:
         return self._boxes[key]
 
 
-def summarise(canvas: torch.Tensor) -> StepSummary:
+def summarise(canvas: torch.Tensor, planes: bool = False) -> StepSummary:
     """Summarise an int64 canvas ``(C, H, W)`` (values 0..255 or MASK) at the start of a step."""
     channels, height, width = canvas.shape
     known = canvas[channels - 1] != MASK  # the last channel is revealed only with the whole position
     values = torch.where(known, canvas, torch.zeros_like(canvas))
     diffs = torch.zeros_like(values)
     diffs[1:] = values[1:] - values[:-1]
-    planes = torch.cat([known.to(torch.int64)[None], values, values * values, diffs * diffs])
-    del values, diffs
-    stacked = _integral(planes).reshape(1 + 3 * channels, -1).T.contiguous()
-    return StepSummary(known=known, channels=channels, stacked=stacked)
+    parts = [known.to(torch.int64)[None], values, values * values, diffs * diffs]
+    if planes:
+        k = known.to(torch.int64)
+        ys = torch.arange(height, dtype=torch.int64)[:, None].expand(height, width)
+        xs = torch.arange(width, dtype=torch.int64)[None, :].expand(height, width)
+        parts += [torch.stack([xs * k, ys * k, xs * xs * k, ys * ys * k, xs * ys * k]), xs * values, ys * values]
+    stacked = torch.cat(parts)
+    del values, diffs, parts
+    stacked = _integral(stacked).reshape(len(stacked), -1).T.contiguous()
+    return StepSummary(known=known, channels=channels, stacked=stacked, planes=planes)
 
 
 def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor, channel: int,
@@ -144,7 +158,7 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
 
     columns: list[torch.Tensor] = []
     first = canvas[0].reshape(-1)[positions] if channel >= 2 else None
-    for r, (count, sums, squares, diff_squares, area) in enumerate(stats):
+    for r, (count, sums, squares, diff_squares, area, _) in enumerate(stats):
         has = count > 0
         columns.append(torch.div(DENSITY_SCALE * count, area, rounding_mode="floor"))
         columns.append(torch.where(has, own[r] - base, 0))
@@ -168,10 +182,55 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
             columns.append(torch.where(seen, VALUE_SCALE * (own - neighbour_lower + lower) - base, 0))
             columns.append(lower_seen.to(torch.int64) * DENSITY_SCALE)
             columns.append(torch.where(lower_seen, VALUE_SCALE * (neighbour_lower - lower), 0))
+    if summary.planes:
+        columns += _plane_columns(stats, ys, xs, channel, summary.channels, base, lower)
+    # the step conditioning stays last (the export's offline calibration reads the mask ratio there)
     columns.append(torch.full((n,), mask_ratio_q, dtype=torch.int64))
     columns.append(torch.full((n,), step_q, dtype=torch.int64))
     feats = torch.stack(columns, dim=1).clamp_(-FEATURE_LIMIT, FEATURE_LIMIT)
     return base, feats
+
+
+def _plane_columns(stats: list, ys: torch.Tensor, xs: torch.Tensor, channel: int, channels: int,
+                   base: torch.Tensor, lower: torch.Tensor | None) -> list[torch.Tensor]:
+    """Least-squares planes through each ``PLANE_RADII`` box's revealed pixels, at the queried position.
+
+    Per box: the plane's value minus the base and its two gradients (1/64 pixel per pixel);
+    for ``c > 0`` also the co-located lower channel plus the plane of ``v_c − v_{c−1}``.
+    Exact int64: moments about the queried position times ``n``, divided by ``n`` (floored,
+    so that the 2×2 solve of the largest box stays below 2^63). In a box with few revealed
+    pixels the floors make the fit approximate; that is the version that was measured.
+    """
+    columns = []
+    for radius in PLANE_RADII:
+        count, sums, *_, moments = stats[RADII.index(radius)]
+        sx, sy, sxx, syy, sxy = moments[:5]
+        xv, yv = moments[5 : 5 + channels], moments[5 + channels :]
+        n = count.clamp(min=1)
+        mx, my = sx - xs * count, sy - ys * count  # first moments about the queried position
+        vxx = torch.div(count * (sxx - 2 * xs * sx + xs * xs * count) - mx * mx, n, rounding_mode="floor")
+        vyy = torch.div(count * (syy - 2 * ys * sy + ys * ys * count) - my * my, n, rounding_mode="floor")
+        vxy = torch.div(count * (sxy - xs * sy - ys * sx + xs * ys * count) - mx * my, n, rounding_mode="floor")
+        det = vxx * vyy - vxy * vxy  # < 2^45: each factor ≤ 4761 · 34²
+        fits = (count >= 3) & (det > 0)
+        safe = det.clamp(min=1)
+        targets = [(sums[channel], xv[channel], yv[channel])]
+        if channel > 0:
+            targets.append((sums[channel] - sums[channel - 1], xv[channel] - xv[channel - 1], yv[channel] - yv[channel - 1]))
+        for i, (sv, sxv, syv) in enumerate(targets):
+            vxv = torch.div(count * (sxv - xs * sv) - mx * sv, n, rounding_mode="floor")
+            vyv = torch.div(count * (syv - ys * sv) - my * sv, n, rounding_mode="floor")
+            gx = torch.div(GRADIENT_STEPS * (vxv * vyy - vxy * vyv), safe, rounding_mode="floor")
+            gy = torch.div(GRADIENT_STEPS * (vyv * vxx - vxy * vxv), safe, rounding_mode="floor")
+            gx = torch.where(fits, gx.clamp(-FEATURE_LIMIT, FEATURE_LIMIT), 0)
+            gy = torch.where(fits, gy.clamp(-FEATURE_LIMIT, FEATURE_LIMIT), 0)
+            centre = torch.div(VALUE_SCALE * (GRADIENT_STEPS * sv - gx * mx - gy * my),
+                               GRADIENT_STEPS * count.clamp(min=1), rounding_mode="floor")
+            if i == 0:
+                columns += [torch.where(fits, centre - base, 0), gx, gy]
+            else:
+                columns.append(torch.where(fits, VALUE_SCALE * lower + centre - base, 0))
+    return columns
 
 
 def _spread(total: torch.Tensor, squares: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
@@ -190,7 +249,8 @@ def _box_stats(summary: StepSummary, ys: torch.Tensor, xs: torch.Tensor, radius:
     sums = ((table[y1 * stride + x1] - table[y0 * stride + x1]) - (table[y1 * stride + x0] - table[y0 * stride + x0])).T
     c = summary.channels
     area = (y1 - y0) * (x1 - x0)
-    return sums[0], sums[1 : 1 + c], sums[1 + c : 1 + 2 * c], sums[1 + 2 * c :], area
+    moments = sums[1 + 3 * c :] if summary.planes else None
+    return sums[0], sums[1 : 1 + c], sums[1 + c : 1 + 2 * c], sums[1 + 2 * c : 1 + 3 * c], area, moments
 
 
 def _integral(values: torch.Tensor) -> torch.Tensor:

@@ -45,7 +45,7 @@ def _plan(height: int, width: int, steps: int) -> tuple[np.ndarray, np.ndarray]:
     return order, np.concatenate([[0], np.cumsum(counts)])
 
 
-def crop_examples(crop: np.ndarray, rng: np.random.Generator, per_step: int) -> dict[int, HeadBatch]:
+def crop_examples(crop: np.ndarray, rng: np.random.Generator, per_step: int, planes: bool = False) -> dict[int, HeadBatch]:
     """Examples from one uint8 crop ``(H, W, C)`` at one drawn step, keyed by head index."""
     height, width, channels = crop.shape
     steps = int(rng.choice(STEP_CHOICES))
@@ -60,7 +60,7 @@ def crop_examples(crop: np.ndarray, rng: np.random.Generator, per_step: int) -> 
     step_positions = order[edges[t] : edges[t + 1]]
     step_flat = torch.from_numpy(step_positions)
     pick = torch.from_numpy(np.sort(rng.choice(step_positions, size=min(per_step, len(step_positions)), replace=False)))
-    summary = summarise(canvas)
+    summary = summarise(canvas, planes)
     mask_q, step_q = step_quantities(1.0 - edges[t] / (height * width), t, steps)
     out = {}
     for channel in range(channels):
@@ -88,11 +88,12 @@ def augment(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.ascontiguousarray(crop)
 
 
-def batch_examples(crops: list[np.ndarray], rng: np.random.Generator, per_step: int) -> dict[int, HeadBatch]:
+def batch_examples(crops: list[np.ndarray], rng: np.random.Generator, per_step: int,
+                   planes: bool = False) -> dict[int, HeadBatch]:
     """Examples of several crops, concatenated per head."""
     parts: dict[int, list[HeadBatch]] = {}
     for crop in crops:
-        for head, part in crop_examples(augment(crop, rng), rng, per_step).items():
+        for head, part in crop_examples(augment(crop, rng), rng, per_step, planes).items():
             parts.setdefault(head, []).append(part)
     return {
         head: HeadBatch(*(torch.cat([getattr(p, f) for p in ps]) for f in ("feats", "base", "target")))

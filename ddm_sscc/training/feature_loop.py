@@ -71,11 +71,14 @@ class CropSource:
         return out
 
 
-def validation_batch(validation: list[np.ndarray], cfg: FeatureTrainConfig, per_step: int | None = None) -> dict[int, HeadBatch]:
+def validation_batch(validation: list[np.ndarray], cfg: FeatureTrainConfig, per_step: int | None = None,
+                     planes: bool = False) -> dict[int, HeadBatch]:
     """The run's fixed validation examples: ``cfg.validation_crops`` crops of the held-out images,
-    drawn with a seed of their own, ``per_step`` (default ``cfg.per_step``) positions each."""
+    drawn with a seed of their own, ``per_step`` (default ``cfg.per_step``) positions each
+    (the same crops and positions whatever the network's features)."""
     rng = np.random.default_rng([cfg.seed, 7777])
-    return batch_examples(CropSource(validation, cfg.crop).draw(rng, cfg.validation_crops), rng, per_step or cfg.per_step)
+    crops = CropSource(validation, cfg.crop).draw(rng, cfg.validation_crops)
+    return batch_examples(crops, rng, per_step or cfg.per_step, planes)
 
 
 def batch_bits(net: FeatureNetwork, batch: dict[int, HeadBatch]) -> tuple[torch.Tensor, int]:
@@ -123,7 +126,6 @@ def train_features(images: list[np.ndarray], validation: list[np.ndarray], run_d
     """
     run_dir.mkdir(parents=True, exist_ok=True)
     source = CropSource(images, cfg.crop)
-    val_batch = validation_batch(validation, cfg)
     with torch.random.fork_rng():
         torch.manual_seed(cfg.seed)  # the initial weights follow the run's seed
         net = FeatureNetwork(net_cfg)
@@ -134,12 +136,14 @@ def train_features(images: list[np.ndarray], validation: list[np.ndarray], run_d
         optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
         step = _restore_optimizer(run_dir / "train_state.safetensors", net, optimizer)
         log(f"resumed {run_dir} at step {step}")
+    planes = net.config.planes
+    val_batch = validation_batch(validation, cfg, planes=planes)
     start, last_save = time.monotonic(), time.monotonic()
     record: dict = {}
     running, running_n = 0.0, 0
     while step < cfg.total_steps:
         rng = np.random.default_rng([cfg.seed, step])
-        batch = batch_examples(source.draw(rng, cfg.crops_per_batch), rng, cfg.per_step)
+        batch = batch_examples(source.draw(rng, cfg.crops_per_batch), rng, cfg.per_step, planes)
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, cfg)
         bits, count = batch_bits(net, batch)

@@ -132,12 +132,13 @@ def test_cli_train_refuses_empty_folder(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_cli_train_export_encode(tmp_path):
+@pytest.mark.parametrize("options", [[], ["--planes"]])
+def test_cli_train_export_encode(tmp_path, options):
     """A tiny run, exported to an integer weights file that encode and decode take with --model."""
     for i in range(2):
         Image.fromarray(real_image(64, 64, 3 - 2 * i).squeeze()).save(tmp_path / f"{i}.png")
     ok = run_cli("train", "--data", str(tmp_path), "--out", str(tmp_path / "run"), "--steps", "2", "--crop", "32",
-                 "--batch", "2", "--per-step", "64", "--hidden", "8", "--layers", "1", "--json")
+                 "--batch", "2", "--per-step", "64", "--hidden", "8", "--layers", "1", "--json", *options)
     assert ok.returncode == 0, ok.stderr
     assert json.loads(ok.stdout)["step"] == 2 and (tmp_path / "run" / "network.safetensors").is_file()
     weights = tmp_path / "w.safetensors"
@@ -151,3 +152,13 @@ def test_cli_train_export_encode(tmp_path):
     assert refused.returncode == 1 and "tiny-test" in refused.stderr and "Traceback" not in refused.stderr
     dec = run_cli("decode", str(tmp_path / "img.ddm"), "-o", str(tmp_path / "out.png"), "--model", str(weights))
     assert dec.returncode == 0, dec.stderr
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "out.png")), real_image(20, 24, 3))
+    config = json.loads(safe_open_metadata(weights)["config"])
+    assert config["planes"] is bool(options)
+
+
+def safe_open_metadata(path):
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as f:
+        return f.metadata()
