@@ -170,7 +170,7 @@ def _pack_v2(header: Header) -> bytes:
     model_id = header.model_id.encode("ascii")
     return (
         MAGIC
-        + bytes([2, flags])
+        + bytes([header.version, flags])
         + b"".join(_varint(v) for v in sizes)
         + bytes([len(model_id)])
         + model_id

@@ -224,8 +224,8 @@ def _plane_columns(stats: list, ys: torch.Tensor, xs: torch.Tensor, channel: int
             gy = torch.div(GRADIENT_STEPS * (vyv * vxx - vxy * vxv), safe, rounding_mode="floor")
             gx = torch.where(fits, gx.clamp(-FEATURE_LIMIT, FEATURE_LIMIT), 0)
             gy = torch.where(fits, gy.clamp(-FEATURE_LIMIT, FEATURE_LIMIT), 0)
-            centre = torch.div(VALUE_SCALE * (GRADIENT_STEPS * sv - gx * mx - gy * my),
-                               GRADIENT_STEPS * count.clamp(min=1), rounding_mode="floor")
+            centre = torch.div(VALUE_SCALE * (GRADIENT_STEPS * sv - gx * mx - gy * my), GRADIENT_STEPS * n,
+                               rounding_mode="floor")
             if i == 0:
                 columns += [torch.where(fits, centre - base, 0), gx, gy]
             else:
