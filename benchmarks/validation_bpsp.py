@@ -30,16 +30,16 @@ def main() -> None:
     torch.set_num_threads(1)
     cfg = FeatureTrainConfig()
     _, validation, held = split_training_images(Path(args.data), None)
-    batches: dict[bool, dict] = {}  # one batch per feature set the runs use, drawn when first needed
+    batches: dict[tuple, dict] = {}  # one batch per feature set and order the runs use, drawn when first needed
     print(f"# validation bpsp: {', '.join(held)}, {cfg.validation_crops} crops of {cfg.crop}x{cfg.crop}, "
           f"{args.per_step} positions each, one drawn step per crop")
     for run in args.runs:
         net, facts = load_float_network(Path(run) / "network.safetensors")
-        planes = net.config.planes
-        if planes not in batches:
-            batches[planes] = validation_batch(validation, cfg, args.per_step, planes)
+        layout = (net.config.planes, net.config.order)
+        if layout not in batches:
+            batches[layout] = validation_batch(validation, cfg, args.per_step, net.config)
         with torch.no_grad():
-            bits, count = batch_bits(net, batches[planes])
+            bits, count = batch_bits(net, batches[layout])
         print(f"{run} (step {facts.get('step')}): {float(bits) / count:.4f} bpsp over {count} sub-pixels", flush=True)
 
 

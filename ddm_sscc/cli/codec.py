@@ -26,7 +26,8 @@ def _add_encode(sub: argparse._SubParsersAction) -> None:
     enc.add_argument("image", help="PNG, TIFF, PPM or BMP file, or builtin:NAME (astronaut, camera, chelsea, coffee)")
     enc.add_argument("-o", "--output", required=True, help="output .ddm file")
     enc.add_argument("--steps", type=positive_int, default=16, help="denoising steps T (default 16)")
-    enc.add_argument("--order", choices=("halton", "raster", "random"), default="halton", help="reveal order (default halton)")
+    enc.add_argument("--order", choices=("halton", "lattice", "raster", "random"),
+                     help="reveal order (default: the order the model was trained for)")
     enc.add_argument("--seed", type=seed_value, default=0, help="seed of the random order (default 0)")
     enc.add_argument("--schedule", choices=("cosine", "linear"), default="cosine", help="reveal schedule (default cosine)")
     enc.add_argument("--calibration", choices=("off", "offline", "online"), default="online",
@@ -70,7 +71,7 @@ def _encode(args: argparse.Namespace) -> int:
     codec = load_codec(args.model)
     settings = CodecSettings(
         steps=args.steps,
-        order=OrderKind[args.order.upper()],
+        order=OrderKind[args.order.upper()] if args.order else None,
         schedule=ScheduleKind[args.schedule.upper()],
         order_seed=args.seed,
         calibrate=not args.no_calibration and args.calibration != "off",

@@ -45,6 +45,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--layers", type=positive_int, default=2, help="hidden layers of a new run (default 2)")
     tr.add_argument("--components", type=positive_int, default=2, help="logistic components of a new run (default 2)")
     tr.add_argument("--planes", action="store_true", help="least-squares plane features in a new run")
+    tr.add_argument("--order", choices=("halton", "lattice"), default="halton",
+                    help="denoising order a new run is trained for (default halton)")
     tr.add_argument("--holdout", help="comma-separated images (relative to --data) kept out for validation "
                                       "(default: wikipedia/045-047.png where present, else the last image)")
     tr.add_argument("--seed", type=seed_value, default=0)
@@ -93,7 +95,8 @@ def _train(args: argparse.Namespace) -> int:
     images, validation, held = split_training_images(Path(args.data), args.holdout)
     cfg = FeatureTrainConfig(crop=args.crop, crops_per_batch=args.batch, per_step=args.per_step, lr=args.lr,
                              total_steps=args.steps, seed=args.seed)
-    net = FeatureNetworkConfig(hidden=args.hidden, layers=args.layers, components=args.components, planes=args.planes)
+    net = FeatureNetworkConfig(hidden=args.hidden, layers=args.layers, components=args.components, planes=args.planes,
+                               order=args.order)
     log = (lambda line: None) if args.json else (lambda line: print(f"{PROG}: train: {line}", file=sys.stderr))
     result = train_features(images, validation, Path(args.out), cfg, net, minutes=args.minutes, log=log)
     record = {"command": "train", "out": args.out, "images": len(images), "validation": held} | result

@@ -27,7 +27,7 @@ import torch
 from ddm_sscc.codec.calibration import Calibration
 from ddm_sscc.codec.coder import StepDecoder, StepEncoder
 from ddm_sscc.codec.container import Header, pack, stored_pixel_hash, unpack
-from ddm_sscc.codec.model import AdaptiveModel, CalibrationMode, DenoisingModel, StepInfo
+from ddm_sscc.codec.model import AdaptiveModel, CalibrationMode, DenoisingModel, StepInfo, trained_order
 from ddm_sscc.codec.order import OrderKind, make_order
 from ddm_sscc.codec.schedule import MAX_STEPS, ScheduleKind, effective_steps, step_counts
 from ddm_sscc.codec.tables import frequency_tables
@@ -52,7 +52,8 @@ class CodecSettings:
 
     Attributes:
         steps: T, the number of denoising steps (clamped to H·W).
-        order: which positions each step reveals.
+        order: which positions each step reveals; None (the default) is the order the
+            model was trained for (:func:`~ddm_sscc.codec.model.trained_order`).
         schedule: how many positions each step reveals.
         order_seed: seed of the ``random`` order (ignored by the others).
         calibrate: apply the model's temperature calibration, if it has one.
@@ -61,7 +62,7 @@ class CodecSettings:
     """
 
     steps: int = 16
-    order: OrderKind = OrderKind.HALTON
+    order: OrderKind | None = None
     schedule: ScheduleKind = ScheduleKind.COSINE
     order_seed: int = 0
     calibrate: bool = True
@@ -70,7 +71,7 @@ class CodecSettings:
     def __post_init__(self) -> None:
         if not 1 <= self.steps <= MAX_STEPS:
             raise ConfigError(f"steps must be in 1..{MAX_STEPS}, got {self.steps}")
-        if not isinstance(self.order, OrderKind) or not isinstance(self.schedule, ScheduleKind):
+        if not isinstance(self.order, OrderKind | None) or not isinstance(self.schedule, ScheduleKind):
             raise ConfigError("order and schedule must be OrderKind and ScheduleKind members")
         if not 0 <= self.order_seed < 1 << 64:
             raise ConfigError(f"order seed must be in 0..2^64-1, got {self.order_seed}")
@@ -94,14 +95,15 @@ class DiffusionCodec:
         height, width, channels = image.shape
         adaptive_model = isinstance(self.model, AdaptiveModel)
         calibrated = settings.calibrate and (self.calibration is not None or adaptive_model)
+        order = settings.order if settings.order is not None else trained_order(self.model)
         header = Header(
             height=height,
             width=width,
             channels=channels,
             steps=effective_steps(height * width, settings.steps),
-            order=settings.order,
+            order=order,
             schedule=settings.schedule,
-            order_seed=settings.order_seed if settings.order == OrderKind.RANDOM else 0,
+            order_seed=settings.order_seed if order == OrderKind.RANDOM else 0,
             calibrated=calibrated,
             adaptive=calibrated and settings.adapt and adaptive_model,
             model_id=self.model.model_id,

@@ -47,6 +47,7 @@ class FeatureModel:
         self.model_id = weights.model_id
         self.weights_sha256 = weights.sha256
         self.components = weights.config.components
+        self.trained_order = weights.config.order_kind
         self.heads = build_heads(weights.heads, self.components)
         self.tables = LogisticMixtureTables(weights.reciprocals, weights.cdf_table)
 

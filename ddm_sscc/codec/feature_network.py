@@ -20,6 +20,8 @@ import torch
 import torch.nn.functional as F
 
 from ddm_sscc.codec.local_features import VALUE_SCALE, feature_count
+from ddm_sscc.codec.order import OrderKind
+from ddm_sscc.errors import ConfigError
 
 HEADS = ((1, 0), (3, 0), (3, 1), (3, 2))
 """(channels, channel) of every head, in the order of their parameters."""
@@ -40,6 +42,16 @@ class FeatureNetworkConfig:
     components: int = 2
     planes: bool = False
     """Least-squares plane features (:data:`~ddm_sscc.codec.local_features.PLANE_RADII`)."""
+    order: str = "halton"
+    """The denoising order the network is trained for (a :class:`~ddm_sscc.codec.order.OrderKind` name, lower case)."""
+
+    def __post_init__(self) -> None:
+        if self.order.upper() not in ("HALTON", "LATTICE"):
+            raise ConfigError(f"a feature network is trained for the halton or lattice order, not {self.order!r}")
+
+    @property
+    def order_kind(self) -> OrderKind:
+        return OrderKind[self.order.upper()]
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -20,6 +20,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import torch
 
+from ddm_sscc.codec.order import OrderKind
+
 
 @dataclass(frozen=True)
 class StepInfo:
@@ -104,3 +106,10 @@ class AdaptiveModel(Protocol):
     def start_image(self, channels: int, calibration: CalibrationMode) -> ImageSession:
         """A fresh per-image state."""
         ...
+
+
+def trained_order(model: DenoisingModel) -> OrderKind:
+    """The order ``model`` was trained for (its ``trained_order``; Halton for models that do not say),
+    which an encoder uses unless told otherwise."""
+    order = getattr(model, "trained_order", OrderKind.HALTON)
+    return order if isinstance(order, OrderKind) else OrderKind.HALTON

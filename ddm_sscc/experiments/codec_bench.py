@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from ddm_sscc.codec import CodecSettings, OrderKind, ScheduleKind, load_codec
+from ddm_sscc.codec.model import trained_order
 from ddm_sscc.codec.model import AdaptiveModel
 from ddm_sscc.errors import CodecError
 from ddm_sscc.experiments.baselines import baselines, matches
@@ -99,15 +100,12 @@ def _summary(rows: list[dict], names: list[str]) -> list[dict]:
     return out
 
 
-ABLATION = (
-    ("halton", "cosine", "online"),
-    ("raster", "cosine", "online"),
-    ("random", "cosine", "online"),
-    ("halton", "linear", "online"),
-    ("halton", "cosine", "offline"),
-    ("halton", "cosine", "off"),
-)
-"""The default (first row), then one factor changed at a time."""
+def ablation_rows(default_order: str) -> list[tuple[str, str, str]]:
+    """(order, schedule, calibration): the default (first row, with the model's own order),
+    then one factor changed at a time."""
+    orders = [o for o in ("halton", "lattice", "raster", "random") if o != default_order]
+    return [(default_order, "cosine", "online"), *((o, "cosine", "online") for o in orders),
+            (default_order, "linear", "online"), (default_order, "cosine", "offline"), (default_order, "cosine", "off")]
 
 
 def _calibration_settings(codec, calibration: str) -> dict | None:
@@ -122,7 +120,7 @@ def _calibration_settings(codec, calibration: str) -> dict | None:
 
 def _ablation(codec, subset, steps, progress) -> list[dict]:
     rows = []
-    for order, schedule, calibration in ABLATION:
+    for order, schedule, calibration in ablation_rows(trained_order(codec.model).name.lower()):
         row = {"order": order, "schedule": schedule, "calibration": calibration}
         mode = _calibration_settings(codec, calibration)
         if mode is None:

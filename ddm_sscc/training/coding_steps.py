@@ -1,7 +1,7 @@
 """Training examples drawn exactly as coding sees them.
 
-A crop is put through the real reverse process up to a step ``t``: the Halton
-order and cosine schedule of :mod:`ddm_sscc.codec.order` and
+A crop is put through the real reverse process up to a step ``t``: the order
+the network is trained for (Halton or lattice) and the cosine schedule of :mod:`ddm_sscc.codec.order` and
 :mod:`ddm_sscc.codec.schedule`, so the canvas holds the pixels of steps
 ``< t`` and, for channel ``c``, the lower channels of step ``t``'s positions.
 The step is drawn in proportion to how many positions it reveals, so the
@@ -17,9 +17,9 @@ from functools import lru_cache
 import numpy as np
 import torch
 
-from ddm_sscc.codec.feature_network import head_index
+from ddm_sscc.codec.feature_network import FeatureNetworkConfig, head_index
 from ddm_sscc.codec.local_features import features, step_quantities, summarise
-from ddm_sscc.codec.order import halton_order
+from ddm_sscc.codec.order import OrderKind, make_order
 from ddm_sscc.codec.schedule import cosine_schedule
 from ddm_sscc.codec.tokens import MASK
 
@@ -39,17 +39,19 @@ class HeadBatch:
 
 
 @lru_cache(maxsize=8)
-def _plan(height: int, width: int, steps: int) -> tuple[np.ndarray, np.ndarray]:
-    order = halton_order(height, width)
+def _plan(height: int, width: int, steps: int, kind: OrderKind) -> tuple[np.ndarray, np.ndarray]:
+    order = make_order(kind, height, width)
     counts = cosine_schedule(height * width, steps)
     return order, np.concatenate([[0], np.cumsum(counts)])
 
 
-def crop_examples(crop: np.ndarray, rng: np.random.Generator, per_step: int, planes: bool = False) -> dict[int, HeadBatch]:
-    """Examples from one uint8 crop ``(H, W, C)`` at one drawn step, keyed by head index."""
+def crop_examples(crop: np.ndarray, rng: np.random.Generator, per_step: int,
+                  config: FeatureNetworkConfig = FeatureNetworkConfig()) -> dict[int, HeadBatch]:
+    """Examples from one uint8 crop ``(H, W, C)`` at one drawn step, keyed by head index,
+    with the features and order of networks of ``config``."""
     height, width, channels = crop.shape
     steps = int(rng.choice(STEP_CHOICES))
-    order, edges = _plan(height, width, steps)
+    order, edges = _plan(height, width, steps, config.order_kind)
     counts = np.diff(edges)
     t = int(rng.choice(steps, p=counts / counts.sum()))
     truth = torch.from_numpy(crop.transpose(2, 0, 1).astype(np.int64))
@@ -60,7 +62,7 @@ def crop_examples(crop: np.ndarray, rng: np.random.Generator, per_step: int, pla
     step_positions = order[edges[t] : edges[t + 1]]
     step_flat = torch.from_numpy(step_positions)
     pick = torch.from_numpy(np.sort(rng.choice(step_positions, size=min(per_step, len(step_positions)), replace=False)))
-    summary = summarise(canvas, planes)
+    summary = summarise(canvas, config.planes)
     mask_q, step_q = step_quantities(1.0 - edges[t] / (height * width), t, steps)
     out = {}
     for channel in range(channels):
@@ -89,11 +91,11 @@ def augment(crop: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 
 def batch_examples(crops: list[np.ndarray], rng: np.random.Generator, per_step: int,
-                   planes: bool = False) -> dict[int, HeadBatch]:
+                   config: FeatureNetworkConfig = FeatureNetworkConfig()) -> dict[int, HeadBatch]:
     """Examples of several crops, concatenated per head."""
     parts: dict[int, list[HeadBatch]] = {}
     for crop in crops:
-        for head, part in crop_examples(augment(crop, rng), rng, per_step, planes).items():
+        for head, part in crop_examples(augment(crop, rng), rng, per_step, config).items():
             parts.setdefault(head, []).append(part)
     return {
         head: HeadBatch(*(torch.cat([getattr(p, f) for p in ps]) for f in ("feats", "base", "target")))

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ddm_sscc.codec.feature_network import HEADS, mixture_nll_bits
+from ddm_sscc.codec.feature_network import HEADS, FeatureNetworkConfig, mixture_nll_bits
 from ddm_sscc.codec.feature_weights import CALIBRATION_BUCKETS, reciprocal_table, save_feature_weights
 from ddm_sscc.codec.integer_network import SCALE_INDICES, build_heads, quantize
 from ddm_sscc.codec.online_adaptation import AdaptationConfig
@@ -31,12 +31,12 @@ the base prediction (edges at ±½ and ±2 pixels), chosen on the held-out photo
 
 
 def draw_examples(images: list[np.ndarray], crops: int, seed: int, crop: int = 128, per_step: int = 1024,
-                  planes: bool = False) -> dict[int, HeadBatch]:
+                  net_cfg: FeatureNetworkConfig = FeatureNetworkConfig()) -> dict[int, HeadBatch]:
     """Examples of every head: ``crops`` training crops, and greyscale copies of an eighth of them."""
     rng = np.random.default_rng(seed)
     drawn = CropSource(images, crop).draw(rng, crops)
     grey = [to_grey(c) for c in drawn[: max(1, crops // 8)] if c.shape[2] == 3]
-    return batch_examples(drawn + grey, rng, per_step, planes)
+    return batch_examples(drawn + grey, rng, per_step, net_cfg)
 
 
 def integer_bits(tables: LogisticMixtureTables, mixture: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
@@ -56,11 +56,11 @@ def export(run_network: Path, out_path: Path, model_id: str, images: list[np.nda
     net, train_facts = load_float_network(run_network)
     k = net.config.components
     crop = int(train_facts.get("train", {}).get("crop", 128))  # the run's crop size
-    examples = draw_examples(images, crops, seed, crop, planes=net.config.planes)
+    examples = draw_examples(images, crops, seed, crop, net_cfg=net.config)
     heads_int = quantize(net, {h: b.feats for h, b in examples.items()})
     heads = build_heads(heads_int, k)
     tables = LogisticMixtureTables(torch.from_numpy(reciprocal_table()), torch.from_numpy(logistic_cdf_table()))
-    fit = draw_examples(images, crops, seed + 1, crop, planes=net.config.planes)
+    fit = draw_examples(images, crops, seed + 1, crop, net_cfg=net.config)
     offline = torch.zeros((len(HEADS), CALIBRATION_BUCKETS), dtype=torch.int64)
     report = {"float_bits": 0.0, "integer_bits": 0.0, "calibrated_bits": 0.0, "examples": 0}
     for head, batch in fit.items():

@@ -72,13 +72,14 @@ class CropSource:
 
 
 def validation_batch(validation: list[np.ndarray], cfg: FeatureTrainConfig, per_step: int | None = None,
-                     planes: bool = False) -> dict[int, HeadBatch]:
+                     net_cfg: FeatureNetworkConfig = FeatureNetworkConfig()) -> dict[int, HeadBatch]:
     """The run's fixed validation examples: ``cfg.validation_crops`` crops of the held-out images,
     drawn with a seed of their own, ``per_step`` (default ``cfg.per_step``) positions each
-    (the same crops and positions whatever the network's features)."""
+    (the same crops and drawn steps whatever the network's features; the positions are those
+    of ``net_cfg.order``)."""
     rng = np.random.default_rng([cfg.seed, 7777])
     crops = CropSource(validation, cfg.crop).draw(rng, cfg.validation_crops)
-    return batch_examples(crops, rng, per_step or cfg.per_step, planes)
+    return batch_examples(crops, rng, per_step or cfg.per_step, net_cfg)
 
 
 def batch_bits(net: FeatureNetwork, batch: dict[int, HeadBatch]) -> tuple[torch.Tensor, int]:
@@ -136,14 +137,15 @@ def train_features(images: list[np.ndarray], validation: list[np.ndarray], run_d
         optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
         step = _restore_optimizer(run_dir / "train_state.safetensors", net, optimizer)
         log(f"resumed {run_dir} at step {step}")
-    planes = net.config.planes
-    val_batch = validation_batch(validation, cfg, planes=planes)
+        if net.config != net_cfg:
+            log(f"the run's own network settings are kept: {net.config.to_dict()} (those given are for a new run)")
+    val_batch = validation_batch(validation, cfg, net_cfg=net.config)
     start, last_save = time.monotonic(), time.monotonic()
     record: dict = {}
     running, running_n = 0.0, 0
     while step < cfg.total_steps:
         rng = np.random.default_rng([cfg.seed, step])
-        batch = batch_examples(source.draw(rng, cfg.crops_per_batch), rng, cfg.per_step, planes)
+        batch = batch_examples(source.draw(rng, cfg.crops_per_batch), rng, cfg.per_step, net.config)
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, cfg)
         bits, count = batch_bits(net, batch)
