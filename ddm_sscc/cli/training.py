@@ -37,10 +37,10 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--out", required=True, help="run directory: network.safetensors, train_state.safetensors, train.log")
     tr.add_argument("--steps", type=positive_int, default=20000, help="total optimisation steps (default 20000)")
     tr.add_argument("--minutes", type=positive_float, help="stop (resumably) after this much wall time")
-    tr.add_argument("--crop", type=positive_int, default=128, help="crop side (default 128)")
-    tr.add_argument("--batch", type=positive_int, default=8, help="crops per step (default 8)")
-    tr.add_argument("--per-step", type=positive_int, default=1024, help="positions drawn per crop (default 1024)")
-    tr.add_argument("--lr", type=positive_float, default=2e-3, help="peak learning rate (default 2e-3)")
+    tr.add_argument("--crop", type=positive_int, help="crop side (default 128; a resumed run: its own)")
+    tr.add_argument("--batch", type=positive_int, help="crops per step (default 8; a resumed run: its own)")
+    tr.add_argument("--per-step", type=positive_int, help="positions drawn per crop (default 1024; a resumed run: its own)")
+    tr.add_argument("--lr", type=positive_float, help="peak learning rate (default 2e-3; a resumed run: its own)")
     tr.add_argument("--hidden", type=positive_int, default=128, help="hidden width of a new run (default 128)")
     tr.add_argument("--layers", type=positive_int, default=2, help="hidden layers of a new run (default 2)")
     tr.add_argument("--components", type=positive_int, default=2, help="logistic components of a new run (default 2)")
@@ -49,7 +49,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                     help="denoising order a new run is trained for (default halton)")
     tr.add_argument("--holdout", help="comma-separated images (relative to --data) kept out for validation "
                                       "(default: wikipedia/045-047.png where present, else the last image)")
-    tr.add_argument("--seed", type=seed_value, default=0)
+    tr.add_argument("--seed", type=seed_value, help="seed of the data stream and weights (default 0; a resumed run: its own)")
     tr.add_argument("--json", action="store_true", help="print one JSON object at the end")
 
 
@@ -89,15 +89,17 @@ def _pack_crops(args: argparse.Namespace) -> int:
 
 def _train(args: argparse.Namespace) -> int:
     from ddm_sscc.codec.feature_network import FeatureNetworkConfig
-    from ddm_sscc.training.feature_loop import FeatureTrainConfig, train_features
+    from ddm_sscc.training.feature_loop import run_train_config, train_features
     from ddm_sscc.training.training_images import split_training_images
 
     images, validation, held = split_training_images(Path(args.data), args.holdout)
-    cfg = FeatureTrainConfig(crop=args.crop, crops_per_batch=args.batch, per_step=args.per_step, lr=args.lr,
-                             total_steps=args.steps, seed=args.seed)
+    cfg, taken = run_train_config(Path(args.out), args.steps, crop=args.crop, crops_per_batch=args.batch,
+                                  per_step=args.per_step, lr=args.lr, seed=args.seed)
     net = FeatureNetworkConfig(hidden=args.hidden, layers=args.layers, components=args.components, planes=args.planes,
                                order=args.order)
     log = (lambda line: None) if args.json else (lambda line: print(f"{PROG}: train: {line}", file=sys.stderr))
+    if taken:
+        log(f"settings kept from the run's checkpoint: {taken}")
     result = train_features(images, validation, Path(args.out), cfg, net, minutes=args.minutes, log=log)
     record = {"command": "train", "out": args.out, "images": len(images), "validation": held} | result
     emit(args, record, f"trained to step {result['step']}/{args.steps}: validation {result['val_bpsp']:.4f} bpsp "

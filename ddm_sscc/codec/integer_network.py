@@ -91,11 +91,17 @@ class IntegerHead:
         return MEAN_STEPS // VALUE_SCALE * base[:, None] + out[:, :k], out[:, k : 2 * k], out[:, 2 * k :]
 
 
-def _row_shifts(weight: torch.Tensor, in_shift: int, out_steps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-row weight exponent (largest with |W·2^e| ≤ WEIGHT_LIMIT) and the rescale shift to ``out_steps``."""
+def _row_shifts(weight: torch.Tensor, bias: torch.Tensor, in_shift: int,
+                out_steps: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-row weight exponent (largest with |W·2^e| ≤ WEIGHT_LIMIT) and the rescale shift to ``out_steps``.
+
+    Rows of (near) zero weights, as in a head that saw no examples, would ask for huge
+    exponents: the shift is kept ≤ 62 and the integer bias below 2^39."""
     peak = weight.abs().amax(dim=1).clamp(min=1e-12)
     exponent = torch.floor(torch.log2(WEIGHT_LIMIT / peak)).to(torch.int64)
     out_exp = torch.log2(out_steps).round().to(torch.int64)
+    bias_room = torch.floor(torch.log2(2.0**39 / bias.abs().clamp(min=1e-30))).to(torch.int64) - in_shift
+    exponent = torch.minimum(exponent, torch.minimum(out_exp - in_shift + 62, bias_room))
     exponent = torch.maximum(exponent, out_exp - in_shift)  # the shift must be ≥ 0
     return exponent, exponent + in_shift - out_exp
 
@@ -126,7 +132,7 @@ def quantize(net: FeatureNetwork, calibration: dict[int, torch.Tensor]) -> list[
                 peak = float(x.max()) if len(x) else 1.0
                 act_exp = int(torch.floor(torch.log2(torch.tensor(ACTIVATION_TARGET / max(peak, 1e-6)))))
                 steps = torch.full((w.shape[0],), 2.0**act_exp, dtype=torch.float64)
-            exponent, shift = _row_shifts(w, in_shift, steps)
+            exponent, shift = _row_shifts(w, b, in_shift, steps)
             scale = torch.pow(2.0, exponent.to(torch.float64))
             tensors[f"weight{i}"] = torch.round(w * scale[:, None]).clamp(-WEIGHT_LIMIT, WEIGHT_LIMIT).to(torch.int64)
             tensors[f"bias{i}"] = torch.round(b * torch.pow(2.0, (exponent + in_shift).to(torch.float64))).to(torch.int64)

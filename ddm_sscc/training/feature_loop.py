@@ -43,6 +43,22 @@ class FeatureTrainConfig:
     validation_crops: int = 64
 
 
+RESUMED_SETTINGS = ("crop", "crops_per_batch", "per_step", "lr", "seed")
+"""Settings a resumed run keeps from its own checkpoint unless given again."""
+
+
+def run_train_config(run_dir: Path, total_steps: int, **given) -> tuple[FeatureTrainConfig, dict]:
+    """The settings to train ``run_dir`` with: ``given`` (None values left out), then for an
+    existing run the ones its checkpoint recorded, then the defaults.  Also returns what was
+    taken from the checkpoint, so a resumed run goes on with the batch shape it started with."""
+    saved: dict = {}
+    if (run_dir / "network.safetensors").exists():
+        saved = load_float_network(run_dir / "network.safetensors")[1].get("train", {})
+    taken = {k: saved[k] for k in RESUMED_SETTINGS if given.get(k) is None and k in saved}
+    chosen = {k: v for k, v in given.items() if v is not None}
+    return FeatureTrainConfig(**(taken | chosen), total_steps=total_steps), taken
+
+
 def lr_at(step: int, cfg: FeatureTrainConfig) -> float:
     if step < cfg.warmup:
         return cfg.lr * (step + 1) / cfg.warmup

@@ -167,6 +167,24 @@ def test_float_and_integer_networks_agree():
     assert abs(integer_bits - float_bits) < 0.02, (integer_bits, float_bits)
 
 
+def test_a_head_that_saw_no_examples_still_quantises_within_range():
+    """A fresh network's output layers are all zero (as a head no training example reached keeps
+    them): quantisation must still give shifts and biases the weights loader accepts."""
+    from ddm_sscc.codec.integer_network import quantize
+
+    torch.manual_seed(0)
+    net = FeatureNetwork(FeatureNetworkConfig(hidden=8, layers=1, components=2))
+    with torch.no_grad():
+        net.heads[0][-1].bias.fill_(0.004)  # a nudged bias on zero weights
+    calibration = {h: torch.zeros((1, feature_count(c, C)), dtype=torch.int64)
+                   for h, (C, c) in enumerate([(1, 0), (3, 0), (3, 1), (3, 2)])}
+    for head in quantize(net, calibration):
+        for i in range(2):
+            assert 0 <= int(head[f"shift{i}"].min()) and int(head[f"shift{i}"].max()) <= 62
+            assert int(head[f"bias{i}"].abs().max()) < 1 << 40
+            assert int(head[f"weight{i}"].abs().max()) <= WEIGHT_LIMIT
+
+
 def test_weights_file_problems_name_the_file(tmp_path):
     shipped = WEIGHTS_DIR / "ddm-featmlp-int-v1.safetensors"
     with pytest.raises(ModelMismatchError, match="corrupted or replaced"):

@@ -132,7 +132,7 @@ def test_cli_train_refuses_empty_folder(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("options", [[], ["--planes"]])
+@pytest.mark.parametrize("options", [[], ["--planes"], ["--order", "lattice"]])
 def test_cli_train_export_encode(tmp_path, options):
     """A tiny run, exported to an integer weights file that encode and decode take with --model."""
     for i in range(2):
@@ -154,7 +154,26 @@ def test_cli_train_export_encode(tmp_path, options):
     assert dec.returncode == 0, dec.stderr
     assert np.array_equal(np.asarray(Image.open(tmp_path / "out.png")), real_image(20, 24, 3))
     config = json.loads(safe_open_metadata(weights)["config"])
-    assert config["planes"] is bool(options)
+    assert config["planes"] is ("--planes" in options)
+    # the encoder takes the order the model was trained for
+    info = run_cli("info", str(tmp_path / "img.ddm"), "--json")
+    assert json.loads(info.stdout)["order"] == config["order"] == ("lattice" if "lattice" in options else "halton")
+
+
+def test_cli_train_resume_keeps_the_runs_batch_shape(tmp_path):
+    """Resuming without --batch/--per-step goes on with the shape the run started with."""
+    Image.fromarray(real_image(64, 64, 3)).save(tmp_path / "0.png")
+    Image.fromarray(real_image(64, 64, 3)).save(tmp_path / "1.png")
+    common = ["train", "--data", str(tmp_path), "--out", str(tmp_path / "run"), "--hidden", "8", "--layers", "1"]
+    first = run_cli(*common, "--steps", "1", "--crop", "32", "--batch", "3", "--per-step", "16", "--seed", "5")
+    assert first.returncode == 0, first.stderr
+    resumed = run_cli(*common, "--steps", "2", "--lr", "0.001")
+    assert resumed.returncode == 0, resumed.stderr
+    assert "settings kept from the run's checkpoint" in resumed.stderr
+    facts = json.loads(safe_open_metadata(tmp_path / "run" / "network.safetensors")["facts"])
+    assert facts["step"] == 2
+    assert {k: facts["train"][k] for k in ("crop", "crops_per_batch", "per_step", "seed", "lr")} == {
+        "crop": 32, "crops_per_batch": 3, "per_step": 16, "seed": 5, "lr": 0.001}
 
 
 def safe_open_metadata(path):
