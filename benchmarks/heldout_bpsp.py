@@ -28,6 +28,7 @@ import torch
 
 from ddm_sscc.codec import CodecSettings, DiffusionCodec, load_codec
 from ddm_sscc.codec.feature_model import FeatureModel
+from ddm_sscc.codec.model import trained_order
 from ddm_sscc.codec.online_adaptation import AdaptationConfig
 from ddm_sscc.experiments.baselines import baselines
 from ddm_sscc.experiments.datasets import data_root
@@ -56,7 +57,7 @@ def main() -> None:
         codec = DiffusionCodec(FeatureModel(weights))
     jpegxl = next(b for b in baselines() if b.name == "jpegxl")
     contexts = getattr(getattr(codec.model, "weights", None), "adaptation", None)
-    print(f"# held-out bpsp, model {codec.model.model_id} (adaptation {contexts}), T={args.steps} halton/cosine, crops {width}x{height}, "
+    print(f"# held-out bpsp, model {codec.model.model_id} (adaptation {contexts}), T={args.steps} {trained_order(codec.model).name.lower()}/cosine, crops {width}x{height}, "
           f"{platform.node()} {os.cpu_count()} cores, torch threads {torch.get_num_threads()}")
     totals = dict.fromkeys([*modes, "jpegxl"], 0)
     subpixels = 0

@@ -76,7 +76,7 @@ def run_bench(settings: BenchSettings, progress: Callable[[str], None] | None = 
     result: dict[str, Any] = {
         "dataset": settings.dataset,
         "images": len(images),
-        "settings": asdict(settings) | {"model": codec.model.model_id},
+        "settings": asdict(settings) | {"model": codec.model.model_id, "order": trained_order(codec.model).name.lower()},
         "machine": f"{platform.node()}, {os.cpu_count()} cores, torch threads {torch.get_num_threads()}",
         "rows": _summary(rows, [c[0] for c in coders]),
         "per_image": rows,
@@ -158,7 +158,7 @@ def to_markdown(result: dict[str, Any]) -> str:
     lines = [
         f"Dataset {result['dataset']}: {result['images']} images"
         + (f", centre-cropped to {s['crop']}×{s['crop']}" if s["crop"] else ", full size")
-        + f"; DDM model {s['model']}, T={s['steps']}, Halton/cosine; {result['machine']}.",
+        + f"; DDM model {s['model']}, T={s['steps']}, {s.get('order', 'halton')}/cosine; {result['machine']}.",
         "",
         "| codec | bpsp | encode s/image | decode s/image |",
         "|---|---|---|---|",

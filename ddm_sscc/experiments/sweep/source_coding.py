@@ -89,7 +89,7 @@ def settings_key(system: str, settings: SweepSettings) -> str:
     if system == "ddm":
         from ddm_sscc.codec import DEFAULT_MODEL
 
-        return f"ddm model={settings.model or DEFAULT_MODEL} steps={settings.steps} halton cosine"
+        return f"ddm model={settings.model or DEFAULT_MODEL} steps={settings.steps} trained-order cosine"  # the model's own order (Halton or lattice)
     if system in ("jpegxl", "png"):
         import imagecodecs
 
