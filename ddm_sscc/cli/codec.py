@@ -143,7 +143,7 @@ def _info(args: argparse.Namespace) -> int:
 
 def _models(args: argparse.Namespace) -> int:
     from ddm_sscc.codec import DEFAULT_MODEL, available_models, load_codec
-    from ddm_sscc.codec.model import AdaptiveModel
+    from ddm_sscc.codec.model import AdaptiveModel, trained_order
 
     rows = []
     for model_id in available_models():
@@ -153,12 +153,13 @@ def _models(args: argparse.Namespace) -> int:
                 "model": model_id,
                 "weights_sha256": codec.model.weights_sha256.hex(),
                 "calibration": codec.calibration is not None or isinstance(codec.model, AdaptiveModel),
+                "order": trained_order(codec.model).name.lower(),
                 "default": model_id == DEFAULT_MODEL,
             }
         )
     summary = "\n".join(
         f"{r['model']}{' (default)' if r['default'] else ''}  weights {r['weights_sha256'][:16]}…  "
-        f"calibration {'yes' if r['calibration'] else 'no'}"
+        f"calibration {'yes' if r['calibration'] else 'no'}  order {r['order']}"
         for r in rows
     )
     emit(args, {"command": "models", "models": rows}, summary)

@@ -1,7 +1,7 @@
 """Source coding of the digital systems: the byte stream each sends for an image, its decoder, and a disk cache.
 
 * ``ddm``: the whole ``.ddm`` stream (header included) of :func:`ddm_sscc.codec.load_codec` with
-  ``CodecSettings(steps=steps)`` (Halton order, cosine schedule, the model's calibration).
+  ``CodecSettings(steps=steps)`` (the order the model was trained for, cosine schedule, the model's calibration).
 * ``jpegxl`` / ``png``: imagecodecs with the settings of ``ddm-sscc bench``
   (:func:`ddm_sscc.experiments.baselines.baselines`: JPEG-XL lossless effort 9, PNG level 9).
 * ``raw``: a 5-byte header ``>HHB`` (H, W, C) followed by the 8-bit pixels in ``(H, W, C)`` order.
