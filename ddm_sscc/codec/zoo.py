@@ -25,6 +25,10 @@ _FEATURE_MODELS = {
         "ddm-featmlp-int-v2.safetensors",
         "6cdec467bb6628ba3cce49388cd3041a16ee2bf235fcb73d8a0baf267ff0fc54",
     ),
+    "ddm-featmlp-lattice-v3": (
+        "ddm-featmlp-lattice-v3.safetensors",
+        "a0d125cd710a82eb30bc8caf37b2cc0481d6da9b084a72d4997ff6d0daa52db1",
+    ),
 }
 """Every model here must pass the cross-machine test (tests/core/codec/test_cross_machine.py).
 
@@ -44,7 +48,7 @@ _REGISTRY: dict[str, Callable[[], DiffusionCodec]] = {
     **{model_id: (lambda m=model_id: _feature_codec(m)) for model_id in _FEATURE_MODELS},
 }
 
-DEFAULT_MODEL = "ddm-featmlp-int-v2"
+DEFAULT_MODEL = "ddm-featmlp-lattice-v3"
 """The model ``encode``, ``link``, the GNU Radio blocks and ``sweep`` use when none is named."""
 
 WEIGHTS_SUFFIX = ".safetensors"

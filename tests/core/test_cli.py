@@ -136,8 +136,10 @@ def test_usage_errors_exit_2(tmp_path):
 def test_models_lists_the_default():
     record = json.loads(run_cli("models", "--json").stdout)
     assert [m["model"] for m in record["models"] if m["default"]] == [DEFAULT_MODEL]
-    assert {m["model"] for m in record["models"]} == {"context-mean-v1", "ddm-featmlp-int-v1", "ddm-featmlp-int-v2"}
-    assert {m["model"]: m["order"] for m in record["models"]}["ddm-featmlp-int-v2"] == "halton"
+    assert {m["model"] for m in record["models"]} == {"context-mean-v1", "ddm-featmlp-int-v1", "ddm-featmlp-int-v2",
+                                                      "ddm-featmlp-lattice-v3"}
+    orders = {m["model"]: m["order"] for m in record["models"]}
+    assert orders["ddm-featmlp-int-v2"] == "halton" and orders["ddm-featmlp-lattice-v3"] == "lattice"
 
 
 def test_encode_calibration_modes_are_recorded_and_decode(tmp_path):

@@ -111,7 +111,8 @@ def test_decode_does_not_depend_on_threads(codec):
         torch.set_num_threads(before)
 
 
-GOLDEN = {"context-mean-v1": "", "ddm-featmlp-int-v1": "featmlp_", "ddm-featmlp-int-v2": "featmlp2_"}
+GOLDEN = {"context-mean-v1": "", "ddm-featmlp-int-v1": "featmlp_", "ddm-featmlp-int-v2": "featmlp2_",
+          "ddm-featmlp-lattice-v3": "lattice3_"}
 """File-name prefix of each zoo model's golden bitstreams in tests/expected/."""
 AFTER_FORMAT_1 = {"ddm-featmlp-lattice-v3"}
 """Zoo models added after the compact header: no format 1 files."""
