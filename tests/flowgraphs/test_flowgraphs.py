@@ -311,10 +311,12 @@ def test_zmq_flowgraphs_run_as_three_processes(compiled, small_image, tmp_path):
     tx_stats = tmp_path / "tx_stats.json"
     procs: list[Flowgraph] = []
     try:
+        # Consumers first: the channel publishes (PUB) what it pulls from the TX, and a PUB drops
+        # what it sends before the RX's subscription arrives; the TX→channel PUSH/PULL waits.
         procs.append(
             Flowgraph(
-                _script(compiled, "tx_zmq"),
-                ["--image", str(image), "--address", a_tx, "--stats-path", str(tx_stats)],
+                _script(compiled, "rx_zmq"),
+                ["--address", a_rx, "--output", str(output), "--stats-path", str(stats_path)],
                 tmp_path,
             )
         )
@@ -325,17 +327,18 @@ def test_zmq_flowgraphs_run_as_three_processes(compiled, small_image, tmp_path):
                 tmp_path,
             )
         )
+        for p in procs:
+            p.wait_running()
         procs.append(
             Flowgraph(
-                _script(compiled, "rx_zmq"),
-                ["--address", a_rx, "--output", str(output), "--stats-path", str(stats_path)],
+                _script(compiled, "tx_zmq"),
+                ["--image", str(image), "--address", a_tx, "--stats-path", str(tx_stats)],
                 tmp_path,
             )
         )
-        for p in procs:
-            p.wait_running()
+        procs[-1].wait_running()
         stats = _wait_done(stats_path, procs)
-        for p in procs:  # data order: TX first
+        for p in reversed(procs):  # data order: TX first
             rc, _ = p.stop(signal.SIGTERM)
             assert rc == 0, f"{p.name} exited with {rc}:\n{p.log()}"
     finally:
