@@ -6,8 +6,9 @@ from the .ddm size, header included), decoded once to check it, and compared wit
 lossless effort 9 on the same pixels.  Prints one line per image and the pooled means.
 
     .venv/bin/python benchmarks/heldout_bpsp.py [--model ID|FILE] [--modes off,offline,online]
-        [--crop 768x512] [--steps 16] [--offset-cuts=none|-32,-8,8,32] [FILE ...]
+        [--crop 768x512] [--steps 16] [--order halton|lattice|...] [--offset-cuts=none|-32,-8,8,32] [FILE ...]
 
+``--order`` codes with another order than the model's own (default: the one it was trained for).
 ``--offset-cuts`` replaces the feature model's online-adaptation contexts (design experiments:
 such files decode only with the same replacement, which this script uses).
 
@@ -26,7 +27,7 @@ import time
 import numpy as np
 import torch
 
-from ddm_sscc.codec import CodecSettings, DiffusionCodec, load_codec
+from ddm_sscc.codec import CodecSettings, DiffusionCodec, OrderKind, load_codec
 from ddm_sscc.codec.feature_model import FeatureModel
 from ddm_sscc.codec.model import trained_order
 from ddm_sscc.codec.online_adaptation import AdaptationConfig
@@ -45,6 +46,8 @@ def main() -> None:
     parser.add_argument("--modes", default="off,offline,online")
     parser.add_argument("--crop", default="768x512", help="WIDTHxHEIGHT of the top-left crop")
     parser.add_argument("--steps", type=int, default=16, help="denoising steps T")
+    parser.add_argument("--order", choices=[kind.name.lower() for kind in OrderKind],
+                        help="reveal order (default: the model's own)")
     parser.add_argument("--offset-cuts", help="'none' or comma-separated mean-offset bucket edges (1/16 pixel)")
     args = parser.parse_args()
     files = args.files or [str(data_root() / "train" / name) for name in DEFAULT_HOLDOUT]
@@ -55,9 +58,10 @@ def main() -> None:
         cuts = () if args.offset_cuts == "none" else tuple(int(v) for v in args.offset_cuts.split(","))
         weights = dataclasses.replace(codec.model.weights, adaptation=AdaptationConfig(offset_cuts=cuts))
         codec = DiffusionCodec(FeatureModel(weights))
+    order = OrderKind[args.order.upper()] if args.order else trained_order(codec.model)
     jpegxl = next(b for b in baselines() if b.name == "jpegxl")
     contexts = getattr(getattr(codec.model, "weights", None), "adaptation", None)
-    print(f"# held-out bpsp, model {codec.model.model_id} (adaptation {contexts}), T={args.steps} {trained_order(codec.model).name.lower()}/cosine, crops {width}x{height}, "
+    print(f"# held-out bpsp, model {codec.model.model_id} (adaptation {contexts}), T={args.steps} {order.name.lower()}/cosine, crops {width}x{height}, "
           f"{platform.node()} {os.cpu_count()} cores, torch threads {torch.get_num_threads()}")
     totals = dict.fromkeys([*modes, "jpegxl"], 0)
     subpixels = 0
@@ -66,7 +70,7 @@ def main() -> None:
         row = {}
         for mode in modes:
             start = time.perf_counter()
-            data = codec.encode(image, dataclasses.replace(MODES[mode], steps=args.steps))
+            data = codec.encode(image, dataclasses.replace(MODES[mode], steps=args.steps, order=order))
             seconds = time.perf_counter() - start
             assert np.array_equal(codec.decode(data), image), f"{path} {mode} did not decode exactly"
             row[mode] = f"{8 * len(data) / image.size:.4f} ({seconds:.1f} s)"

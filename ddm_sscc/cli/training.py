@@ -45,6 +45,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--layers", type=positive_int, default=2, help="hidden layers of a new run (default 2)")
     tr.add_argument("--components", type=positive_int, default=2, help="logistic components of a new run (default 2)")
     tr.add_argument("--planes", action="store_true", help="least-squares plane features in a new run")
+    # order.TRAINABLE_ORDERS, spelled out: importing ddm_sscc.codec here would load torch for every command
     tr.add_argument("--order", choices=("halton", "lattice"), default="halton",
                     help="denoising order a new run is trained for (default halton)")
     tr.add_argument("--holdout", help="comma-separated images (relative to --data) kept out for validation "

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 from ddm_sscc.codec.local_features import VALUE_SCALE, feature_count
-from ddm_sscc.codec.order import OrderKind
+from ddm_sscc.codec.order import TRAINABLE_ORDERS, OrderKind
 from ddm_sscc.errors import ConfigError
 
 HEADS = ((1, 0), (3, 0), (3, 1), (3, 2))
@@ -46,8 +46,9 @@ class FeatureNetworkConfig:
     """The denoising order the network is trained for (a :class:`~ddm_sscc.codec.order.OrderKind` name, lower case)."""
 
     def __post_init__(self) -> None:
-        if self.order.upper() not in ("HALTON", "LATTICE"):
-            raise ConfigError(f"a feature network is trained for the halton or lattice order, not {self.order!r}")
+        if self.order.upper() not in (kind.name for kind in TRAINABLE_ORDERS):
+            names = " or ".join(kind.name.lower() for kind in TRAINABLE_ORDERS)
+            raise ConfigError(f"a feature network is trained for the {names} order, not {self.order!r}")
 
     @property
     def order_kind(self) -> OrderKind:

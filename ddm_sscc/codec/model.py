@@ -111,5 +111,4 @@ class AdaptiveModel(Protocol):
 def trained_order(model: DenoisingModel) -> OrderKind:
     """The order ``model`` was trained for (its ``trained_order``; Halton for models that do not say),
     which an encoder uses unless told otherwise."""
-    order = getattr(model, "trained_order", OrderKind.HALTON)
-    return order if isinstance(order, OrderKind) else OrderKind.HALTON
+    return getattr(model, "trained_order", OrderKind.HALTON)

@@ -46,6 +46,10 @@ class OrderKind(enum.IntEnum):
     LATTICE = 3
 
 
+TRAINABLE_ORDERS = (OrderKind.HALTON, OrderKind.LATTICE)
+"""Orders a feature network can be trained for (``train --order``), by lower-case name."""
+
+
 def _digit_reversal(index: np.ndarray, base: int, digits: int) -> np.ndarray:
     """Reverse the lowest ``digits`` base-``base`` digits of each index (int64)."""
     out = np.zeros_like(index)

@@ -22,8 +22,7 @@ import numpy as np
 import torch
 
 from ddm_sscc.codec import CodecSettings, OrderKind, ScheduleKind, load_codec
-from ddm_sscc.codec.model import trained_order
-from ddm_sscc.codec.model import AdaptiveModel
+from ddm_sscc.codec.model import AdaptiveModel, trained_order
 from ddm_sscc.errors import CodecError
 from ddm_sscc.experiments.baselines import baselines, matches
 from ddm_sscc.experiments.datasets import iter_dataset

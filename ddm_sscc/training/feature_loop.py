@@ -53,7 +53,7 @@ def run_train_config(run_dir: Path, total_steps: int, **given) -> tuple[FeatureT
     taken from the checkpoint, so a resumed run goes on with the batch shape it started with."""
     saved: dict = {}
     if (run_dir / "network.safetensors").exists():
-        saved = load_float_network(run_dir / "network.safetensors")[1].get("train", {})
+        saved = _run_metadata(run_dir / "network.safetensors")[1].get("train", {})
     taken = {k: saved[k] for k in RESUMED_SETTINGS if given.get(k) is None and k in saved}
     chosen = {k: v for k, v in given.items() if v is not None}
     return FeatureTrainConfig(**(taken | chosen), total_steps=total_steps), taken
@@ -125,13 +125,19 @@ def _atomic_save(path: Path, tensors: dict, metadata: dict) -> None:
 
 
 def load_float_network(path: Path) -> tuple[FeatureNetwork, dict]:
+    config, facts = _run_metadata(path)
+    net = FeatureNetwork(config)
+    net.load_state_dict(load_file(str(path)))
+    return net, facts
+
+
+def _run_metadata(path: Path) -> tuple[FeatureNetworkConfig, dict]:
+    """A run's network config and facts, from the file's metadata only (no tensors read)."""
     from safetensors import safe_open
 
     with safe_open(str(path), framework="pt") as handle:
         meta = handle.metadata()
-    net = FeatureNetwork(FeatureNetworkConfig(**json.loads(meta["config"])))
-    net.load_state_dict(load_file(str(path)))
-    return net, json.loads(meta.get("facts", "{}"))
+    return FeatureNetworkConfig(**json.loads(meta["config"])), json.loads(meta.get("facts", "{}"))
 
 
 def train_features(images: list[np.ndarray], validation: list[np.ndarray], run_dir: Path,
