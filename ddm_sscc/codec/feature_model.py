@@ -84,7 +84,7 @@ class FeatureSession:
         """Integer frequency tables ``(n, 256)`` of ``step.channel`` at ``positions``."""
         key = (step.index, step.steps)
         if key != self._summary_key:
-            self._summary, self._summary_key = summarise(canvas, self.model.weights.config.planes), key
+            self._summary, self._summary_key = summarise(canvas, self.model.weights.config.planes, self.model.weights.config.lattice), key
         if self.adaptation is not None and (step.index, step.channel) != self._adapted_at:
             # learn once per (step, channel): the engine may ask for one in several chunks,
             # and writes their values only after the last

@@ -42,6 +42,8 @@ class FeatureNetworkConfig:
     components: int = 2
     planes: bool = False
     """Least-squares plane features (:data:`~ddm_sscc.codec.local_features.PLANE_RADII`)."""
+    lattice: bool = False
+    """Raw neighbours at each position's dyadic lattice spacing (:func:`~ddm_sscc.codec.local_features.lattice_spacing`)."""
     order: str = "halton"
     """The denoising order the network is trained for (a :class:`~ddm_sscc.codec.order.OrderKind` name, lower case)."""
 
@@ -68,7 +70,7 @@ class FeatureNetwork(torch.nn.Module):
     def __init__(self, config: FeatureNetworkConfig = FeatureNetworkConfig()) -> None:
         super().__init__()
         self.config = config
-        self.heads = torch.nn.ModuleList(_mlp(feature_count(c, C, config.planes), config) for C, c in HEADS)
+        self.heads = torch.nn.ModuleList(_mlp(feature_count(c, C, config.planes, config.lattice), config) for C, c in HEADS)
 
     def forward(self, head: int, feats: torch.Tensor) -> torch.Tensor:
         return self.heads[head](feats.to(torch.float32) / FEATURE_SCALE)

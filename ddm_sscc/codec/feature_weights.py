@@ -141,7 +141,7 @@ def _check_shapes(w: FeatureWeights) -> None:
 
     k = w.config.components
     for (channels, channel), head in zip(HEADS, w.heads):
-        width = feature_count(channel, channels, w.config.planes)
+        width = feature_count(channel, channels, w.config.planes, w.config.lattice)
         for i in range(w.config.layers + 1):
             weight, bias, shift = head[f"weight{i}"], head[f"bias{i}"], head[f"shift{i}"]
             out = w.config.hidden if i < w.config.layers else 3 * k

@@ -39,6 +39,10 @@ PLANE_RADII = (2, 5, 13, 34)
 """Boxes (from ``RADII``) whose revealed pixels are fitted with a plane when a model uses planes."""
 GRADIENT_STEPS = 64
 """Plane gradients count 1/64 pixel per pixel."""
+LATTICE_OFFSETS = ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1))
+"""Directions of the lattice neighbours, at the queried position's lattice spacing."""
+LATTICE_TOP = 1 << 12
+"""Spacing given to position (0, 0), which lies on every lattice."""
 FEATURE_LIMIT = 4095
 DENSITY_SCALE = 256
 UNKNOWN_BASE = 128 * VALUE_SCALE
@@ -51,12 +55,14 @@ def step_quantities(mask_ratio: float, index: int, steps: int) -> tuple[int, int
     return int(mask_ratio * 256), (index * 256) // steps
 
 
-def feature_count(channel: int, channels: int, planes: bool = False) -> int:
+def feature_count(channel: int, channels: int, planes: bool = False, lattice: bool = False) -> int:
     """Length of the feature vector of ``channel`` in a ``channels``-channel image."""
     per_radius = 3 if channel == 0 else 5 + (channel >= 2)
     per_neighbour = 2 if channel == 0 else 5
     per_plane = (3 if channel == 0 else 4) if planes else 0
-    return len(RADII) * per_radius + len(_OFFSETS) * per_neighbour + 2 + len(PLANE_RADII) * per_plane
+    per_lattice = 2 if channel == 0 else 3
+    lattice_columns = 1 + len(LATTICE_OFFSETS) * per_lattice if lattice else 0
+    return len(RADII) * per_radius + len(_OFFSETS) * per_neighbour + 2 + len(PLANE_RADII) * per_plane + lattice_columns
 
 
 @dataclass
@@ -77,6 +83,7 @@ class StepSummary:
     channels: int
     stacked: torch.Tensor
     planes: bool = False
+    lattice: bool = False
     _boxes: dict = field(default_factory=dict)
 
     def box_stats(self, positions: torch.Tensor) -> list:
@@ -93,8 +100,11 @@ class StepSummary:
         return self._boxes[key]
 
 
-def summarise(canvas: torch.Tensor, planes: bool = False) -> StepSummary:
-    """Summarise an int64 canvas ``(C, H, W)`` (values 0..255 or MASK) at the start of a step."""
+def summarise(canvas: torch.Tensor, planes: bool = False, lattice: bool = False) -> StepSummary:
+    """Summarise an int64 canvas ``(C, H, W)`` (values 0..255 or MASK) at the start of a step.
+
+    ``planes`` and ``lattice`` add those feature groups (a network's :class:`FeatureNetworkConfig`).
+    """
     channels, height, width = canvas.shape
     known = canvas[channels - 1] != MASK  # the last channel is revealed only with the whole position
     values = torch.where(known, canvas, torch.zeros_like(canvas))
@@ -109,7 +119,7 @@ def summarise(canvas: torch.Tensor, planes: bool = False) -> StepSummary:
     stacked = torch.cat(parts)
     del values, diffs, parts
     stacked = _integral(stacked).reshape(len(stacked), -1).T.contiguous()
-    return StepSummary(known=known, channels=channels, stacked=stacked, planes=planes)
+    return StepSummary(known=known, channels=channels, stacked=stacked, planes=planes, lattice=lattice)
 
 
 def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor, channel: int,
@@ -184,6 +194,8 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
             columns.append(torch.where(lower_seen, VALUE_SCALE * (neighbour_lower - lower), 0))
     if summary.planes:
         columns += _plane_columns(stats, ys, xs, channel, summary.channels, base, lower)
+    if summary.lattice:
+        columns += _lattice_columns(canvas, summary.known, ys, xs, channel, base, lower)
     # the step conditioning stays last (the export's offline calibration reads the mask ratio there)
     columns.append(torch.full((n,), mask_ratio_q, dtype=torch.int64))
     columns.append(torch.full((n,), step_q, dtype=torch.int64))
@@ -230,6 +242,45 @@ def _plane_columns(stats: list, ys: torch.Tensor, xs: torch.Tensor, channel: int
                 columns += [torch.where(fits, centre - base, 0), gx, gy]
             else:
                 columns.append(torch.where(fits, VALUE_SCALE * lower + centre - base, 0))
+    return columns
+
+
+def lattice_spacing(ys: torch.Tensor, xs: torch.Tensor) -> torch.Tensor:
+    """The dyadic lattice spacing of each position: the largest power of two dividing both coordinates.
+
+    In the lattice order (:func:`~ddm_sscc.codec.order.lattice_order`) a position of spacing ``s``
+    is revealed after the whole lattice of spacing ``2s``, so its neighbours at distance ``s``
+    (diagonal ones for a cell centre, axial ones for an edge midpoint) are known.
+    """
+    both = ys | xs
+    return torch.where(both == 0, LATTICE_TOP, both & -both)
+
+
+def _lattice_columns(canvas: torch.Tensor, known: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor, channel: int,
+                     base: torch.Tensor, lower: torch.Tensor | None) -> list[torch.Tensor]:
+    """Raw neighbours at the position's lattice spacing, which the ``5 × 5`` window misses at coarse levels.
+
+    The spacing's log2 (×256), then per direction of ``LATTICE_OFFSETS``: whether the neighbour is
+    known (×256), its value minus the base and, for ``c > 0``, its colour-difference prediction.
+    """
+    _, height, width = canvas.shape
+    spacing = lattice_spacing(ys, xs)
+    level = torch.zeros_like(spacing)
+    for bit in range(1, 13):
+        level += (spacing >= 1 << bit).to(torch.int64)
+    columns = [level * DENSITY_SCALE]
+    plane = canvas[channel].reshape(-1)
+    below = canvas[channel - 1].reshape(-1) if channel > 0 else None
+    for dy, dx in LATTICE_OFFSETS:
+        y, x = ys + dy * spacing, xs + dx * spacing
+        inside = (y >= 0) & (y < height) & (x >= 0) & (x < width)
+        flat = y.clamp(0, height - 1) * width + x.clamp(0, width - 1)
+        seen = inside & known.reshape(-1)[flat]
+        value = plane[flat]
+        columns.append(seen.to(torch.int64) * DENSITY_SCALE)
+        columns.append(torch.where(seen, VALUE_SCALE * value - base, 0))
+        if below is not None:
+            columns.append(torch.where(seen, VALUE_SCALE * (value - below[flat] + lower) - base, 0))
     return columns
 
 

@@ -62,7 +62,7 @@ def crop_examples(crop: np.ndarray, rng: np.random.Generator, per_step: int,
     step_positions = order[edges[t] : edges[t + 1]]
     step_flat = torch.from_numpy(step_positions)
     pick = torch.from_numpy(np.sort(rng.choice(step_positions, size=min(per_step, len(step_positions)), replace=False)))
-    summary = summarise(canvas, config.planes)
+    summary = summarise(canvas, config.planes, config.lattice)
     mask_q, step_q = step_quantities(1.0 - edges[t] / (height * width), t, steps)
     out = {}
     for channel in range(channels):

@@ -1,9 +1,21 @@
-"""The integer features: the plane option (``FeatureNetworkConfig.planes``)."""
+"""The integer features: the plane and lattice-neighbour options (``FeatureNetworkConfig.planes``, ``.lattice``)."""
 
 import numpy as np
+import pytest
 import torch
 
-from ddm_sscc.codec.local_features import GRADIENT_STEPS, PLANE_RADII, VALUE_SCALE, feature_count, features, summarise
+from ddm_sscc.codec.local_features import (
+    GRADIENT_STEPS,
+    LATTICE_OFFSETS,
+    LATTICE_TOP,
+    PLANE_RADII,
+    VALUE_SCALE,
+    feature_count,
+    features,
+    lattice_spacing,
+    summarise,
+)
+from ddm_sscc.codec.order import lattice_order
 from ddm_sscc.codec.tokens import MASK
 
 
@@ -37,18 +49,68 @@ def test_planes_recover_a_linear_image():
         assert (planes[:, r, 2] - GRADIENT_STEPS).abs().max() <= 1
 
 
-def test_plane_features_extend_the_plain_ones():
-    """Models without planes (v1, v2) see exactly the features they were trained on."""
+@pytest.mark.parametrize("option", ["planes", "lattice"])
+def test_optional_features_extend_the_plain_ones(option):
+    """Models without an option (v1, v2, v3) see exactly the features they were trained on."""
     rng = np.random.default_rng(3)
     image = rng.integers(0, 256, size=(3, 40, 50))
     canvas = sparse_canvas(image, seed=1, revealed=0.5)
     positions = torch.nonzero(canvas[0].reshape(-1) == MASK)[:, 0][:200]
     for channel in range(3):
         plain = features(canvas, summarise(canvas), positions, channel, 100, 30)
-        extended = features(canvas, summarise(canvas, planes=True), positions, channel, 100, 30)
+        extended = features(canvas, summarise(canvas, **{option: True}), positions, channel, 100, 30)
         assert torch.equal(plain[0], extended[0])
         width = plain[1].shape[1]
         assert torch.equal(plain[1][:, :-2], extended[1][:, : width - 2])
         assert torch.equal(plain[1][:, -2:], extended[1][:, -2:])
-        assert extended[1].shape[1] == feature_count(channel, 3, planes=True)
+        assert extended[1].shape[1] == feature_count(channel, 3, **{option: True}) > width
         canvas[channel].reshape(-1)[positions] = torch.from_numpy(image[channel].reshape(-1)[positions.numpy()])
+
+
+def test_lattice_spacing_is_the_largest_common_power_of_two():
+    ys = torch.arange(40).repeat_interleave(40)
+    xs = torch.arange(40).repeat(40)
+    spacing = lattice_spacing(ys, xs)
+    for y, x, s in zip(ys.tolist(), xs.tolist(), spacing.tolist()):
+        expected = LATTICE_TOP if y == x == 0 else max(p for p in (1, 2, 4, 8, 16, 32) if y % p == 0 and x % p == 0)
+        assert s == expected, (y, x)
+
+
+@pytest.mark.parametrize("height, width", [(16, 16), (37, 53), (5, 90)])
+def test_the_lattice_order_reveals_a_position_after_its_lattice_neighbours(height, width):
+    """What the lattice features are for: at its turn in the lattice order, a position's neighbours at
+    its spacing are known, diagonal ones for a cell centre and axial ones for an edge midpoint."""
+    order = lattice_order(height, width)
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    ys, xs = torch.from_numpy(order // width), torch.from_numpy(order % width)
+    spacing = lattice_spacing(ys, xs).numpy()
+    checked = 0
+    for p, y, x, s in zip(order, ys.tolist(), xs.tolist(), spacing):
+        if s == LATTICE_TOP:
+            continue
+        centre = (y // s) % 2 == 1 and (x // s) % 2 == 1
+        for dy, dx in LATTICE_OFFSETS:
+            if (dy != 0 and dx != 0) != centre:
+                continue
+            ny, nx = y + dy * s, x + dx * s
+            if 0 <= ny < height and 0 <= nx < width:
+                assert rank[ny * width + nx] < rank[p], ((y, x), (ny, nx))
+                checked += 1
+    assert checked > 2 * height * width
+
+
+def test_lattice_features_read_the_neighbours_at_the_spacing():
+    """A queried edge midpoint at spacing 4 sees its axial neighbours at distance 4 (value − base)."""
+    rng = np.random.default_rng(5)
+    image = rng.integers(0, 256, size=(1, 32, 32))
+    canvas = torch.full((1, 32, 32), MASK, dtype=torch.int64)
+    canvas[:, ::4, ::4] = torch.from_numpy(image[:, ::4, ::4])
+    y, x = 8, 12  # spacing 4
+    base, feats = features(canvas, summarise(canvas, lattice=True), torch.tensor([y * 32 + x]), 0, 100, 30)
+    lattice = feats[0, feature_count(0, 1) - 2 : -2]
+    assert int(lattice[0]) == 2 * 256  # log2 of the spacing
+    for i, (dy, dx) in enumerate(LATTICE_OFFSETS):
+        seen, value = lattice[1 + 2 * i], lattice[2 + 2 * i]
+        ny, nx = y + 4 * dy, x + 4 * dx
+        assert int(seen) == 256 and int(value) == VALUE_SCALE * int(image[0, ny, nx]) - int(base[0])
