@@ -3,8 +3,8 @@
     .venv/bin/python capture/make_references.py [--force] [--out DIR] [--only NAME ...]
 
 Each recording is a simulated ADALM-PLUTO-like capture of one image: a 96×128 crop of
-``builtin:astronaut`` (rows 100:196, columns 180:308), coded with the default model at
-16 steps, framed at qpsk-1/2 with 1024-byte payloads, sent once with gaps of 2000–20000
+``builtin:astronaut`` (rows 100:196, columns 180:308), coded with the default model and
+steps (the committed ones: 16 steps, the default when they were made), framed at qpsk-1/2 with 1024-byte payloads, sent once with gaps of 2000–20000
 samples and 20000 noise-only samples before and after, through the channel below,
 annotated by a fresh receiver and written as ci16_le (12-bit codes, ``ddm_sscc:full_scale``
 2048).  After writing, every recording is replayed and must give the image back exactly.

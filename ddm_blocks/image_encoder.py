@@ -9,6 +9,7 @@ import time
 import pmt
 from gnuradio import gr
 
+from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError, DdmError
 from ddm_sscc.fec.framing import Frame
 from ddm_sscc.fec.transfer import check_max_payload, check_repair
@@ -51,7 +52,7 @@ class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
         self,
         image: str = "builtin:astronaut",
         model: str = "",
-        steps: int = 16,
+        steps: int = DEFAULT_STEPS,
         mcs: str = "qpsk-1/2",
         max_payload: int = DEFAULT_MAX_PAYLOAD,
         repeat: int = 1,

@@ -25,7 +25,7 @@ def _add_encode(sub: argparse._SubParsersAction) -> None:
     enc = sub.add_parser("encode", help="compress an image into a .ddm file")
     enc.add_argument("image", help="PNG, TIFF, PPM or BMP file, or builtin:NAME (astronaut, camera, chelsea, coffee)")
     enc.add_argument("-o", "--output", required=True, help="output .ddm file")
-    enc.add_argument("--steps", type=positive_int, default=16, help="denoising steps T (default 16)")
+    enc.add_argument("--steps", type=positive_int, default=32, help="denoising steps T (default 32)")
     enc.add_argument("--order", choices=("halton", "lattice", "raster", "random"),
                      help="reveal order (default: the order the model was trained for)")
     enc.add_argument("--seed", type=seed_value, default=0, help="seed of the random order (default 0)")

@@ -29,7 +29,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--dataset", required=True, help="kodak, cifar-npz, or a folder of images")
     bench.add_argument("--limit", type=positive_int, help="first N images only")
     bench.add_argument("--crop", type=positive_int, help="centre-crop images to S×S")
-    bench.add_argument("--steps", type=positive_int, default=16, help="DDM steps T (default 16)")
+    bench.add_argument("--steps", type=positive_int, default=32, help="DDM steps T (default 32)")
     bench.add_argument("--model", help="model id from the zoo (default: the default model)")
     bench.add_argument("--ablation", action="store_true", help="order, schedule and calibration (off/offline/online), one at a time")
     bench.add_argument("--sweep-steps", action="store_true", help="bpsp and seconds for T in 8, 16, 32, 64")
@@ -75,7 +75,7 @@ def _add_sweep(sub: argparse._SubParsersAction) -> None:
     fountain_options(sw, carousel=False, what="; recorded in every row")
     sw.add_argument("--seed", type=int, default=1, help="seed of every random draw (default 1)")
     sw.add_argument("--model", help="DDM model id (default: the default model)")
-    sw.add_argument("--steps", type=positive_int, default=16, help="DDM steps T (default 16)")
+    sw.add_argument("--steps", type=positive_int, default=32, help="DDM steps T (default 32)")
     sw.add_argument("--workers", type=positive_int, default=2, help="local worker processes (default 2)")
     sw.add_argument("--cluster", metavar="ADDRESS", help="run on this Dask scheduler (e.g. tcp://127.0.0.1:8786)")
     sw.add_argument(

@@ -29,7 +29,7 @@ from ddm_sscc.codec.coder import StepDecoder, StepEncoder
 from ddm_sscc.codec.container import Header, pack, stored_pixel_hash, unpack
 from ddm_sscc.codec.model import AdaptiveModel, CalibrationMode, DenoisingModel, StepInfo, trained_order
 from ddm_sscc.codec.order import OrderKind, make_order
-from ddm_sscc.codec.schedule import MAX_STEPS, ScheduleKind, effective_steps, step_counts
+from ddm_sscc.codec.schedule import DEFAULT_STEPS, MAX_STEPS, ScheduleKind, effective_steps, step_counts
 from ddm_sscc.codec.tables import frequency_tables
 from ddm_sscc.codec.tokens import check_image, image_to_tokens, masked_canvas, pixel_sha256, tokens_to_image
 from ddm_sscc.errors import ConfigError, ImageTooLargeError, IntegrityError, ModelMismatchError
@@ -61,7 +61,7 @@ class CodecSettings:
             for models that support it (:class:`~ddm_sscc.codec.model.AdaptiveModel`).
     """
 
-    steps: int = 16
+    steps: int = DEFAULT_STEPS
     order: OrderKind | None = None
     schedule: ScheduleKind = ScheduleKind.COSINE
     order_seed: int = 0

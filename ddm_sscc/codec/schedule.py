@@ -27,6 +27,10 @@ import numpy as np
 from ddm_sscc.errors import ConfigError
 
 MAX_STEPS = 4096
+DEFAULT_STEPS = 32
+"""T when none is given: every command, block and flowgraph defaults to it.  The time goes with
+the revealed pixels, not with the steps, so T = 32 costs little more than 16 and codes smaller
+(the measurements are in ``ddm_sscc/codec/weights/MODEL_CARD.md``)."""
 
 
 class ScheduleKind(enum.IntEnum):

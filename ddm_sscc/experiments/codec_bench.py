@@ -23,6 +23,7 @@ import torch
 
 from ddm_sscc.codec import CodecSettings, OrderKind, ScheduleKind, load_codec
 from ddm_sscc.codec.model import AdaptiveModel, trained_order
+from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import CodecError
 from ddm_sscc.experiments.baselines import baselines, matches
 from ddm_sscc.experiments.datasets import iter_dataset
@@ -36,7 +37,7 @@ class BenchSettings:
     dataset: str
     limit: int | None = None
     crop: int | None = None
-    steps: int = 16
+    steps: int = DEFAULT_STEPS
     model: str | None = None
     ablation: bool = False
     sweep_steps: bool = False

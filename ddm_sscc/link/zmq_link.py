@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ddm_sscc.channel.model import ChannelConfig
 from ddm_sscc.channel.snr import unified_snr_db
+from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.fec.transfer import check_max_payload, check_repair
 from ddm_sscc.link.flowgraph_process import FlowgraphProcess, LinkError, read_json, stop_all
@@ -57,7 +58,7 @@ class LinkSettings:
     profile: str = "EPA"
     doppler_hz: float = 0.0
     model: str = ""
-    steps: int = 16
+    steps: int = DEFAULT_STEPS
     max_payload: int = DEFAULT_MAX_PAYLOAD
     timeout: float = 300.0
     idle_timeout: float = 8.0

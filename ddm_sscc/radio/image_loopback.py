@@ -11,6 +11,7 @@ import time
 
 import numpy as np
 
+from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError, DdmError
 from ddm_sscc.link.image_assembly import ImageAssembler
 from ddm_sscc.link.image_frames import encode_image_frames
@@ -34,7 +35,7 @@ def run_image_loopback(
     *,
     force: bool = False,
     model: str = "",
-    steps: int = 16,
+    steps: int = DEFAULT_STEPS,
     repair: float = 0.0,
     adi_module=None,
 ) -> LinkSummary:

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.fec.transfer import symbol_size_for_payload
 from ddm_sscc.link.flowgraph_process import FlowgraphProcess, LinkError, read_json
@@ -108,7 +109,7 @@ def run_pluto_tx(
     loop_interval: float | None = None,
     seconds: float | None = None,
     model: str = "",
-    steps: int = 16,
+    steps: int = DEFAULT_STEPS,
     repair: float = 0.0,
     carousel: bool = False,
     status: Callable[[str], None] | None = None,

@@ -24,6 +24,7 @@ import numbers
 import numpy as np
 
 from ddm_sscc.channel.model import Channel, ChannelConfig
+from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.fec.transfer import check_repair
 from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD, ImageFrames, frames_from_ddm
@@ -49,7 +50,7 @@ def simulate_capture(
     repeat: int = 1,
     repair: float = 0.0,
     model: str | None = None,
-    steps: int = 16,
+    steps: int = DEFAULT_STEPS,
     modem_sample_rate: float = 2e6,
 ) -> tuple[np.ndarray, dict[str, object]]:
     """Code ``image``, send its frames as bursts with random gaps through ``channel``; the received samples.

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ddm_sscc.codec import DEFAULT_MODEL, DiffusionCodec
+from ddm_sscc.codec import DEFAULT_MODEL, CodecSettings, DiffusionCodec
 from ddm_sscc.codec.container import Header, pack, unpack
 from tests.conftest import OtherWeightsModel, real_image, require_data, run_cli
 
@@ -131,6 +131,22 @@ def test_usage_errors_exit_2(tmp_path):
     assert run_cli("encode", "x.png").returncode == 2
     assert run_cli("encode", "x.png", "-o", "y.ddm", "--steps", "0").returncode == 2
     assert run_cli("encode", "x.png", "-o", "y.ddm", "--order", "zigzag").returncode == 2
+
+
+def test_every_steps_option_defaults_to_the_codecs():
+    """The CLI spells the default out (importing the codec would load torch for every command)."""
+    import argparse
+
+    from ddm_sscc.cli import build_parser
+    from ddm_sscc.codec.schedule import DEFAULT_STEPS
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    defaults = {name: next(a.default for a in sub._actions if a.dest == "steps")
+                for name, sub in commands.items() if name != "train" and any(a.dest == "steps" for a in sub._actions)}
+    assert {"encode", "link", "bench", "sweep"} <= set(defaults)
+    assert set(defaults.values()) == {DEFAULT_STEPS}, defaults
+    assert CodecSettings().steps == DEFAULT_STEPS
 
 
 def test_models_lists_the_default():

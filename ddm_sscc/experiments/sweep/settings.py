@@ -21,6 +21,7 @@ import numpy as np
 
 from ddm_sscc.channel import FAST_RAYLEIGH, KINDS, SWEEP_ONLY_KINDS
 from ddm_sscc.channel.tdl import profile_by_name
+from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.fec.transfer import check_max_payload, check_repair
 
@@ -86,7 +87,7 @@ class SweepSettings:
     seed: int = 1
     cfo_max_hz: float = 20e3
     model: str | None = None
-    steps: int = 16
+    steps: int = DEFAULT_STEPS
     chunk: int = 4096
     workers: int = field(default=2, compare=False)
     snr_axis: str = field(default="unified", compare=False)

@@ -18,4 +18,4 @@ def pixels() -> np.ndarray:
 
 @pytest.fixture(scope="session")
 def ddm(pixels) -> bytes:
-    return load_codec(None).encode(pixels, CodecSettings(steps=16))
+    return load_codec(None).encode(pixels, CodecSettings())
