@@ -199,7 +199,8 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
     # the step conditioning stays last (the export's offline calibration reads the mask ratio there)
     columns.append(torch.full((n,), mask_ratio_q, dtype=torch.int64))
     columns.append(torch.full((n,), step_q, dtype=torch.int64))
-    feats = torch.stack(columns, dim=1).clamp_(-FEATURE_LIMIT, FEATURE_LIMIT)
+    # stacked as (F, n) rows, a plain copy, and handed out transposed: the GEMM reads either layout
+    feats = torch.stack(columns).clamp_(-FEATURE_LIMIT, FEATURE_LIMIT).T
     return base, feats
 
 
