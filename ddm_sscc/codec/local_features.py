@@ -77,6 +77,8 @@ class StepSummary:
             where known, of each channel's squares, and of ``(v_c − v_{c−1})²`` (column block 0
             unused); with ``planes``, then of ``x``, ``y``, ``x²``, ``y²``, ``xy`` where known and of
             ``x·v_c``, ``y·v_c`` (the moments a least-squares plane needs).
+        tile_height: the canvas is a column of independent tiles of this height (training
+            batches, :func:`summarise`); the whole height for one image.
     """
 
     known: torch.Tensor
@@ -84,7 +86,16 @@ class StepSummary:
     stacked: torch.Tensor
     planes: bool = False
     lattice: bool = False
+    tile_height: int = 0
     _boxes: dict = field(default_factory=dict)
+
+    def row_bounds(self, ys: torch.Tensor) -> tuple[torch.Tensor | int, torch.Tensor | int]:
+        """First row and end row of the tile holding each of ``ys``: plain ints for one image."""
+        height = self.known.shape[0]
+        if self.tile_height in (0, height):
+            return 0, height
+        top = ys - ys % self.tile_height
+        return top, top + self.tile_height
 
     def box_stats(self, positions: torch.Tensor) -> list:
         """Statistics of every box in ``RADII`` around ``positions``.
@@ -94,16 +105,20 @@ class StepSummary:
         """
         key = (positions.data_ptr(), len(positions))
         if key not in self._boxes:
-            height, width = self.known.shape
+            width = self.known.shape[1]
             ys, xs = positions // width, positions % width
-            self._boxes[key] = [_box_stats(self, ys, xs, r, height, width) for r in RADII]
+            top, bottom = self.row_bounds(ys)
+            self._boxes[key] = [_box_stats(self, ys, xs, r, top, bottom, width) for r in RADII]
         return self._boxes[key]
 
 
-def summarise(canvas: torch.Tensor, planes: bool = False, lattice: bool = False) -> StepSummary:
+def summarise(canvas: torch.Tensor, planes: bool = False, lattice: bool = False,
+              tile_height: int | None = None) -> StepSummary:
     """Summarise an int64 canvas ``(C, H, W)`` (values 0..255 or MASK) at the start of a step.
 
     ``planes`` and ``lattice`` add those feature groups (a network's :class:`FeatureNetworkConfig`).
+    With ``tile_height``, the canvas is ``H / tile_height`` images stacked vertically (a training
+    batch), and every feature of a position is the one it has in its own image alone.
     """
     channels, height, width = canvas.shape
     known = canvas[channels - 1] != MASK  # the last channel is revealed only with the whole position
@@ -119,11 +134,14 @@ def summarise(canvas: torch.Tensor, planes: bool = False, lattice: bool = False)
     stacked = torch.cat(parts)
     del values, diffs, parts
     stacked = _integral(stacked).reshape(len(stacked), -1).T.contiguous()
-    return StepSummary(known=known, channels=channels, stacked=stacked, planes=planes, lattice=lattice)
+    if tile_height is not None and (tile_height < 1 or height % tile_height):
+        raise ValueError(f"a canvas of height {height} is not made of tiles of height {tile_height}")
+    return StepSummary(known=known, channels=channels, stacked=stacked, planes=planes, lattice=lattice,
+                       tile_height=tile_height or height)
 
 
 def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor, channel: int,
-             mask_ratio_q: int, step_q: int) -> tuple[torch.Tensor, torch.Tensor]:
+             mask_ratio_q: int | torch.Tensor, step_q: int | torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Features of ``channel`` at ``positions``.
 
     Args:
@@ -131,15 +149,17 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
         summary: :func:`summarise` of the canvas at the start of this step.
         positions: int64 ``(n,)`` flat indices.
         channel: the channel being predicted.
-        mask_ratio_q: masked fraction before the step, in 1/256 (0..256).
-        step_q: step index over steps, in 1/256 (0..255).
+        mask_ratio_q: masked fraction before the step, in 1/256 (0..256); per position (int64
+            ``(n,)``) in a tiled canvas whose tiles are at different steps.
+        step_q: step index over steps, in 1/256 (0..255); likewise.
 
     Returns:
         ``(base, feats)``: int64 ``(n,)`` base prediction in quarter pixel steps, and
         int64 ``(n, feature_count(channel, C))``.
     """
-    _, height, width = canvas.shape
+    width = canvas.shape[2]
     ys, xs = positions // width, positions % width
+    top, bottom = summary.row_bounds(ys)
     n = len(positions)
     lower = canvas[channel - 1].reshape(-1)[positions] if channel > 0 else None
     stats = summary.box_stats(positions)
@@ -180,8 +200,8 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
             columns.append(torch.where(has, VALUE_SCALE * first + box_mean(sums[channel] - sums[0], count) - base, 0))
     for dy, dx in _OFFSETS:
         y, x = ys + dy, xs + dx
-        inside = (y >= 0) & (y < height) & (x >= 0) & (x < width)
-        flat = (y.clamp(0, height - 1) * width + x.clamp(0, width - 1))
+        inside = (y >= top) & (y < bottom) & (x >= 0) & (x < width)
+        flat = (y.clamp(top, bottom - 1) * width + x.clamp(0, width - 1))
         seen = inside & summary.known.reshape(-1)[flat]
         own = canvas[channel].reshape(-1)[flat]
         columns.append(seen.to(torch.int64) * DENSITY_SCALE)
@@ -195,10 +215,10 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
     if summary.planes:
         columns += _plane_columns(stats, ys, xs, channel, summary.channels, base, lower)
     if summary.lattice:
-        columns += _lattice_columns(canvas, summary.known, ys, xs, channel, base, lower)
+        columns += _lattice_columns(canvas, summary.known, ys, xs, top, bottom, channel, base, lower)
     # the step conditioning stays last (the export's offline calibration reads the mask ratio there)
-    columns.append(torch.full((n,), mask_ratio_q, dtype=torch.int64))
-    columns.append(torch.full((n,), step_q, dtype=torch.int64))
+    columns.append(torch.as_tensor(mask_ratio_q, dtype=torch.int64).expand(n))
+    columns.append(torch.as_tensor(step_q, dtype=torch.int64).expand(n))
     # stacked as (F, n) rows, a plain copy, and handed out transposed: the GEMM reads either layout
     feats = torch.stack(columns).clamp_(-FEATURE_LIMIT, FEATURE_LIMIT).T
     return base, feats
@@ -257,15 +277,16 @@ def lattice_spacing(ys: torch.Tensor, xs: torch.Tensor) -> torch.Tensor:
     return torch.where(both == 0, LATTICE_TOP, both & -both)
 
 
-def _lattice_columns(canvas: torch.Tensor, known: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor, channel: int,
+def _lattice_columns(canvas: torch.Tensor, known: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor,
+                     top: torch.Tensor | int, bottom: torch.Tensor | int, channel: int,
                      base: torch.Tensor, lower: torch.Tensor | None) -> list[torch.Tensor]:
     """Raw neighbours at the position's lattice spacing, which the ``5 × 5`` window misses at coarse levels.
 
     The spacing's log2 (×256), then per direction of ``LATTICE_OFFSETS``: whether the neighbour is
     known (×256), its value minus the base and, for ``c > 0``, its colour-difference prediction.
     """
-    _, height, width = canvas.shape
-    spacing = lattice_spacing(ys, xs)
+    width = canvas.shape[2]
+    spacing = lattice_spacing(ys - top, xs)
     level = torch.zeros_like(spacing)
     for bit in range(1, 13):
         level += (spacing >= 1 << bit).to(torch.int64)
@@ -274,8 +295,8 @@ def _lattice_columns(canvas: torch.Tensor, known: torch.Tensor, ys: torch.Tensor
     below = canvas[channel - 1].reshape(-1) if channel > 0 else None
     for dy, dx in LATTICE_OFFSETS:
         y, x = ys + dy * spacing, xs + dx * spacing
-        inside = (y >= 0) & (y < height) & (x >= 0) & (x < width)
-        flat = y.clamp(0, height - 1) * width + x.clamp(0, width - 1)
+        inside = (y >= top) & (y < bottom) & (x >= 0) & (x < width)
+        flat = y.clamp(top, bottom - 1) * width + x.clamp(0, width - 1)
         seen = inside & known.reshape(-1)[flat]
         value = plane[flat]
         columns.append(seen.to(torch.int64) * DENSITY_SCALE)
@@ -293,8 +314,9 @@ def _spread(total: torch.Tensor, squares: torch.Tensor, count: torch.Tensor) -> 
     return torch.div(VALUE_SCALE * root, n, rounding_mode="floor")
 
 
-def _box_stats(summary: StepSummary, ys: torch.Tensor, xs: torch.Tensor, radius: int, height: int, width: int):
-    y0, y1 = (ys - radius).clamp(min=0), (ys + radius + 1).clamp(max=height)
+def _box_stats(summary: StepSummary, ys: torch.Tensor, xs: torch.Tensor, radius: int,
+               top: torch.Tensor | int, bottom: torch.Tensor | int, width: int):
+    y0, y1 = (ys - radius).clamp(min=top), (ys + radius + 1).clamp(max=bottom)
     x0, x1 = (xs - radius).clamp(min=0), (xs + radius + 1).clamp(max=width)
     stride = width + 1
     table = summary.stacked  # ((H+1)·(W+1), 1 + 3C): one row gather per corner fetches every statistic

@@ -11,7 +11,7 @@ from ddm_sscc.codec import CodecSettings, DiffusionCodec
 from ddm_sscc.codec.feature_network import FeatureNetworkConfig, head_index
 from ddm_sscc.codec.local_features import features, step_quantities, summarise
 from ddm_sscc.codec.model import StepInfo
-from ddm_sscc.training.coding_steps import crop_examples
+from ddm_sscc.training.coding_steps import augment, batch_examples, crop_examples
 from ddm_sscc.training.feature_loop import FeatureTrainConfig, load_float_network, train_features
 from ddm_sscc.training.training_images import split_training_images
 from tests.conftest import real_image, run_cli
@@ -58,6 +58,7 @@ class Recorder:
     def __init__(self, codec):
         self.inner = codec.model
         self.model_id, self.weights_sha256 = self.inner.model_id, self.inner.weights_sha256
+        self.trained_order = self.inner.trained_order
         self.seen = []
 
     def start_image(self, channels, calibration):
@@ -66,7 +67,8 @@ class Recorder:
 
         class Session:
             def tables(self, canvas, positions, step):
-                summary = summarise(canvas)
+                config = outer.inner.weights.config
+                summary = summarise(canvas, config.planes, config.lattice)
                 mask_q, step_q = step_quantities(step.mask_ratio, step.index, step.steps)
                 outer.seen.append((step.index, step.steps, step.channel, positions.clone(),
                                    features(canvas, summary, positions, step.channel, mask_q, step_q)))
@@ -81,13 +83,15 @@ def test_training_examples_are_the_features_coding_computes(monkeypatch):
     from ddm_sscc.training import coding_steps
 
     image = real_image(32, 32, 3)
-    recorder = Recorder(load_codec())
+    codec = load_codec()
+    recorder = Recorder(codec)
     DiffusionCodec(recorder).encode(image, CodecSettings(steps=16))
     monkeypatch.setattr(coding_steps, "STEP_CHOICES", (16,))
     checked = 0
     for seed in range(6):
         rng = np.random.default_rng(seed)
-        examples = crop_examples(image, rng, per_step=10_000)  # every position of the drawn step
+        # every position of the drawn step, in the order and with the features of the model
+        examples = crop_examples(image, rng, per_step=10_000, config=codec.model.weights.config)
         for index, steps, channel, positions, (base, feats) in recorder.seen:
             batch = examples[head_index(3, channel)]
             order = torch.argsort(positions)  # the sampler takes a step's positions sorted
@@ -97,6 +101,24 @@ def test_training_examples_are_the_features_coding_computes(monkeypatch):
                 assert torch.equal(batch.target, torch.from_numpy(image[:, :, channel].reshape(-1)[positions.numpy()]))
                 checked += 1
     assert checked >= 6 * 3, checked
+
+
+@pytest.mark.parametrize("config", [FeatureNetworkConfig(), FeatureNetworkConfig(order="lattice", lattice=True),
+                                    FeatureNetworkConfig(planes=True, lattice=True)], ids=["plain", "lattice", "planes"])
+def test_a_batch_is_its_crops_examples(config):
+    """Crops of one shape get their features together, on one canvas of tiles: each must get
+    exactly what it gets alone, in the same order and from the same random draws."""
+    photo = real_image(200, 200, 3)
+    crops = [photo[30 * i : 30 * i + 40, 20 * i : 20 * i + 40] for i in range(5)] + [photo[:24, :40]]
+    crops.insert(2, real_image(40, 40, 1))  # a greyscale crop between colour ones, and one of another shape
+    batch = batch_examples(crops, np.random.default_rng(11), 60, config)
+    rng = np.random.default_rng(11)
+    alone = [crop_examples(augment(crop, rng), rng, 60, config) for crop in crops]
+    assert list(batch) == list(dict.fromkeys(head for part in alone for head in part))
+    for head, examples in batch.items():
+        for field in ("feats", "base", "target"):
+            expected = torch.cat([getattr(part[head], field) for part in alone if head in part])
+            assert torch.equal(getattr(examples, field), expected), (head, field)
 
 
 def test_training_resumes_exactly(tmp_path):
