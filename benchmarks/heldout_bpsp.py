@@ -6,7 +6,7 @@ from the .ddm size, header included), decoded once to check it, and compared wit
 lossless effort 9 on the same pixels.  Prints one line per image and the pooled means.
 
     .venv/bin/python benchmarks/heldout_bpsp.py [--model ID|FILE] [--modes off,offline,online]
-        [--crop 768x512] [--steps 16] [--order halton|lattice|...] [--offset-cuts=none|-32,-8,8,32] [FILE ...]
+        [--crop 768x512] [--steps T] [--order halton|lattice|...] [--offset-cuts=none|-32,-8,8,32] [FILE ...]
 
 ``--order`` codes with another order than the model's own (default: the one it was trained for).
 ``--offset-cuts`` replaces the feature model's online-adaptation contexts (design experiments:
@@ -31,6 +31,7 @@ from ddm_sscc.codec import CodecSettings, DiffusionCodec, OrderKind, load_codec
 from ddm_sscc.codec.feature_model import FeatureModel
 from ddm_sscc.codec.model import trained_order
 from ddm_sscc.codec.online_adaptation import AdaptationConfig
+from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.experiments.baselines import baselines
 from ddm_sscc.experiments.datasets import data_root
 from ddm_sscc.image_io import load_image
@@ -45,7 +46,7 @@ def main() -> None:
     parser.add_argument("--model")
     parser.add_argument("--modes", default="off,offline,online")
     parser.add_argument("--crop", default="768x512", help="WIDTHxHEIGHT of the top-left crop")
-    parser.add_argument("--steps", type=int, default=16, help="denoising steps T")
+    parser.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"denoising steps T (default {DEFAULT_STEPS})")
     parser.add_argument("--order", choices=[kind.name.lower() for kind in OrderKind],
                         help="reveal order (default: the model's own)")
     parser.add_argument("--offset-cuts", help="'none' or comma-separated mean-offset bucket edges (1/16 pixel)")
