@@ -29,6 +29,10 @@ _FEATURE_MODELS = {
         "ddm-featmlp-lattice-v3.safetensors",
         "a0d125cd710a82eb30bc8caf37b2cc0481d6da9b084a72d4997ff6d0daa52db1",
     ),
+    "ddm-featmlp-lattice-v4": (
+        "ddm-featmlp-lattice-v4.safetensors",
+        "884d8be6c8d084d108171beff272d5b05c1f3444a71eaa27989eb48972fe70e6",
+    ),
 }
 """Every model here must pass the cross-machine test (tests/core/codec/test_cross_machine.py).
 
@@ -48,7 +52,7 @@ _REGISTRY: dict[str, Callable[[], DiffusionCodec]] = {
     **{model_id: (lambda m=model_id: _feature_codec(m)) for model_id in _FEATURE_MODELS},
 }
 
-DEFAULT_MODEL = "ddm-featmlp-lattice-v3"
+DEFAULT_MODEL = "ddm-featmlp-lattice-v4"
 """The model ``encode``, ``link``, the GNU Radio blocks and ``sweep`` use when none is named."""
 
 WEIGHTS_SUFFIX = ".safetensors"
