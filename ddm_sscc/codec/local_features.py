@@ -199,19 +199,7 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
         if channel >= 2:
             columns.append(torch.where(has, VALUE_SCALE * first + box_mean(sums[channel] - sums[0], count) - base, 0))
     for dy, dx in _OFFSETS:
-        y, x = ys + dy, xs + dx
-        inside = (y >= top) & (y < bottom) & (x >= 0) & (x < width)
-        flat = (y.clamp(top, bottom - 1) * width + x.clamp(0, width - 1))
-        seen = inside & summary.known.reshape(-1)[flat]
-        own = canvas[channel].reshape(-1)[flat]
-        columns.append(seen.to(torch.int64) * DENSITY_SCALE)
-        columns.append(torch.where(seen, VALUE_SCALE * own - base, 0))
-        if channel > 0:
-            neighbour_lower = canvas[channel - 1].reshape(-1)[flat]
-            lower_seen = inside & (neighbour_lower != MASK)
-            columns.append(torch.where(seen, VALUE_SCALE * (own - neighbour_lower + lower) - base, 0))
-            columns.append(lower_seen.to(torch.int64) * DENSITY_SCALE)
-            columns.append(torch.where(lower_seen, VALUE_SCALE * (neighbour_lower - lower), 0))
+        columns += _neighbour_columns(canvas, summary.known, ys + dy, xs + dx, top, bottom, channel, base, lower, True)
     if summary.planes:
         columns += _plane_columns(stats, ys, xs, channel, summary.channels, base, lower)
     if summary.lattice:
@@ -285,24 +273,34 @@ def _lattice_columns(canvas: torch.Tensor, known: torch.Tensor, ys: torch.Tensor
     The spacing's log2 (×256), then per direction of ``LATTICE_OFFSETS``: whether the neighbour is
     known (×256), its value minus the base and, for ``c > 0``, its colour-difference prediction.
     """
-    width = canvas.shape[2]
     spacing = lattice_spacing(ys - top, xs)
-    level = torch.zeros_like(spacing)
-    for bit in range(1, 13):
-        level += (spacing >= 1 << bit).to(torch.int64)
+    level = torch.frexp(spacing.to(torch.float64)).exponent.to(torch.int64) - 1  # log2 of a power of two, exact
     columns = [level * DENSITY_SCALE]
-    plane = canvas[channel].reshape(-1)
-    below = canvas[channel - 1].reshape(-1) if channel > 0 else None
     for dy, dx in LATTICE_OFFSETS:
-        y, x = ys + dy * spacing, xs + dx * spacing
-        inside = (y >= top) & (y < bottom) & (x >= 0) & (x < width)
-        flat = y.clamp(top, bottom - 1) * width + x.clamp(0, width - 1)
-        seen = inside & known.reshape(-1)[flat]
-        value = plane[flat]
-        columns.append(seen.to(torch.int64) * DENSITY_SCALE)
-        columns.append(torch.where(seen, VALUE_SCALE * value - base, 0))
-        if below is not None:
-            columns.append(torch.where(seen, VALUE_SCALE * (value - below[flat] + lower) - base, 0))
+        columns += _neighbour_columns(canvas, known, ys + dy * spacing, xs + dx * spacing, top, bottom, channel,
+                                      base, lower, False)
+    return columns
+
+
+def _neighbour_columns(canvas: torch.Tensor, known: torch.Tensor, y: torch.Tensor, x: torch.Tensor,
+                       top: torch.Tensor | int, bottom: torch.Tensor | int, channel: int, base: torch.Tensor,
+                       lower: torch.Tensor | None, lower_mask: bool) -> list[torch.Tensor]:
+    """One neighbour ``(y, x)`` of every queried position: known (×256), value − base and, for ``c > 0``,
+    the colour-difference prediction ``v_c − v_{c−1} + lower`` and, with ``lower_mask``, whether
+    channel ``c − 1`` is known there (×256) and its difference from the queried position's."""
+    width = canvas.shape[2]
+    inside = (y >= top) & (y < bottom) & (x >= 0) & (x < width)
+    flat = y.clamp(top, bottom - 1) * width + x.clamp(0, width - 1)
+    seen = inside & known.reshape(-1)[flat]
+    value = canvas[channel].reshape(-1)[flat]
+    columns = [seen.to(torch.int64) * DENSITY_SCALE, torch.where(seen, VALUE_SCALE * value - base, 0)]
+    if channel > 0:
+        neighbour_lower = canvas[channel - 1].reshape(-1)[flat]
+        columns.append(torch.where(seen, VALUE_SCALE * (value - neighbour_lower + lower) - base, 0))
+        if lower_mask:
+            lower_seen = inside & (neighbour_lower != MASK)
+            columns.append(lower_seen.to(torch.int64) * DENSITY_SCALE)
+            columns.append(torch.where(lower_seen, VALUE_SCALE * (neighbour_lower - lower), 0))
     return columns
 
 
