@@ -149,17 +149,16 @@ class OnlineAdaptation:
         residual = (16 * values - main_mean).clamp(-256, 256)
         self.residual[c] = self.residual[c] - (self.residual[c] >> DECAY_SHIFT) + torch.bincount(p.bucket, residual, buckets).to(torch.int64)
         self.count[c] = self.count[c] - (self.count[c] >> DECAY_SHIFT) + torch.bincount(p.bucket, minlength=buckets)
-        # scale: code length of the revealed values under each candidate shift
-        mass_total = CDF_ONE * mixture_weights(p.logits_q).sum(dim=1)
+        # scale: code length of the revealed values under each candidate shift, all at once
+        weights = mixture_weights(p.logits_q)
+        mass_total = CDF_ONE * weights.sum(dim=1)
         floor = mass_total // TABLE_TOTAL  # the tables' +1 floor
         total = self._log2(mass_total + floor * 256)
-        costs = []
-        for delta in SHIFT_CANDIDATES.tolist():
-            scales = (p.scale_index + delta).clamp(0, self.scale_limit - 1)
-            mass = self.tables.masses_at(p.means_q + p.bias[:, None], scales, p.logits_q, values) + floor
-            bits = total - self._log2(mass)
-            costs.append(torch.zeros(buckets, dtype=torch.int64).index_add_(0, p.bucket, bits))
-        self.cost[c] = self.cost[c] - (self.cost[c] >> DECAY_SHIFT) + torch.stack(costs, dim=1)
+        scales = (p.scale_index[:, :, None] + SHIFT_CANDIDATES).clamp(0, self.scale_limit - 1)
+        mass = self.tables.masses_at_scales(p.means_q + p.bias[:, None], scales, weights, values) + floor[:, None]
+        bits = total[:, None] - self._log2(mass)
+        costs = torch.zeros((buckets, len(SHIFT_CANDIDATES)), dtype=torch.int64).index_add_(0, p.bucket, bits)
+        self.cost[c] = self.cost[c] - (self.cost[c] >> DECAY_SHIFT) + costs
 
     def _log2(self, x: torch.Tensor) -> torch.Tensor:
         """``log2 x`` in 1/256 bit for int64 ``x`` in [1, 2^53): exact frexp, table for the mantissa."""

@@ -58,6 +58,25 @@ def test_cached_masses_equal_the_recipe_computed_directly(tables):
     assert torch.equal(tables.masses_at(means, scales, logits, values), direct[torch.arange(200), values])
 
 
+def test_masses_under_several_scales_are_masses_at_each(tables):
+    """The adaptation's batched candidates give what one call per candidate gives."""
+    means, scales, logits = _params(300, seed=2)
+    values = torch.randint(0, 256, (300,))
+    shifts = torch.tensor([0, -3, 5, -40, 200])
+    candidates = (scales[:, :, None] + shifts).clamp(0, tables.scales - 1)
+    batched = tables.masses_at_scales(means, candidates, mixture_weights(logits), values)
+    for d in range(len(shifts)):
+        assert torch.equal(batched[:, d], tables.masses_at(means, candidates[:, :, d], logits, values))
+
+
+def test_frequencies_of_a_chunked_batch_equal_each_row_alone(tables):
+    """Tables are computed in chunks of rows with shared buffers: a row never depends on its batch."""
+    means, scales, logits = _params(1300, seed=3)
+    batch = tables.frequencies(means, scales, logits)
+    for row in (0, 511, 512, 1299):
+        assert (tables.frequencies(means[row : row + 1], scales[row : row + 1], logits[row : row + 1])[0] == batch[row]).all()
+
+
 def test_mixture_tables_follow_the_mean_and_scale(tables):
     narrow = tables.frequencies(torch.tensor([[100 * 16, 100 * 16]]), torch.tensor([[40, 40]]), torch.tensor([[0, 0]]))[0]
     wide = tables.frequencies(torch.tensor([[100 * 16, 100 * 16]]), torch.tensor([[110, 110]]), torch.tensor([[0, 0]]))[0]
