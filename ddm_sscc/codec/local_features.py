@@ -49,6 +49,10 @@ DENSITY_SCALE = 256
 UNKNOWN_BASE = 128 * VALUE_SCALE
 
 _OFFSETS = tuple((dy, dx) for dy in range(-WINDOW, WINDOW + 1) for dx in range(-WINDOW, WINDOW + 1) if (dy, dx) != (0, 0))
+_OFFSET_DY, _OFFSET_DX = (torch.tensor([o[i] for o in _OFFSETS], dtype=torch.int64)[:, None] for i in (0, 1))
+_LATTICE_DY, _LATTICE_DX = (torch.tensor([o[i] for o in LATTICE_OFFSETS], dtype=torch.int64)[:, None] for i in (0, 1))
+_NEIGHBOUR_CHUNK = 4096
+"""Positions per batched neighbour gather: ``(24, 4096)`` int64 temporaries stay in L2 cache."""
 
 
 def step_quantities(mask_ratio: float, index: int, steps: int) -> tuple[int, int]:
@@ -181,6 +185,8 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
         undecided &= ~take
     base = torch.where(undecided, fallback, chosen)
 
+    feats = torch.empty((feature_count(channel, summary.channels, summary.planes, summary.lattice), n),
+                        dtype=torch.int64)
     columns: list[torch.Tensor] = []
     first = canvas[0].reshape(-1)[positions] if channel >= 2 else None
     for r, (count, sums, squares, diff_squares, area, _) in enumerate(stats):
@@ -193,17 +199,19 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
             columns.append(_spread(diffs[r], diff_squares[channel], count))
         if channel >= 2:
             columns.append(torch.where(has, VALUE_SCALE * first + box_mean(sums[channel] - sums[0], count) - base, 0))
-    for dy, dx in _OFFSETS:
-        columns += _neighbour_columns(canvas, summary.known, ys + dy, xs + dx, top, bottom, channel, base, lower, True)
+    row = _put(feats, 0, columns)
+    row += _neighbours_into(feats[row:], canvas, summary.known, ys, xs, _OFFSET_DY, _OFFSET_DX, top, bottom, channel,
+                           base, lower, True)
     if summary.planes:
-        columns += _plane_columns(stats, ys, xs, channel, summary.channels, base, lower)
+        row = _put(feats, row, _plane_columns(stats, ys, xs, channel, summary.channels, base, lower))
     if summary.lattice:
-        columns += _lattice_columns(canvas, summary.known, ys, xs, top, bottom, channel, base, lower)
+        row = _lattice_into(feats, row, canvas, summary.known, ys, xs, top, bottom, channel, base, lower)
     # the step conditioning stays last (the export's offline calibration reads the mask ratio there)
-    columns.append(torch.as_tensor(mask_ratio_q, dtype=torch.int64).expand(n))
-    columns.append(torch.as_tensor(step_q, dtype=torch.int64).expand(n))
-    # stacked as (F, n) rows, a plain copy, and handed out transposed: the GEMM reads either layout
-    feats = torch.stack(columns).clamp_(-FEATURE_LIMIT, FEATURE_LIMIT).T
+    feats[row] = torch.as_tensor(mask_ratio_q, dtype=torch.int64)
+    feats[row + 1] = torch.as_tensor(step_q, dtype=torch.int64)
+    assert row + 2 == len(feats)
+    # built as (F, n) rows and handed out transposed: the GEMM reads either layout
+    feats = feats.clamp_(-FEATURE_LIMIT, FEATURE_LIMIT).T
     return base, feats
 
 
@@ -260,43 +268,65 @@ def lattice_spacing(ys: torch.Tensor, xs: torch.Tensor) -> torch.Tensor:
     return torch.where(both == 0, LATTICE_TOP, both & -both)
 
 
-def _lattice_columns(canvas: torch.Tensor, known: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor,
-                     top: torch.Tensor | int, bottom: torch.Tensor | int, channel: int,
-                     base: torch.Tensor, lower: torch.Tensor | None) -> list[torch.Tensor]:
+def _lattice_into(feats: torch.Tensor, row: int, canvas: torch.Tensor, known: torch.Tensor, ys: torch.Tensor,
+                  xs: torch.Tensor, top: torch.Tensor | int, bottom: torch.Tensor | int, channel: int,
+                  base: torch.Tensor, lower: torch.Tensor | None) -> int:
     """Raw neighbours at the position's lattice spacing, which the ``5 × 5`` window misses at coarse levels.
 
-    The spacing's log2 (×256), then per direction of ``LATTICE_OFFSETS``: whether the neighbour is
-    known (×256), its value minus the base and, for ``c > 0``, its colour-difference prediction.
+    Into ``feats`` from ``row`` (returns the next row): the spacing's log2 (×256), then per direction
+    of ``LATTICE_OFFSETS``: whether the neighbour is known (×256), its value minus the base and, for
+    ``c > 0``, its colour-difference prediction.
     """
     spacing = lattice_spacing(ys - top, xs)
     level = torch.frexp(spacing.to(torch.float64)).exponent.to(torch.int64) - 1  # log2 of a power of two, exact
-    columns = [level * DENSITY_SCALE]
-    for dy, dx in LATTICE_OFFSETS:
-        columns += _neighbour_columns(canvas, known, ys + dy * spacing, xs + dx * spacing, top, bottom, channel,
-                                      base, lower, False)
-    return columns
+    feats[row] = level * DENSITY_SCALE
+    return row + 1 + _neighbours_into(feats[row + 1 :], canvas, known, ys, xs, _LATTICE_DY * spacing,
+                                      _LATTICE_DX * spacing, top, bottom, channel, base, lower, False)
 
 
-def _neighbour_columns(canvas: torch.Tensor, known: torch.Tensor, y: torch.Tensor, x: torch.Tensor,
-                       top: torch.Tensor | int, bottom: torch.Tensor | int, channel: int, base: torch.Tensor,
-                       lower: torch.Tensor | None, lower_mask: bool) -> list[torch.Tensor]:
-    """One neighbour ``(y, x)`` of every queried position: known (×256), value − base and, for ``c > 0``,
+def _neighbours_into(out: torch.Tensor, canvas: torch.Tensor, known: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor,
+                     dy: torch.Tensor, dx: torch.Tensor, top: torch.Tensor | int, bottom: torch.Tensor | int,
+                     channel: int, base: torch.Tensor, lower: torch.Tensor | None, lower_mask: bool) -> int:
+    """The neighbours ``(y + dy, x + dx)`` of every queried position, ``D`` per position, into the first
+    rows of ``out`` (returns how many). Per neighbour: known (×256), value − base and, for ``c > 0``,
     the colour-difference prediction ``v_c − v_{c−1} + lower`` and, with ``lower_mask``, whether
-    channel ``c − 1`` is known there (×256) and its difference from the queried position's."""
+    channel ``c − 1`` is known there (×256) and its difference from the queried position's.
+
+    ``dy``, ``dx``: int64 ``(D, 1)`` (fixed offsets) or ``(D, n)``. All neighbours are gathered at once,
+    over chunks of positions that keep the ``(D, chunk)`` temporaries in cache.
+    """
     width = canvas.shape[2]
-    inside = (y >= top) & (y < bottom) & (x >= 0) & (x < width)
-    flat = y.clamp(top, bottom - 1) * width + x.clamp(0, width - 1)
-    seen = inside & known.reshape(-1)[flat]
-    value = canvas[channel].reshape(-1)[flat]
-    columns = [seen.to(torch.int64) * DENSITY_SCALE, torch.where(seen, VALUE_SCALE * value - base, 0)]
-    if channel > 0:
-        neighbour_lower = canvas[channel - 1].reshape(-1)[flat]
-        columns.append(torch.where(seen, VALUE_SCALE * (value - neighbour_lower + lower) - base, 0))
-        if lower_mask:
-            lower_seen = inside & (neighbour_lower != MASK)
-            columns.append(lower_seen.to(torch.int64) * DENSITY_SCALE)
-            columns.append(torch.where(lower_seen, VALUE_SCALE * (neighbour_lower - lower), 0))
-    return columns
+    per = 2 if channel == 0 else 5 if lower_mask else 3
+    known_flat, own = known.reshape(-1), canvas[channel].reshape(-1)
+    below = canvas[channel - 1].reshape(-1) if channel > 0 else None
+    for lo in range(0, len(ys), _NEIGHBOUR_CHUNK):
+        sl = slice(lo, lo + _NEIGHBOUR_CHUNK)
+        y = ys[sl] + (dy if dy.shape[1] == 1 else dy[:, sl])
+        x = xs[sl] + (dx if dx.shape[1] == 1 else dx[:, sl])
+        t, b = (top[sl], bottom[sl]) if isinstance(top, torch.Tensor) else (top, bottom)
+        inside = (y >= t) & (y < b) & (x >= 0) & (x < width)
+        flat = y.clamp_(t, b - 1).mul_(width).add_(x.clamp_(0, width - 1))
+        seen = inside & known_flat[flat]
+        value = own[flat]
+        centre = base[sl]
+        o = out[: len(dy) * per, sl]
+        torch.mul(seen, DENSITY_SCALE, out=o[0::per])
+        o[1::per] = torch.where(seen, VALUE_SCALE * value - centre, 0)
+        if below is not None:
+            neighbour_lower = below[flat]
+            o[2::per] = torch.where(seen, VALUE_SCALE * (value - neighbour_lower + lower[sl]) - centre, 0)
+            if lower_mask:
+                lower_seen = inside & (neighbour_lower != MASK)
+                torch.mul(lower_seen, DENSITY_SCALE, out=o[3::per])
+                o[4::per] = torch.where(lower_seen, VALUE_SCALE * (neighbour_lower - lower[sl]), 0)
+    return len(dy) * per
+
+
+def _put(feats: torch.Tensor, row: int, columns: list[torch.Tensor]) -> int:
+    """Write ``columns`` as rows of ``feats`` from ``row``; returns the next row."""
+    for i, column in enumerate(columns):
+        feats[row + i] = column
+    return row + len(columns)
 
 
 def _spread(total: torch.Tensor, squares: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
