@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
+from ddm_sscc.codec.gather import gather
 from ddm_sscc.codec.tokens import MASK
 
 RADII = (1, 2, 3, 5, 8, 13, 21, 34)
@@ -160,7 +161,7 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
     ys, xs = positions // width, positions % width
     top, bottom = summary.row_bounds(ys)
     n = len(positions)
-    lower = canvas[channel - 1].reshape(-1)[positions] if channel > 0 else None
+    lower = gather(canvas[channel - 1], positions) if channel > 0 else None
     stats = summary.box_stats(positions)
 
     def box_mean(total: torch.Tensor, count: torch.Tensor) -> torch.Tensor:
@@ -188,7 +189,7 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
     feats = torch.empty((feature_count(channel, summary.channels, summary.planes, summary.lattice), n),
                         dtype=torch.int64)
     columns: list[torch.Tensor] = []
-    first = canvas[0].reshape(-1)[positions] if channel >= 2 else None
+    first = gather(canvas[0], positions) if channel >= 2 else None
     for r, (count, sums, squares, diff_squares, area, _) in enumerate(stats):
         has = count > 0
         columns.append(torch.div(DENSITY_SCALE * count, area, rounding_mode="floor"))
@@ -306,14 +307,14 @@ def _neighbours_into(out: torch.Tensor, canvas: torch.Tensor, known: torch.Tenso
         t, b = (top[sl], bottom[sl]) if isinstance(top, torch.Tensor) else (top, bottom)
         inside = (y >= t) & (y < b) & (x >= 0) & (x < width)
         flat = y.clamp_(t, b - 1).mul_(width).add_(x.clamp_(0, width - 1))
-        seen = inside & known_flat[flat]
-        value = own[flat]
+        seen = inside & gather(known_flat, flat)
+        value = gather(own, flat)
         centre = base[sl]
         o = out[: len(dy) * per, sl]
         torch.mul(seen, DENSITY_SCALE, out=o[0::per])
         o[1::per] = torch.where(seen, VALUE_SCALE * value - centre, 0)
         if below is not None:
-            neighbour_lower = below[flat]
+            neighbour_lower = gather(below, flat)
             o[2::per] = torch.where(seen, VALUE_SCALE * (value - neighbour_lower + lower[sl]) - centre, 0)
             if lower_mask:
                 lower_seen = inside & (neighbour_lower != MASK)
@@ -342,8 +343,14 @@ def _box_stats(summary: StepSummary, ys: torch.Tensor, xs: torch.Tensor, radius:
     y0, y1 = (ys - radius).clamp(min=top), (ys + radius + 1).clamp(max=bottom)
     x0, x1 = (xs - radius).clamp(min=0), (xs + radius + 1).clamp(max=width)
     stride = width + 1
-    table = summary.stacked  # ((H+1)·(W+1), 1 + 3C): one row gather per corner fetches every statistic
-    sums = ((table[y1 * stride + x1] - table[y0 * stride + x1]) - (table[y1 * stride + x0] - table[y0 * stride + x0])).T
+    r0, r1 = y0 * stride, y1 * stride
+
+    def corner(index: torch.Tensor) -> torch.Tensor:
+        # ((H+1)·(W+1), 1 + 3C): one row gather per corner fetches every statistic;
+        # index_select gathers rows about twice as fast as indexing
+        return torch.index_select(summary.stacked, 0, index)
+
+    sums = (corner(r1 + x1) - corner(r0 + x1)).sub_(corner(r1 + x0)).add_(corner(r0 + x0)).T
     c = summary.channels
     area = (y1 - y0) * (x1 - x0)
     moments = sums[1 + 3 * c :] if summary.planes else None

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import torch
 
+from ddm_sscc.codec.gather import gather
 from ddm_sscc.codec.tables import CDF_ONE, LogisticMixtureTables, TABLE_TOTAL, mixture_weights
 
 SHIFT_CANDIDATES = torch.tensor([0, -1, 1, -2, 2, -3, 3, -4, 4, -6, 6, -8, 8], dtype=torch.int64)
@@ -124,7 +125,7 @@ class OnlineAdaptation:
         """The current bias (1/16 pixel) and scale shift of each row's context: int64 ``(n,)`` each."""
         bias = torch.div(self.residual[channel], self.count[channel] + BIAS_PRIOR, rounding_mode="floor")
         shift = SHIFT_CANDIDATES[self.cost[channel].argmin(dim=1)]
-        return bias[bucket], shift[bucket]
+        return gather(bias, bucket), gather(shift, bucket)
 
     def remember(self, prediction: Prediction) -> None:
         self.pending.append(prediction)
@@ -138,7 +139,7 @@ class OnlineAdaptation:
         for channel in sorted({p.channel for p in self.pending}):
             parts = [p for p in self.pending if p.channel == channel]
             merged = Prediction(channel, *(torch.cat([getattr(p, f) for p in parts]) for f in _ROW_FIELDS))
-            self._learn(merged, canvas[channel].reshape(-1)[merged.positions])
+            self._learn(merged, gather(canvas[channel], merged.positions))
         self.pending = []
 
     def _learn(self, p: Prediction, values: torch.Tensor) -> None:
@@ -164,4 +165,4 @@ class OnlineAdaptation:
         """``log2 x`` in 1/256 bit for int64 ``x`` in [1, 2^53): exact frexp, table for the mantissa."""
         mantissa, exponent = torch.frexp(x.to(torch.float64))
         index = torch.floor((mantissa - 0.5) * 2048).to(torch.int64).clamp_(0, 1023)
-        return exponent.to(torch.int64) * 256 + self.log2_table[index]
+        return exponent.to(torch.int64) * 256 + gather(self.log2_table, index)

@@ -30,6 +30,7 @@ import math
 import numpy as np
 import torch
 
+from ddm_sscc.codec.gather import gather
 from ddm_sscc.codec.tokens import VOCAB_SIZE
 from ddm_sscc.errors import CodecError
 
@@ -205,8 +206,8 @@ class LogisticMixtureTables:
         end values (everything below the first edge, above the last), float64 ``(n,)`` each."""
         starts = self._starts(means_q, scale_index)
         weights = mixture_weights(logits_q)
-        first = (self._cdf[starts] * weights).sum(dim=1)
-        last = ((CDF_ONE - self._cdf[starts + VOCAB_SIZE - 2]) * weights).sum(dim=1)
+        first = (gather(self._cdf, starts) * weights).sum(dim=1)
+        last = ((CDF_ONE - gather(self._cdf, starts + VOCAB_SIZE - 2)) * weights).sum(dim=1)
         return starts, weights.to(torch.float64), first.to(torch.float64), last.to(torch.float64)
 
     def _masses_into(self, out: torch.Tensor, starts: torch.Tensor, weights: torch.Tensor, first: torch.Tensor,
@@ -235,8 +236,8 @@ class LogisticMixtureTables:
         """
         starts = self._starts(means_q[:, :, None], scale_index)
         v = values[:, None, None]
-        upper = torch.where(v >= VOCAB_SIZE - 1, CDF_ONE, self._cdf[starts + v.clamp(max=VOCAB_SIZE - 2)])
-        lower = torch.where(v <= 0, 0, self._cdf[starts + (v - 1).clamp(min=0)])
+        upper = torch.where(v >= VOCAB_SIZE - 1, CDF_ONE, gather(self._cdf, starts + v.clamp(max=VOCAB_SIZE - 2)))
+        lower = torch.where(v <= 0, 0, gather(self._cdf, starts + (v - 1).clamp(min=0)))
         return ((upper - lower) * weights[:, :, None]).sum(dim=1)  # int64, exact
 
     def frequencies(self, means_q: torch.Tensor, scale_index: torch.Tensor, logits_q: torch.Tensor) -> np.ndarray:
@@ -265,7 +266,7 @@ def _interpolate(z: torch.Tensor, cdf_table: torch.Tensor) -> torch.Tensor:
 def mixture_weights(logits_q: torch.Tensor) -> torch.Tensor:
     """``π_k = ⌊4096 · E[d_k] / Σ E[d]⌋`` from logits in 1/16 nat: int64 ``(n, K)``."""
     d = (logits_q.max(dim=1, keepdim=True).values - logits_q).clamp_(max=_EXP_LAST)
-    weights = _EXP_TABLE_T[d]
+    weights = gather(_EXP_TABLE_T, d)
     return torch.div(weights * MIXTURE_WEIGHT_TOTAL, weights.sum(dim=1, keepdim=True), rounding_mode="floor")
 
 
