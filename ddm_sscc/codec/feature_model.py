@@ -92,7 +92,7 @@ class FeatureSession:
             self._adapted_at = (step.index, step.channel)
         mask_q, step_q = step_quantities(step.mask_ratio, step.index, step.steps)
         head = head_index(self.channels, step.channel)
-        base, feats = features(canvas, self._summary, positions, step.channel, mask_q, step_q)
+        base, feats = features(canvas, self._summary, positions, step.channel, mask_q, step_q, torch.float64)
         means, scales, logits = self.model.heads[head].mixture(feats, base)
         if self.calibration != CalibrationMode.OFF:
             scales = scales + int(self.model.weights.offline_shift[head, calibration_bucket(mask_q)])

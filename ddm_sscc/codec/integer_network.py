@@ -69,7 +69,7 @@ class IntegerLayer:
 
 
 class IntegerHead:
-    """One head's layers: int64 features ``(n, F)`` → int64 outputs ``(n, 3K)``."""
+    """One head's layers: features ``(n, F)`` (int64, or float64 holding integers) → int64 outputs ``(n, 3K)``."""
 
     def __init__(self, layers: list[IntegerLayer], components: int) -> None:
         self.layers = layers

@@ -141,7 +141,8 @@ def summarise(canvas: torch.Tensor, planes: bool = False, lattice: bool = False,
 
 
 def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor, channel: int,
-             mask_ratio_q: int | torch.Tensor, step_q: int | torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+             mask_ratio_q: int | torch.Tensor, step_q: int | torch.Tensor,
+             dtype: torch.dtype = torch.int64) -> tuple[torch.Tensor, torch.Tensor]:
     """Features of ``channel`` at ``positions``.
 
     Args:
@@ -152,10 +153,12 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
         mask_ratio_q: masked fraction before the step, in 1/256 (0..256); per position (int64
             ``(n,)``) in a tiled canvas whose tiles are at different steps.
         step_q: step index over steps, in 1/256 (0..255); likewise.
+        dtype: of the features: int64, or float64 (every feature is an integer ≤ ``FEATURE_LIMIT``,
+            so exact) for the integer network's GEMM, which then needs no conversion pass.
 
     Returns:
         ``(base, feats)``: int64 ``(n,)`` base prediction in quarter pixel steps, and
-        int64 ``(n, feature_count(channel, C))``.
+        ``(n, feature_count(channel, C))`` of ``dtype``.
     """
     width = canvas.shape[2]
     ys, xs = positions // width, positions % width
@@ -186,8 +189,7 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
         undecided &= ~take
     base = torch.where(undecided, fallback, chosen)
 
-    feats = torch.empty((feature_count(channel, summary.channels, summary.planes, summary.lattice), n),
-                        dtype=torch.int64)
+    feats = torch.empty((feature_count(channel, summary.channels, summary.planes, summary.lattice), n), dtype=dtype)
     columns: list[torch.Tensor] = []
     first = gather(canvas[0], positions) if channel >= 2 else None
     for r, (count, sums, squares, diff_squares, area, _) in enumerate(stats):
