@@ -24,8 +24,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from ddm_sscc.codec import CodecSettings, load_codec
-from ddm_sscc.codec import coder, feature_model, integer_network, online_adaptation, tables
+from ddm_sscc.codec import CodecSettings, coder, feature_model, integer_network, load_codec, online_adaptation, tables
 from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.image_io import load_image
 
