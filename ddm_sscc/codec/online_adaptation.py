@@ -6,7 +6,7 @@ prediction they update the same state from them:
 * **online temperature** (the paper's calibration, fitted to this image while it is
   coded): for every context (channel × scale bucket) the code length that each
   candidate scale shift *would have* given the pixels revealed so far, with the
-  older steps' share decayed by 3/4 per update.  Each new prediction uses the
+  older steps' share halved at every update (``DECAY_SHIFT``).  Each new prediction uses the
   shift with the smallest total (the first on ties).
 * **bias correction** (SSE-style): per context, the shrunk mean of the residual
   between the revealed value and the predicted mean is added to every mean.
@@ -36,9 +36,9 @@ SCALE_BUCKETS = 12
 """Scale-index buckets of width ``BUCKET_WIDTH`` from ``BUCKET_FROM`` (clamped at both ends)."""
 BUCKET_FROM, BUCKET_WIDTH = 32, 8
 BIAS_PRIOR = 16
+"""The bias correction is ``Σ residual / (count + BIAS_PRIOR)``: little data, little correction."""
 DECAY_SHIFT = 1
 """Older steps' statistics keep 1 − 2^-DECAY_SHIFT of their weight at every update."""
-"""The bias correction is ``Σ residual / (count + BIAS_PRIOR)``: little data, little correction."""
 
 
 @dataclass(frozen=True)
