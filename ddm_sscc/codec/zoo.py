@@ -33,6 +33,10 @@ _FEATURE_MODELS = {
         "ddm-featmlp-lattice-v4.safetensors",
         "884d8be6c8d084d108171beff272d5b05c1f3444a71eaa27989eb48972fe70e6",
     ),
+    "ddm-featmlp-lattice-v5": (
+        "ddm-featmlp-lattice-v5.safetensors",
+        "b20a6aa8d970574e29592e7ac3f17e1eae6539a50d1fb8c884a0665e3505ee71",
+    ),
 }
 """Every model here must pass the cross-machine test (tests/core/codec/test_cross_machine.py).
 

@@ -153,7 +153,8 @@ def test_models_lists_the_default():
     record = json.loads(run_cli("models", "--json").stdout)
     assert [m["model"] for m in record["models"] if m["default"]] == [DEFAULT_MODEL]
     assert {m["model"] for m in record["models"]} == {"context-mean-v1", "ddm-featmlp-int-v1", "ddm-featmlp-int-v2",
-                                                      "ddm-featmlp-lattice-v3", "ddm-featmlp-lattice-v4"}
+                                                      "ddm-featmlp-lattice-v3", "ddm-featmlp-lattice-v4",
+                                                      "ddm-featmlp-lattice-v5"}
     orders = {m["model"]: m["order"] for m in record["models"]}
     assert orders["ddm-featmlp-int-v2"] == "halton" and orders["ddm-featmlp-lattice-v3"] == "lattice"
 
