@@ -203,7 +203,7 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
         if channel >= 2:
             columns.append(torch.where(has, VALUE_SCALE * first + box_mean(sums[channel] - sums[0], count) - base, 0))
     row = _put(feats, 0, columns)
-    row += _neighbours_into(feats[row:], canvas, summary.known, ys, xs, _OFFSET_DY, _OFFSET_DX, top, bottom, channel,
+    row = _neighbours_into(feats, row, canvas, summary.known, ys, xs, _OFFSET_DY, _OFFSET_DX, top, bottom, channel,
                            base, lower, True)
     if summary.planes:
         row = _put(feats, row, _plane_columns(stats, ys, xs, channel, summary.channels, base, lower))
@@ -283,15 +283,16 @@ def _lattice_into(feats: torch.Tensor, row: int, canvas: torch.Tensor, known: to
     spacing = lattice_spacing(ys - top, xs)
     level = torch.frexp(spacing.to(torch.float64)).exponent.to(torch.int64) - 1  # log2 of a power of two, exact
     feats[row] = level * DENSITY_SCALE
-    return row + 1 + _neighbours_into(feats[row + 1 :], canvas, known, ys, xs, _LATTICE_DY * spacing,
-                                      _LATTICE_DX * spacing, top, bottom, channel, base, lower, False)
+    return _neighbours_into(feats, row + 1, canvas, known, ys, xs, _LATTICE_DY * spacing, _LATTICE_DX * spacing,
+                            top, bottom, channel, base, lower, False)
 
 
-def _neighbours_into(out: torch.Tensor, canvas: torch.Tensor, known: torch.Tensor, ys: torch.Tensor, xs: torch.Tensor,
-                     dy: torch.Tensor, dx: torch.Tensor, top: torch.Tensor | int, bottom: torch.Tensor | int,
-                     channel: int, base: torch.Tensor, lower: torch.Tensor | None, lower_mask: bool) -> int:
-    """The neighbours ``(y + dy, x + dx)`` of every queried position, ``D`` per position, into the first
-    rows of ``out`` (returns how many). Per neighbour: known (×256), value − base and, for ``c > 0``,
+def _neighbours_into(feats: torch.Tensor, row: int, canvas: torch.Tensor, known: torch.Tensor, ys: torch.Tensor,
+                     xs: torch.Tensor, dy: torch.Tensor, dx: torch.Tensor, top: torch.Tensor | int,
+                     bottom: torch.Tensor | int, channel: int, base: torch.Tensor, lower: torch.Tensor | None,
+                     lower_mask: bool) -> int:
+    """The neighbours ``(y + dy, x + dx)`` of every queried position, ``D`` per position, into ``feats``
+    from ``row`` (returns the next row). Per neighbour: known (×256), value − base and, for ``c > 0``,
     the colour-difference prediction ``v_c − v_{c−1} + lower`` and, with ``lower_mask``, whether
     channel ``c − 1`` is known there (×256) and its difference from the queried position's.
 
@@ -312,7 +313,7 @@ def _neighbours_into(out: torch.Tensor, canvas: torch.Tensor, known: torch.Tenso
         seen = inside & gather(known_flat, flat)
         value = gather(own, flat)
         centre = base[sl]
-        o = out[: len(dy) * per, sl]
+        o = feats[row : row + len(dy) * per, sl]
         torch.mul(seen, DENSITY_SCALE, out=o[0::per])
         o[1::per] = torch.where(seen, VALUE_SCALE * value - centre, 0)
         if below is not None:
@@ -322,7 +323,7 @@ def _neighbours_into(out: torch.Tensor, canvas: torch.Tensor, known: torch.Tenso
                 lower_seen = inside & (neighbour_lower != MASK)
                 torch.mul(lower_seen, DENSITY_SCALE, out=o[3::per])
                 o[4::per] = torch.where(lower_seen, VALUE_SCALE * (neighbour_lower - lower[sl]), 0)
-    return len(dy) * per
+    return row + len(dy) * per
 
 
 def _put(feats: torch.Tensor, row: int, columns: list[torch.Tensor]) -> int:

@@ -1,7 +1,8 @@
 """Files made on one machine decode on another: every zoo model, under emulated CPUs.
 
 torch picks kernels by CPU; ``ATEN_CPU_CAPABILITY``, ``ONEDNN_MAX_CPU_ISA`` and
-``MKL_ENABLE_INSTRUCTIONS`` make this machine use another machine's kernels, and
+``MKL_ENABLE_INSTRUCTIONS`` make this machine use another machine's kernels (and
+``NPY_DISABLE_CPU_FEATURES`` numpy's: the tables take their argmax from numpy), and
 the thread count changes how work is split.  Each setting encodes in its own
 process; every setting's files must be byte-identical, and each setting decodes
 the files another one made.  A model whose tables depend on float kernels fails
@@ -18,8 +19,14 @@ import pytest
 
 from tests.conftest import REPO
 
+_NUMPY_BASELINE = ("SSSE3 SSE41 POPCNT SSE42 AVX F16C FMA3 AVX2 AVX512F AVX512CD AVX512_KNL AVX512_KNM AVX512_SKX "
+                   "AVX512_CLX AVX512_CNL AVX512_ICL")
+"""Every feature numpy 1.26 dispatches to on x86-64: disabled, it runs its SSE3 baseline loops."""
+_KERNEL_VARIABLES = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS", "NPY_DISABLE_CPU_FEATURES")
+
 SETTINGS = {
-    "default-1thread": ({"ATEN_CPU_CAPABILITY": "default", "ONEDNN_MAX_CPU_ISA": "SSE41", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2"}, 1),
+    "default-1thread": ({"ATEN_CPU_CAPABILITY": "default", "ONEDNN_MAX_CPU_ISA": "SSE41", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",
+                         "NPY_DISABLE_CPU_FEATURES": _NUMPY_BASELINE}, 1),
     "avx2-2threads": ({"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"}, 2),
     "avx512-2threads": ({"ATEN_CPU_CAPABILITY": "avx512", "ONEDNN_MAX_CPU_ISA": "AVX512_CORE"}, 2),
     "avx2-1thread": ({"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2"}, 1),
@@ -28,7 +35,7 @@ SETTINGS = {
 
 def _run(mode: str, folder, name: str) -> subprocess.CompletedProcess[str]:
     env_vars, threads = SETTINGS[name]
-    env = {k: v for k, v in os.environ.items() if k not in ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS")}
+    env = {k: v for k, v in os.environ.items() if k not in _KERNEL_VARIABLES}
     env |= env_vars
     return subprocess.run([sys.executable, "-m", "tests.core.codec.cross_machine_worker", mode, str(folder), str(threads)],
                           capture_output=True, text=True, cwd=REPO, env=env, timeout=600)
