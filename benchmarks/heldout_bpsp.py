@@ -6,11 +6,13 @@ from the .ddm size, header included), decoded once to check it, and compared wit
 lossless effort 9 on the same pixels.  Prints one line per image and the pooled means.
 
     .venv/bin/python benchmarks/heldout_bpsp.py [--model ID|FILE] [--modes off,offline,online]
-        [--crop 768x512] [--steps T] [--order halton|lattice|...] [--offset-cuts=none|-32,-8,8,32] [FILE ...]
+        [--crop 768x512] [--steps T] [--order halton|lattice|...] [--offset-cuts=none|-32,-8,8,32]
+        [--regression on|off] [FILE ...]
 
 ``--order`` codes with another order than the model's own (default: the one it was trained for).
-``--offset-cuts`` replaces the feature model's online-adaptation contexts (design experiments:
-such files decode only with the same replacement, which this script uses).
+``--offset-cuts`` replaces the feature model's online-adaptation contexts and ``--regression``
+turns its residual regression on or off (design experiments: such files decode only with the
+same replacement, which this script uses).
 
 Default files: wikipedia/045.png, 046.png and 047.png of $DDM_DATA/train (the training
 command's default hold-out).
@@ -30,7 +32,6 @@ import torch
 from ddm_sscc.codec import CodecSettings, DiffusionCodec, OrderKind, load_codec
 from ddm_sscc.codec.feature_model import FeatureModel
 from ddm_sscc.codec.model import trained_order
-from ddm_sscc.codec.online_adaptation import AdaptationConfig
 from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.experiments.baselines import baselines
 from ddm_sscc.experiments.datasets import data_root
@@ -50,15 +51,20 @@ def main() -> None:
     parser.add_argument("--order", choices=[kind.name.lower() for kind in OrderKind],
                         help="reveal order (default: the model's own)")
     parser.add_argument("--offset-cuts", help="'none' or comma-separated mean-offset bucket edges (1/16 pixel)")
+    parser.add_argument("--regression", choices=["on", "off"], help="the online residual regression (default: the model's)")
     args = parser.parse_args()
     files = args.files or [str(data_root() / "train" / name) for name in DEFAULT_HOLDOUT]
     width, height = (int(v) for v in args.crop.split("x"))
     modes = args.modes.split(",")
     codec = load_codec(args.model)
-    if args.offset_cuts is not None:
-        cuts = () if args.offset_cuts == "none" else tuple(int(v) for v in args.offset_cuts.split(","))
-        weights = dataclasses.replace(codec.model.weights, adaptation=AdaptationConfig(offset_cuts=cuts))
-        codec = DiffusionCodec(FeatureModel(weights))
+    if args.offset_cuts is not None or args.regression is not None:
+        adaptation = codec.model.weights.adaptation
+        if args.offset_cuts is not None:
+            cuts = () if args.offset_cuts == "none" else tuple(int(v) for v in args.offset_cuts.split(","))
+            adaptation = dataclasses.replace(adaptation, offset_cuts=cuts)
+        if args.regression is not None:
+            adaptation = dataclasses.replace(adaptation, regression=args.regression == "on")
+        codec = DiffusionCodec(FeatureModel(dataclasses.replace(codec.model.weights, adaptation=adaptation)))
     order = OrderKind[args.order.upper()] if args.order else trained_order(codec.model)
     jpegxl = next(b for b in baselines() if b.name == "jpegxl")
     contexts = getattr(getattr(codec.model, "weights", None), "adaptation", None)

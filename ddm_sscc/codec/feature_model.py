@@ -26,7 +26,7 @@ from ddm_sscc.codec.feature_weights import CALIBRATION_BUCKETS, FeatureWeights, 
 from ddm_sscc.codec.integer_network import MEAN_STEPS, SCALE_INDICES, build_heads
 from ddm_sscc.codec.local_features import VALUE_SCALE, features, step_quantities, summarise
 from ddm_sscc.codec.model import CalibrationMode, StepInfo
-from ddm_sscc.codec.online_adaptation import OnlineAdaptation, Prediction
+from ddm_sscc.codec.online_adaptation import OnlineAdaptation
 from ddm_sscc.codec.tables import LogisticMixtureTables
 
 
@@ -98,10 +98,7 @@ class FeatureSession:
             scales = scales + int(self.model.weights.offline_shift[head, calibration_bucket(mask_q)])
         scales = scales.clamp(0, SCALE_INDICES - 1)
         if self.adaptation is not None:
-            bucket = self.adaptation.buckets(scales, logits, means - MEAN_STEPS // VALUE_SCALE * base[:, None])
-            bias, shift = self.adaptation.corrections(step.channel, bucket)
-            self.adaptation.remember(Prediction(step.channel, positions, means, scales, logits, bucket, bias))
-            means = means + bias[:, None]
-            scales = (scales + shift[:, None]).clamp(0, SCALE_INDICES - 1)
+            offsets = means - MEAN_STEPS // VALUE_SCALE * base[:, None]
+            means, scales = self.adaptation.adapt(step.channel, positions, means, scales, logits, offsets)
         return self.model.tables.frequencies(means, scales, logits)
 

@@ -83,7 +83,10 @@ def save_feature_weights(path: str | os.PathLike[str], model_id: str, config: Fe
     tensors["offline_shift"] = offline_shift.to(torch.int64).contiguous()
     metadata = {"model_id": model_id, "config": json.dumps(config.to_dict()), "facts": json.dumps(facts)}
     if adaptation != SCALE_CONTEXTS:
-        metadata["adaptation"] = json.dumps({"offset_cuts": list(adaptation.offset_cuts)})
+        fields: dict = {"offset_cuts": list(adaptation.offset_cuts)}
+        if adaptation.regression:  # absent in older files, which stay byte-identical
+            fields["regression"] = True
+        metadata["adaptation"] = json.dumps(fields)
     tmp = Path(f"{path}.part")
     save_file(tensors, str(tmp), metadata=metadata)
     os.chmod(tmp, 0o644)
@@ -131,9 +134,10 @@ def _adaptation(metadata: dict) -> AdaptationConfig:
     if "adaptation" not in metadata:
         return SCALE_CONTEXTS
     fields = json.loads(metadata["adaptation"])
-    if not isinstance(fields, dict) or set(fields) != {"offset_cuts"} or not isinstance(fields["offset_cuts"], list):
-        raise ValueError(f"adaptation metadata {metadata['adaptation'][:80]!r} is not {{'offset_cuts': [...]}}")
-    return AdaptationConfig(offset_cuts=tuple(fields["offset_cuts"]))
+    if (not isinstance(fields, dict) or not {"offset_cuts"} <= set(fields) <= {"offset_cuts", "regression"}
+            or not isinstance(fields["offset_cuts"], list)):
+        raise ValueError(f"adaptation metadata {metadata['adaptation'][:80]!r} is not {{'offset_cuts': [...], 'regression': bool}}")
+    return AdaptationConfig(offset_cuts=tuple(fields["offset_cuts"]), regression=fields.get("regression", False))
 
 
 def _check_shapes(w: FeatureWeights) -> None:

@@ -173,6 +173,7 @@ class LogisticMixtureTables:
 
     def __init__(self, reciprocals: torch.Tensor, cdf_table: torch.Tensor) -> None:
         self.scales = len(reciprocals)
+        self.reciprocals = reciprocals
         k = torch.arange(self._K_LOW, self._K_HIGH + 1, dtype=torch.int64)
         f = torch.arange(16, dtype=torch.int64)
         u = 16 * k[None, :] - f[:, None] + 8  # edge x + ½ minus the mean, in 1/16 pixel

@@ -25,9 +25,10 @@ from ddm_sscc.training.coding_steps import HeadBatch, batch_examples, to_grey
 from ddm_sscc.training.feature_loop import CropSource, load_float_network
 
 SHIFTS = range(-8, 9)
-ADAPTATION = AdaptationConfig(offset_cuts=(-32, -8, 8, 32))
-"""The online adaptation's contexts for new models: scale bucket × bucket of the mean's offset from
-the base prediction (edges at ±½ and ±2 pixels), chosen on the held-out photos."""
+ADAPTATION = AdaptationConfig(offset_cuts=(-32, -8, 8, 32), regression=True)
+"""The online adaptation of new models: contexts by scale bucket × bucket of the mean's offset from
+the base prediction (edges at ±½ and ±2 pixels), and the residual regression; both chosen on the
+held-out photos."""
 
 
 def draw_examples(images: list[np.ndarray], crops: int, seed: int, crop: int = 128, per_step: int = 1024,

@@ -244,7 +244,22 @@ def test_adaptation_contexts_come_from_the_weights_file(tmp_path):
             AdaptationConfig(offset_cuts=cuts)
 
 
-@pytest.mark.parametrize("adaptation", ['{"offset_cuts": [8, -8]}', '{"cuts": []}', '[1, 2]', 'not json'])
+def test_regression_flag_round_trips_through_the_weights_file(tmp_path):
+    from ddm_sscc.codec.feature_weights import save_feature_weights
+    from ddm_sscc.codec.online_adaptation import AdaptationConfig
+
+    w = load_feature_weights(WEIGHTS_DIR / "ddm-featmlp-lattice-v5.safetensors")
+    for regression in (False, True):
+        path = tmp_path / f"r{regression}.safetensors"
+        adaptation = AdaptationConfig(offset_cuts=(-32, -8, 8, 32), regression=regression)
+        save_feature_weights(path, "x", w.config, w.heads, w.offline_shift, {}, adaptation)
+        assert load_feature_weights(path).adaptation == adaptation
+    with pytest.raises(ValueError, match="regression"):
+        AdaptationConfig(regression=1)
+
+
+@pytest.mark.parametrize("adaptation", ['{"offset_cuts": [8, -8]}', '{"cuts": []}', '[1, 2]', 'not json',
+                                        '{"offset_cuts": [], "regression": 1}', '{"offset_cuts": [], "regression": true, "x": 1}'])
 def test_malformed_adaptation_metadata_names_the_file(tmp_path, adaptation):
     from safetensors import safe_open
 
