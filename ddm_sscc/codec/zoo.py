@@ -37,6 +37,10 @@ _FEATURE_MODELS = {
         "ddm-featmlp-lattice-v5.safetensors",
         "b20a6aa8d970574e29592e7ac3f17e1eae6539a50d1fb8c884a0665e3505ee71",
     ),
+    "ddm-featmlp-lattice-v6": (
+        "ddm-featmlp-lattice-v6.safetensors",
+        "2d15e0437d6083ac7fa59a2c71b2c456b523e8fbbc24c84284fdfb68fa4045bf",
+    ),
 }
 """Every model here must pass the cross-machine test (tests/core/codec/test_cross_machine.py).
 
@@ -56,7 +60,7 @@ _REGISTRY: dict[str, Callable[[], DiffusionCodec]] = {
     **{model_id: (lambda m=model_id: _feature_codec(m)) for model_id in _FEATURE_MODELS},
 }
 
-DEFAULT_MODEL = "ddm-featmlp-lattice-v5"
+DEFAULT_MODEL = "ddm-featmlp-lattice-v6"
 """The model ``encode``, ``link``, the GNU Radio blocks and ``sweep`` use when none is named."""
 
 WEIGHTS_SUFFIX = ".safetensors"
