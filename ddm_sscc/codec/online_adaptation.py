@@ -146,11 +146,9 @@ class OnlineAdaptation:
 
     def buckets(self, scale_index: torch.Tensor, logits_q: torch.Tensor, offsets_q: torch.Tensor) -> torch.Tensor:
         """Context of each row (int64 ``(n,)``) from its mixture and its mean offsets from the base (1/16 pixel)."""
-        heaviest = logits_q.argmax(dim=1, keepdim=True)
-        main = torch.gather(scale_index, 1, heaviest)[:, 0]
-        bucket = ((main - BUCKET_FROM) // BUCKET_WIDTH).clamp(0, SCALE_BUCKETS - 1)
+        bucket = ((_heaviest(scale_index, logits_q) - BUCKET_FROM) // BUCKET_WIDTH).clamp(0, SCALE_BUCKETS - 1)
         if len(self._cuts):
-            offset = torch.gather(offsets_q, 1, heaviest)[:, 0]
+            offset = _heaviest(offsets_q, logits_q)
             bucket = bucket * (len(self._cuts) + 1) + torch.bucketize(offset, self._cuts)
         return bucket
 
@@ -182,8 +180,7 @@ class OnlineAdaptation:
         c = p.channel
         buckets = self.config.contexts
         # bias: residual of the heaviest component's mean, in 1/16 pixel
-        main_mean = torch.gather(p.means_q, 1, p.logits_q.argmax(dim=1, keepdim=True))[:, 0]
-        residual = (16 * values - main_mean).clamp(-256, 256)
+        residual = (16 * values - _heaviest(p.means_q, p.logits_q)).clamp(-256, 256)
         if self.regression is not None:
             self.regression.learn(c, p.positions, p.regressors, self._scale_bucket(p.bucket),
                                   (residual - p.bias).clamp(-256, 256), _heaviest(p.scale_index, p.logits_q))

@@ -110,8 +110,7 @@ class ResidualRegression:
             products = _products(x, torch.cat([x, error[rows, None]], dim=1))
             xx[b] += products[:, :-1]
             xy[b] += products[:, -1]
-        while bool((torch.diagonal(xx, dim1=1, dim2=2) > SUM_LIMIT).any()):
-            big = (torch.diagonal(xx, dim1=1, dim2=2) > SUM_LIMIT).any(dim=1)
+        while bool((big := (torch.diagonal(xx, dim1=1, dim2=2) > SUM_LIMIT).any(dim=1)).any()):
             xx[big] >>= 1
             xy[big] >>= 1
         padded = self._padded(positions)
