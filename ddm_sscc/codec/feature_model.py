@@ -48,7 +48,7 @@ class FeatureModel:
         self.weights_sha256 = weights.sha256
         self.components = weights.config.components
         self.trained_order = weights.config.order_kind
-        self.heads = build_heads(weights.heads, self.components)
+        self.heads = build_heads(weights.heads, self.components, weights.arithmetic)
         self.tables = LogisticMixtureTables(weights.reciprocals, weights.cdf_table)
 
     @classmethod
@@ -92,7 +92,8 @@ class FeatureSession:
             self._adapted_at = (step.index, step.channel)
         mask_q, step_q = step_quantities(step.mask_ratio, step.index, step.steps)
         head = head_index(self.channels, step.channel)
-        base, feats = features(canvas, self._summary, positions, step.channel, mask_q, step_q, torch.float64)
+        base, feats = features(canvas, self._summary, positions, step.channel, mask_q, step_q,
+                               self.model.heads[head].input_dtype)
         means, scales, logits = self.model.heads[head].mixture(feats, base)
         if self.calibration != CalibrationMode.OFF:
             scales = scales + int(self.model.weights.offline_shift[head, calibration_bucket(mask_q)])

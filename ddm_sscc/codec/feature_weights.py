@@ -13,7 +13,9 @@ Tensors (all int64 in the file):
 
 Metadata: ``model_id``, ``config`` (the :class:`FeatureNetworkConfig` as JSON), ``facts`` and,
 from ``ddm-featmlp-int-v2`` on, ``adaptation`` (the :class:`AdaptationConfig` of the online
-adaptation's contexts, as JSON; absent means scale buckets only, as in ``ddm-featmlp-int-v1``).
+adaptation's contexts, as JSON; absent means scale buckets only, as in ``ddm-featmlp-int-v1``)
+and, from ``ddm-featmlp-lattice-v7`` on, ``arithmetic`` (the integer layers'
+:class:`~ddm_sscc.codec.integer_network.Arithmetic`, as JSON; absent means float64).
 Storing the tables, rather than computing them with this machine's ``exp`` and
 ``log``, is what makes every decoder use the same numbers; the file's hash covers them.
 """
@@ -29,9 +31,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ddm_sscc.codec.file_hash import file_sha256
 from ddm_sscc.codec.feature_network import HEADS, LOG_SCALE_MIN, FeatureNetworkConfig
-from ddm_sscc.codec.integer_network import LOG_SCALE_STEPS, SCALE_INDICES, WEIGHT_LIMIT
+from ddm_sscc.codec.file_hash import file_sha256
+from ddm_sscc.codec.integer_network import FLOAT64, LOG_SCALE_STEPS, SCALE_INDICES, WEIGHT_LIMIT, Arithmetic
 from ddm_sscc.codec.online_adaptation import SCALE_CONTEXTS, AdaptationConfig
 from ddm_sscc.errors import ModelMismatchError
 
@@ -55,6 +57,7 @@ class FeatureWeights:
     facts: dict
     sha256: bytes
     adaptation: AdaptationConfig = SCALE_CONTEXTS
+    arithmetic: Arithmetic = FLOAT64
 
 
 def reciprocal_table() -> np.ndarray:
@@ -70,7 +73,7 @@ def log2_table() -> np.ndarray:
 
 def save_feature_weights(path: str | os.PathLike[str], model_id: str, config: FeatureNetworkConfig,
                          heads: list[dict[str, torch.Tensor]], offline_shift: torch.Tensor, facts: dict,
-                         adaptation: AdaptationConfig = SCALE_CONTEXTS) -> bytes:
+                         adaptation: AdaptationConfig = SCALE_CONTEXTS, arithmetic: Arithmetic = FLOAT64) -> bytes:
     """Write a weights file; returns its SHA-256."""
     from safetensors.torch import save_file
 
@@ -87,6 +90,8 @@ def save_feature_weights(path: str | os.PathLike[str], model_id: str, config: Fe
         if adaptation.regression:  # absent in older files, which stay byte-identical
             fields["regression"] = True
         metadata["adaptation"] = json.dumps(fields)
+    if arithmetic != FLOAT64:  # absent in older files, which stay byte-identical
+        metadata["arithmetic"] = json.dumps(arithmetic.to_dict())
     tmp = Path(f"{path}.part")
     save_file(tensors, str(tmp), metadata=metadata)
     os.chmod(tmp, 0o644)
@@ -122,7 +127,7 @@ def load_feature_weights(path: str | os.PathLike[str], expected_sha256: bytes | 
             model_id=metadata["model_id"], config=config, heads=heads,
             cdf_table=tensors["cdf_table"], reciprocals=tensors["reciprocals"], log2_table=tensors["log2_table"],
             offline_shift=tensors["offline_shift"], facts=json.loads(metadata.get("facts", "{}")), sha256=sha,
-            adaptation=_adaptation(metadata),
+            adaptation=_adaptation(metadata), arithmetic=_arithmetic(metadata),
         )
         _check_shapes(weights)
     except (SafetensorError, KeyError, TypeError, ValueError, RuntimeError, OSError) as exc:
@@ -140,6 +145,16 @@ def _adaptation(metadata: dict) -> AdaptationConfig:
     return AdaptationConfig(offset_cuts=tuple(fields["offset_cuts"]), regression=fields.get("regression", False))
 
 
+def _arithmetic(metadata: dict) -> Arithmetic:
+    if "arithmetic" not in metadata:
+        return FLOAT64
+    fields = json.loads(metadata["arithmetic"])
+    if not isinstance(fields, dict) or set(fields) != {"gemm", "activation_limit", "input_limb_bits"}:
+        raise ValueError(f"arithmetic metadata {metadata['arithmetic'][:80]!r} is not "
+                         "{'gemm': ..., 'activation_limit': ..., 'input_limb_bits': ...}")
+    return Arithmetic(**fields)
+
+
 def _check_shapes(w: FeatureWeights) -> None:
     from ddm_sscc.codec.local_features import feature_count
 
@@ -155,6 +170,10 @@ def _check_shapes(w: FeatureWeights) -> None:
             if (weight.dtype != torch.int64 or int(weight.abs().max()) > WEIGHT_LIMIT or int(bias.abs().max()) >= 1 << 40
                     or int(shift.min()) < 0 or int(shift.max()) > 62):
                 raise ValueError(f"head {channels}/{channel} layer {i} is outside the integer ranges")
+            inexact = int((~w.arithmetic.exact_rows(weight, bias, shift, i, i == w.config.layers)).sum())
+            if inexact:
+                raise ValueError(f"head {channels}/{channel} layer {i}: {inexact} rows exceed the "
+                                 f"{w.arithmetic.gemm} arithmetic's exactness bound")
             width = out
     if w.cdf_table.shape != (2049,) or w.reciprocals.shape != (SCALE_INDICES,) or w.log2_table.shape != (1 << LOG2_TABLE_BITS,):
         raise ValueError("recipe tables have the wrong shapes")

@@ -41,6 +41,10 @@ _FEATURE_MODELS = {
         "ddm-featmlp-lattice-v6.safetensors",
         "2d15e0437d6083ac7fa59a2c71b2c456b523e8fbbc24c84284fdfb68fa4045bf",
     ),
+    "ddm-featmlp-lattice-v7": (
+        "ddm-featmlp-lattice-v7.safetensors",
+        "6a3210582a5b3b61b722673f1c7601e840ac9bc9881ddd998a7abb486535fcf6",
+    ),
 }
 """Every model here must pass the cross-machine test (tests/core/codec/test_cross_machine.py).
 
@@ -60,7 +64,7 @@ _REGISTRY: dict[str, Callable[[], DiffusionCodec]] = {
     **{model_id: (lambda m=model_id: _feature_codec(m)) for model_id in _FEATURE_MODELS},
 }
 
-DEFAULT_MODEL = "ddm-featmlp-lattice-v6"
+DEFAULT_MODEL = "ddm-featmlp-lattice-v7"
 """The model ``encode``, ``link``, the GNU Radio blocks and ``sweep`` use when none is named."""
 
 WEIGHTS_SUFFIX = ".safetensors"

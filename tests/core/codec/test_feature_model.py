@@ -12,7 +12,7 @@ from ddm_sscc.codec.container import Header, unpack
 from ddm_sscc.codec.feature_model import FeatureModel
 from ddm_sscc.codec.feature_network import FeatureNetwork, FeatureNetworkConfig, mixture_nll_bits
 from ddm_sscc.codec.feature_weights import load_feature_weights, reciprocal_table
-from ddm_sscc.codec.integer_network import ACTIVATION_LIMIT, WEIGHT_LIMIT, IntegerLayer
+from ddm_sscc.codec.integer_network import ACTIVATION_LIMIT, FLOAT32, FLOAT64, WEIGHT_LIMIT, IntegerLayer
 from ddm_sscc.codec.local_features import FEATURE_LIMIT, feature_count, features, summarise
 from ddm_sscc.codec.tables import (
     CDF_ONE, TABLE_TOTAL, LogisticMixtureTables, _interpolate, logistic_cdf_table, mixture_weights,
@@ -270,3 +270,110 @@ def test_malformed_adaptation_metadata_names_the_file(tmp_path, adaptation):
     save_file(load_file(str(shipped)), str(bad), metadata=metadata | {"adaptation": adaptation})
     with pytest.raises(ModelMismatchError, match="bad_adaptation.safetensors"):
         FeatureModel.from_file(bad)
+
+
+def _within(arithmetic, w, layer, bias=None, shift=None, last=False):
+    """Halve the rows of ``w`` until they keep the arithmetic's bound."""
+    bias = torch.zeros(len(w), dtype=torch.int64) if bias is None else bias
+    shift = torch.zeros(len(w), dtype=torch.int64) if shift is None else shift
+    while not (ok := arithmetic.exact_rows(w, bias, shift, layer, last)).all():
+        assert w[~ok].any(), "rows that no weights fit"
+        w[~ok] = torch.div(w[~ok], 2, rounding_mode="trunc")
+    return w
+
+
+@pytest.mark.parametrize("layer", ["features", "hidden", "output"])
+def test_float32_layer_is_exact_at_its_bound(layer):
+    """float32 GEMMs (two limbs for the features; the bias remainder in the hidden layers' GEMM)
+    equal int64 arithmetic at the inputs that push every partial sum to the bound: the largest
+    magnitudes, signed to match a row."""
+    from ddm_sscc.codec.integer_network import Float32Layer
+
+    g = torch.Generator().manual_seed(len(layer))
+    index, width, top, low = (0, 195, FEATURE_LIMIT, -FEATURE_LIMIT) if layer == "features" else (1, 128, FLOAT32.activation_limit, 0)
+    shift = torch.randint(10, 23, (64,), generator=g)
+    shift[:2] = torch.tensor([7, 8] if layer == "features" else [0, 1])  # the first layer's limbs need s ≥ 7
+    # biases that keep most outputs inside the clamp, and two beyond float32's integers
+    b = ((torch.rand(64, generator=g, dtype=torch.float64) * 2 - 1) * torch.pow(2.0, shift + 12)).to(torch.int64)
+    b[2:4] = torch.tensor([1 << 38, -(1 << 38)])
+    w = _within(FLOAT32, torch.randint(-WEIGHT_LIMIT, WEIGHT_LIMIT + 1, (64, width), generator=g), index, b, shift,
+                last=layer == "output")
+    x = torch.randint(low, top + 1, (300, width), generator=g)
+    x[:64] = torch.where(w > 0, top, low)  # row i's worst case
+    x[64:128] = torch.where(w > 0, low, top)
+    # the features' sums leave float32's exact range (hence the limbs); the activations' come near it
+    assert int(((x[:64] * w).abs().sum(dim=1)).max()) > (1 << 24 if layer == "features" else 1 << 23)
+    f32 = Float32Layer(w, b, shift, relu=layer != "output", limit=FLOAT32.activation_limit,
+                       limb_bits=FLOAT32.input_limb_bits if layer == "features" else 0)
+    exact = x @ w.T + b
+    rounded = torch.div(exact + (1 << shift) // 2, 1 << shift, rounding_mode="floor")
+    if layer != "output":
+        rounded = rounded.clamp(0, FLOAT32.activation_limit)
+    if layer == "hidden":  # and near the clamp's edges, where the quotient and the remainder meet
+        x[128:] = torch.randint(0, 40, (172, width), generator=g)
+        exact = x @ w.T + b
+        rounded = torch.div(exact + (1 << shift) // 2, 1 << shift, rounding_mode="floor").clamp(0, FLOAT32.activation_limit)
+    assert torch.equal(f32(x.to(torch.float32)).to(torch.int64), rounded)
+    if layer != "output":
+        assert ((rounded > 0) & (rounded < FLOAT32.activation_limit)).float().mean() > 0.3
+
+
+def test_float32_quantisation_keeps_the_bound_and_the_code_length():
+    """quantize(FLOAT32) gives rows the loader accepts and nearly the float64 network's outputs."""
+    from ddm_sscc.codec.integer_network import build_heads, quantize
+
+    torch.manual_seed(0)
+    net = FeatureNetwork(FeatureNetworkConfig(hidden=32, layers=2, components=2))
+    shapes = [(1, 0), (3, 0), (3, 1), (3, 2)]
+    feats = torch.randint(-2000, 2000, (400, feature_count(2, 3)))
+    calibration = {h: feats[:, : feature_count(c, C)] for h, (C, c) in enumerate(shapes)}
+    wide, narrow = (build_heads(quantize(net, calibration, a), 2, a) for a in (FLOAT64, FLOAT32))
+    for head in quantize(net, calibration, FLOAT32):
+        for i in range(3):
+            assert FLOAT32.exact_rows(head[f"weight{i}"], head[f"bias{i}"], head[f"shift{i}"], i, i == 2).all()
+            assert int(head[f"shift{i}"].min()) >= 0
+    out64, out32 = wide[3](feats), narrow[3](feats)
+    assert (out64 - out32).abs().float().mean() < 1.0  # the same network, on a coarser grid
+
+
+def test_arithmetic_round_trips_and_inexact_rows_are_refused(tmp_path):
+    from safetensors import safe_open
+
+    from ddm_sscc.codec.feature_weights import save_feature_weights
+
+    w = load_feature_weights(WEIGHTS_DIR / "ddm-featmlp-lattice-v6.safetensors")
+    assert w.arithmetic == FLOAT64
+    with pytest.raises(ModelMismatchError, match="f32.safetensors.*exactness bound"):
+        save_feature_weights(tmp_path / "f32.safetensors", "x", w.config, w.heads, w.offline_shift, {}, w.adaptation, FLOAT32)
+        load_feature_weights(tmp_path / "f32.safetensors")  # v6's 15-bit rows are far outside float32's bound
+    heads = [{k: (_within(FLOAT32, v.clone(), int(k[-1]), h[f"bias{k[-1]}"], h[f"shift{k[-1]}"], k[-1] == "3")
+                  if k.startswith("weight") else v) for k, v in h.items()} for h in w.heads]
+    path = tmp_path / "ok.safetensors"
+    save_feature_weights(path, "x", w.config, heads, w.offline_shift, {}, w.adaptation, FLOAT32)
+    assert load_feature_weights(path).arithmetic == FLOAT32
+    first = heads[1]
+    assert not FLOAT32.exact_rows(first["weight0"], first["bias0"], torch.full_like(first["shift0"], 6), 0, False).any()
+    with safe_open(str(path), framework="pt") as handle:
+        metadata = handle.metadata()
+    for bad in ['{"gemm": "float16", "activation_limit": 4095, "input_limb_bits": 7}',
+                '{"gemm": "float32", "activation_limit": 4095}', '{"gemm": "float32", "activation_limit": 99999, "input_limb_bits": 7}',
+                '{"gemm": "float64", "activation_limit": 4095, "input_limb_bits": 0}', "[]"]:
+        save_file(load_file(str(path)), str(tmp_path / "bad_arith.safetensors"), metadata=metadata | {"arithmetic": bad})
+        with pytest.raises(ModelMismatchError, match="bad_arith.safetensors"):
+            load_feature_weights(tmp_path / "bad_arith.safetensors")
+
+
+def test_float32_products_stay_ieee_whatever_the_process_asked_for():
+    """set_float32_matmul_precision("medium") lets oneDNN use bfloat16: the heads switch it off
+    while they run, and give it back."""
+    from ddm_sscc.codec.integer_network import _ieee_float32
+
+    before = torch.get_float32_matmul_precision()
+    try:
+        torch.set_float32_matmul_precision("medium")
+        asked = torch.backends.mkldnn.matmul.fp32_precision
+        with _ieee_float32():
+            assert torch.backends.mkldnn.matmul.fp32_precision in ("ieee", "none")
+        assert torch.backends.mkldnn.matmul.fp32_precision == asked != "ieee"
+    finally:
+        torch.set_float32_matmul_precision(before)

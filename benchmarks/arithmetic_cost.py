@@ -1,0 +1,71 @@
+"""What the integer network's arithmetic costs in bits and buys in time, on training crops.
+
+Quantises one float training run with several :class:`~ddm_sscc.codec.integer_network.Arithmetic`
+settings (float64 GEMMs as up to v6; float32 GEMMs with 11-13-bit activations, the features
+in one GEMM or in 7-bit limbs) and prints, for each, the integer network's code length on
+training crops drawn as ``export-model`` draws them (no calibration), relative to float64, and
+the seconds its heads take over those rows (the same rows for every setting, in one run).
+
+    .venv/bin/python benchmarks/arithmetic_cost.py [--run checkpoints/ddm-featmlp-lattice-v6] [--crops 80]
+
+Kodak is never used here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import torch
+
+from ddm_sscc.codec.feature_weights import reciprocal_table
+from ddm_sscc.codec.integer_network import FLOAT32, FLOAT64, Arithmetic, build_heads, quantize
+from ddm_sscc.codec.tables import LogisticMixtureTables, logistic_cdf_table
+from ddm_sscc.training.feature_export import draw_examples, integer_bits
+from ddm_sscc.training.feature_loop import load_float_network
+from ddm_sscc.training.training_images import split_training_images
+
+SETTINGS = {
+    "float64 (v1-v6)": FLOAT64,
+    "float32, 11-bit activations, 7-bit limbs": Arithmetic("float32", (1 << 11) - 1, 7),
+    "float32, 12-bit activations, 7-bit limbs (v7)": FLOAT32,
+    "float32, 13-bit activations, 7-bit limbs": Arithmetic("float32", (1 << 13) - 1, 7),
+    "float32, 12-bit activations, features in one GEMM": Arithmetic("float32", (1 << 12) - 1, 0),
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--run", default="checkpoints/ddm-featmlp-lattice-v6", help="a `ddm-sscc train` run directory")
+    parser.add_argument("--data", default="../shared/datasets/train")
+    parser.add_argument("--crops", type=int, default=80, help="training crops for calibration and for measuring")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    net, facts = load_float_network(Path(args.run) / "network.safetensors")
+    images, _, _ = split_training_images(Path(args.data), None)
+    crop = int(facts.get("train", {}).get("crop", 128))
+    calibration = draw_examples(images, args.crops, 4242, crop, net_cfg=net.config)
+    measured = draw_examples(images, args.crops, 4243, crop, net_cfg=net.config)
+    tables = LogisticMixtureTables(torch.from_numpy(reciprocal_table()), torch.from_numpy(logistic_cdf_table()))
+    rows = sum(len(b.target) for b in measured.values())
+    print(f"# run {args.run}, {args.crops} training crops ({rows} rows) for calibration and as many for measuring, "
+          f"torch threads {args.threads}")
+    reference = None
+    for name, arithmetic in SETTINGS.items():
+        heads = build_heads(quantize(net, {h: b.feats for h, b in calibration.items()}, arithmetic),
+                            net.config.components, arithmetic)
+        bits, seconds = 0.0, 0.0
+        for head, batch in measured.items():
+            feats = batch.feats.to(heads[head].input_dtype)
+            start = time.perf_counter()
+            mixture = heads[head].mixture(feats, batch.base)
+            seconds += time.perf_counter() - start
+            bits += float(integer_bits(tables, mixture, batch.target).sum())
+        reference = reference or bits
+        print(f"{name}: {bits / rows:.4f} bpsp ({100 * (bits / reference - 1):+.3f} %), heads {seconds:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
