@@ -9,6 +9,9 @@ rest (order, engine, container). Prints the settings, the seconds per stage for 
 and the decode, and the SHA-256 of the bitstream, so that a speed change can be checked to
 leave the bytes unchanged. Compare versions in the same session: these machines are noisy,
 and a job on the other core slows everything (memory bandwidth).
+
+``ddm_sscc`` is imported before torch, as in the CLI, so that its ``OMP_WAIT_POLICY=PASSIVE``
+applies (``ddm_sscc/__init__.py``); the header line prints the policy in force.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ import platform
 import time
 from collections.abc import Callable
 
+import ddm_sscc  # noqa: F401  (first: its OpenMP wait policy must be set before torch loads)
+
+# isort: split
 import numpy as np
 import torch
 
@@ -75,7 +81,8 @@ def main() -> None:
     _instrument()
     print(f"{args.image} {image.shape[1]}x{image.shape[0]}x{image.shape[2] if image.ndim == 3 else 1}, "
           f"model {codec.model.model_id}, T = {args.steps}, torch threads {args.threads}, "
-          f"{platform.processor() or platform.machine()}, torch {torch.__version__}")
+          f"{platform.processor() or platform.machine()}, torch {torch.__version__}, "
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}")
     start = time.perf_counter()
     data = codec.encode(image, CodecSettings(steps=args.steps))
     _report("encode", time.perf_counter() - start)
