@@ -118,8 +118,9 @@ FLOAT64 = Arithmetic()
 """The arithmetic of ``ddm-featmlp-int-v1`` to ``ddm-featmlp-lattice-v6`` (files without ``arithmetic``)."""
 FLOAT32 = Arithmetic("float32", activation_limit=(1 << 12) - 1, input_limb_bits=7)
 """The arithmetic of new exports: 12-bit activations, 7-bit feature limbs.  Chosen on training
-crops with v6's float network: 0.035 % more bits than ``FLOAT64`` (11-bit activations 0.17 %,
-13-bit 0.05 %; one GEMM for the features instead of limbs 0.12 %)."""
+crops with v6's float network (``benchmarks/arithmetic_cost.py``): 0.03 % more bits than
+``FLOAT64`` (11-bit activations 0.13 %, 13-bit 0.03 %; the features in one GEMM instead of
+limbs 0.09 %, for about half the heads' time)."""
 
 
 @dataclass
