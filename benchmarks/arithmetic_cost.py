@@ -7,6 +7,7 @@ training crops drawn as ``export-model`` draws them (no calibration), relative t
 the seconds its heads take over those rows (the same rows for every setting, in one run).
 
     .venv/bin/python benchmarks/arithmetic_cost.py [--run checkpoints/ddm-featmlp-lattice-v6] [--crops 80]
+    .venv/bin/python benchmarks/arithmetic_cost.py --gemm     # float64 against float32 GEMM speed only
 
 Kodak is never used here.
 """
@@ -35,13 +36,32 @@ SETTINGS = {
 }
 
 
+def gemm_speed(rows: int = 60_000, width: int = 128, repeats: int = 20) -> None:
+    """GFLOP/s of a ``rows × width × width`` float64 and float32 GEMM of integers, one and two threads."""
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        for dtype in (torch.float64, torch.float32):
+            x = torch.randint(0, 4000, (rows, width)).to(dtype)
+            w = torch.randint(-100, 100, (width, width)).to(dtype)
+            torch.mm(x, w)
+            start = time.perf_counter()
+            for _ in range(repeats):
+                torch.mm(x, w)
+            seconds = (time.perf_counter() - start) / repeats
+            print(f"{rows} x {width} x {width}, {dtype}, {threads} thread(s): {2 * rows * width * width / seconds / 1e9:.1f} GFLOP/s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--run", default="checkpoints/ddm-featmlp-lattice-v6", help="a `ddm-sscc train` run directory")
     parser.add_argument("--data", default="../shared/datasets/train")
     parser.add_argument("--crops", type=int, default=80, help="training crops for calibration and for measuring")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--gemm", action="store_true", help="only the GEMM speed of each dtype")
     args = parser.parse_args()
+    if args.gemm:
+        gemm_speed()
+        return
     torch.set_num_threads(args.threads)
     net, facts = load_float_network(Path(args.run) / "network.safetensors")
     images, _, _ = split_training_images(Path(args.data), None)
