@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from ddm_sscc import __version__
 from ddm_sscc.cli import codec, experiments, link, radio, recording, training
 from ddm_sscc.cli.common import PROG, fail, positive_int
+from ddm_sscc.codec.threads import use_codec_threads
 from ddm_sscc.errors import DdmError
 
 COMMANDS = codec.COMMANDS | training.COMMANDS | experiments.COMMANDS | link.COMMANDS | radio.COMMANDS | recording.COMMANDS
@@ -25,6 +26,9 @@ ORDER = ("encode", "decode", "info", "pack-crops", "train", "export-model", "ben
          "loopback", "capture", "replay", "sweep", "models")
 """The order of the subcommands in ``--help``."""
 assert set(ORDER) == set(COMMANDS)
+THREADS_OF_TORCH = frozenset({"train"})
+"""Subcommands that keep torch's own thread count unless ``--threads`` is given (training is
+large GEMMs, which more threads speed up); every other one codes with one thread by default."""
 
 
 class _OneLineErrors(argparse.ArgumentParser):
@@ -38,7 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = _OneLineErrors(prog=PROG, description="Lossless image transmission with a discrete-diffusion codec.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--threads", type=positive_int, help="torch intra-op threads (does not change the output)")
+    parser.add_argument("--threads", type=positive_int,
+                        help="torch intra-op threads (does not change the output); default 1, which codes faster "
+                             "than more on small machines (ddm_sscc/codec/threads.py), and torch's own for train")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in ORDER:
         COMMANDS[name][0](sub)
@@ -49,10 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        if args.threads:
-            import torch
-
-            torch.set_num_threads(args.threads)
+        if args.threads or args.command not in THREADS_OF_TORCH:
+            use_codec_threads(args.threads)
         return COMMANDS[args.command][1](args)
     except DdmError as exc:
         return fail(str(exc))

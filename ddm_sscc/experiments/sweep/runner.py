@@ -43,6 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ddm_sscc.codec.threads import CODEC_THREADS
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.experiments.sweep.analog import load_analog_system, run_analog_trial
 from ddm_sscc.experiments.sweep.bounds import ImageBounds, SystemBounds, bounds_from_rows, mean_bounds
@@ -100,11 +101,11 @@ def _worker_init(threads: int) -> None:
         sys.modules["torch"].set_num_threads(threads)
 
 
-def default_executor(workers: int) -> Executor:
-    """``ProcessPoolExecutor(workers)`` with spawned processes (no fork of a torch-threaded parent)."""
+def default_executor(workers: int, threads: int = CODEC_THREADS) -> Executor:
+    """``ProcessPoolExecutor(workers)`` with spawned processes (no fork of a torch-threaded parent),
+    each with ``threads`` torch threads (the codec's default: use more workers to use more cores)."""
     import multiprocessing
 
-    threads = max(1, (os.cpu_count() or 1) // workers)
     return ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
