@@ -12,16 +12,23 @@ one thread and 12.75 s with two (``.venv/bin/python benchmarks/openmp_wait_polic
 
 from __future__ import annotations
 
+import os
+
 CODEC_THREADS = 1
 """Torch intra-op threads for encoding and decoding by default."""
 
 
 def use_codec_threads(threads: int | None = None) -> int:
-    """Set torch's intra-op threads to ``threads`` (default :data:`CODEC_THREADS`); returns the count."""
+    """Set torch's intra-op threads to ``threads`` (default :data:`CODEC_THREADS`); returns the count.
+
+    Also exports ``OMP_NUM_THREADS``, so that the processes this one starts (the link's TX and
+    RX flowgraphs, which code in their own interpreters) use the same count.
+    """
     import torch
 
     count = CODEC_THREADS if threads is None else threads
     if count < 1:
         raise ValueError(f"threads must be at least 1, got {count}")
     torch.set_num_threads(count)
+    os.environ["OMP_NUM_THREADS"] = str(count)
     return count

@@ -1,5 +1,7 @@
 """The codec's default thread count, as the CLI applies it."""
 
+import os
+
 import pytest
 import torch
 
@@ -8,8 +10,9 @@ from ddm_sscc.codec.threads import CODEC_THREADS, use_codec_threads
 
 
 @pytest.fixture
-def restore_threads():
+def restore_threads(monkeypatch):
     before = torch.get_num_threads()
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)  # restored after the test
     yield
     torch.set_num_threads(before)
 
@@ -17,6 +20,7 @@ def restore_threads():
 def test_use_codec_threads_sets_the_default_or_the_given_count(restore_threads):
     assert use_codec_threads() == CODEC_THREADS == torch.get_num_threads()
     assert use_codec_threads(2) == 2 == torch.get_num_threads()
+    assert os.environ["OMP_NUM_THREADS"] == "2"  # for the processes it starts
     with pytest.raises(ValueError, match="at least 1"):
         use_codec_threads(0)
 
@@ -25,6 +29,7 @@ def test_cli_codes_with_the_codec_default_unless_told(restore_threads, capsys):
     torch.set_num_threads(2)
     assert main(["models"]) == 0
     assert torch.get_num_threads() == CODEC_THREADS
+    assert os.environ["OMP_NUM_THREADS"] == str(CODEC_THREADS)
     assert main(["--threads", "2", "models"]) == 0
     assert torch.get_num_threads() == 2
     capsys.readouterr()
