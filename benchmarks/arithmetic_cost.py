@@ -2,7 +2,7 @@
 
 Quantises one float training run with several :class:`~ddm_sscc.codec.integer_network.Arithmetic`
 settings (float64 GEMMs as up to v6; float32 GEMMs with 11-13-bit activations, the features
-in one GEMM or in 7-bit limbs) and prints, for each, the integer network's code length on
+in 7-bit limbs (v7) or in one GEMM, with or without column limits (v8)) and prints, for each, the integer network's code length on
 training crops drawn as ``export-model`` draws them (no calibration), relative to float64, and
 the seconds its heads take over those rows (the same rows for every setting, in one run).
 
@@ -21,7 +21,7 @@ from pathlib import Path
 import torch
 
 from ddm_sscc.codec.feature_weights import reciprocal_table
-from ddm_sscc.codec.integer_network import FLOAT32, FLOAT64, Arithmetic, build_heads, quantize
+from ddm_sscc.codec.integer_network import FLOAT32, FLOAT32_COLUMN_LIMITS, FLOAT64, Arithmetic, build_heads, quantize
 from ddm_sscc.codec.tables import LogisticMixtureTables, logistic_cdf_table
 from ddm_sscc.training.feature_export import draw_examples, integer_bits
 from ddm_sscc.training.feature_loop import load_float_network
@@ -33,6 +33,10 @@ SETTINGS = {
     "float32, 12-bit activations, 7-bit limbs (v7)": FLOAT32,
     "float32, 13-bit activations, 7-bit limbs": Arithmetic("float32", (1 << 13) - 1, 7),
     "float32, 12-bit activations, features in one GEMM": Arithmetic("float32", (1 << 12) - 1, 0),
+    "float32, one GEMM, column limits, values to 511": Arithmetic("float32", (1 << 12) - 1, 0, 511),
+    "float32, one GEMM, column limits, values to 1023 (v8)": FLOAT32_COLUMN_LIMITS,
+    "float32, one GEMM, column limits, values to 2047": Arithmetic("float32", (1 << 12) - 1, 0, 2047),
+    "float32, one GEMM, column limits, values to 4095": Arithmetic("float32", (1 << 12) - 1, 0, 4095),
 }
 
 
@@ -75,7 +79,7 @@ def main() -> None:
     reference = None
     for name, arithmetic in SETTINGS.items():
         heads = build_heads(quantize(net, {h: b.feats for h, b in calibration.items()}, arithmetic),
-                            net.config.components, arithmetic)
+                            net.config.components, arithmetic, net.config.planes, net.config.lattice)
         bits, seconds = 0.0, 0.0
         for head, batch in measured.items():
             feats = batch.feats.to(heads[head].input_dtype)

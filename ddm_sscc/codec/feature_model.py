@@ -48,7 +48,8 @@ class FeatureModel:
         self.weights_sha256 = weights.sha256
         self.components = weights.config.components
         self.trained_order = weights.config.order_kind
-        self.heads = build_heads(weights.heads, self.components, weights.arithmetic)
+        self.heads = build_heads(weights.heads, self.components, weights.arithmetic, weights.config.planes,
+                                 weights.config.lattice)
         self.tables = LogisticMixtureTables(weights.reciprocals, weights.cdf_table)
 
     @classmethod

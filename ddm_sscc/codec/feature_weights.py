@@ -149,9 +149,10 @@ def _arithmetic(metadata: dict) -> Arithmetic:
     if "arithmetic" not in metadata:
         return FLOAT64
     fields = json.loads(metadata["arithmetic"])
-    if not isinstance(fields, dict) or set(fields) != {"gemm", "activation_limit", "input_limb_bits"}:
+    required = {"gemm", "activation_limit", "input_limb_bits"}
+    if not isinstance(fields, dict) or not required <= set(fields) <= required | {"value_limit"}:
         raise ValueError(f"arithmetic metadata {metadata['arithmetic'][:80]!r} is not "
-                         "{'gemm': ..., 'activation_limit': ..., 'input_limb_bits': ...}")
+                         "{'gemm': ..., 'activation_limit': ..., 'input_limb_bits': ...[, 'value_limit': ...]}")
     return Arithmetic(**fields)
 
 
@@ -170,7 +171,8 @@ def _check_shapes(w: FeatureWeights) -> None:
             if (weight.dtype != torch.int64 or int(weight.abs().max()) > WEIGHT_LIMIT or int(bias.abs().max()) >= 1 << 40
                     or int(shift.min()) < 0 or int(shift.max()) > 62):
                 raise ValueError(f"head {channels}/{channel} layer {i} is outside the integer ranges")
-            inexact = int((~w.arithmetic.exact_rows(weight, bias, shift, i, i == w.config.layers)).sum())
+            limits = w.arithmetic.input_limits(channels, channel, w.config.planes, w.config.lattice) if i == 0 else None
+            inexact = int((~w.arithmetic.exact_rows(weight, bias, shift, i, i == w.config.layers, limits)).sum())
             if inexact:
                 raise ValueError(f"head {channels}/{channel} layer {i}: {inexact} rows exceed the "
                                  f"{w.arithmetic.gemm} arithmetic's exactness bound")

@@ -39,13 +39,14 @@ import torch
 
 from ddm_sscc.codec.feature_network import (
     FEATURE_SCALE,
+    HEADS,
     LOG_SCALE_MAX,
     LOG_SCALE_MIN,
     LOG_SCALE_OFFSET,
     MEAN_GAIN,
     FeatureNetwork,
 )
-from ddm_sscc.codec.local_features import FEATURE_LIMIT, VALUE_SCALE
+from ddm_sscc.codec.local_features import FEATURE_LIMIT, VALUE_SCALE, feature_limits
 
 WEIGHT_LIMIT = (1 << 14) - 1
 ACTIVATION_LIMIT = (1 << 15) - 1
@@ -70,11 +71,16 @@ class Arithmetic:
             ``"float32"`` (float32 GEMMs whose rows keep the 2^24 bound).
         activation_limit: hidden activations are clamped to ``[0, activation_limit]``.
         input_limb_bits: ``b`` > 0 splits the features into ``2^b·hi + lo`` (float32 only).
+        value_limit: > 0 (float32 without limbs): the first layer clamps every feature to its
+            column's bound (:func:`~ddm_sscc.codec.local_features.feature_limits`, the values
+            relative to the base prediction to ``±value_limit``), and a row's bound is
+            ``Σ|w_j|·limit_j`` instead of ``Σ|w|·FEATURE_LIMIT``; 0: no column limits.
     """
 
     gemm: str = "float64"
     activation_limit: int = ACTIVATION_LIMIT
     input_limb_bits: int = 0
+    value_limit: int = 0
 
     def __post_init__(self) -> None:
         if self.gemm not in ("float64", "float32"):
@@ -85,20 +91,38 @@ class Arithmetic:
             raise ValueError(f"activation_limit must be an integer in [1, {ACTIVATION_LIMIT}], got {self.activation_limit!r}")
         if not (isinstance(self.input_limb_bits, int) and 0 <= self.input_limb_bits <= 12):
             raise ValueError(f"input_limb_bits must be an integer in [0, 12], got {self.input_limb_bits!r}")
+        if not (isinstance(self.value_limit, int) and 0 <= self.value_limit <= FEATURE_LIMIT):
+            raise ValueError(f"value_limit must be an integer in [0, {FEATURE_LIMIT}], got {self.value_limit!r}")
+        if self.value_limit and (self.gemm, self.input_limb_bits) != ("float32", 0):
+            raise ValueError("value_limit needs the float32 arithmetic without limbs")
+
+    def input_limits(self, channels: int, channel: int, planes: bool, lattice: bool) -> torch.Tensor | None:
+        """int64 ``(F,)`` bound of each feature of head ``(channels, channel)``; None without column limits."""
+        if not self.value_limit:
+            return None
+        return feature_limits(channel, channels, planes, lattice, self.value_limit)
 
     def exact_rows(self, weight: torch.Tensor, bias: torch.Tensor, shift: torch.Tensor, layer: int,
-                   last: bool) -> torch.Tensor:
+                   last: bool, input_limits: torch.Tensor | None = None) -> torch.Tensor:
         """bool ``(out,)``: rows whose float32 values provably stay ≤ 2^24 (all rows for float64).
 
         A partial sum of a row is bounded by its weights' mass times the largest input (hidden
-        inputs are ≥ 0, so ``max(Σw⁺, Σw⁻)`` is the mass there, and ``Σ|w|`` for the features);
-        a hidden layer's GEMMs also carry the bias remainder, and the first layer's second GEMM
-        the carry from its first (:class:`Float32Layer`)."""
+        inputs are ≥ 0, so ``max(Σw⁺, Σw⁻)`` is the mass there, and ``Σ|w|`` for the features,
+        or ``Σ|w_j|·limit_j`` with column limits: the first layer's ``input_limits``, from
+        :meth:`input_limits`); a hidden layer's GEMMs also carry the bias remainder, and the
+        first layer's second GEMM the carry from its first (:class:`Float32Layer`)."""
         if self.gemm == "float64":
             return torch.ones(weight.shape[0], dtype=torch.bool)
         w = weight.to(torch.int64)
-        mass = w.abs().sum(dim=1) if layer == 0 else torch.maximum(w.clamp(min=0).sum(dim=1), (-w).clamp(min=0).sum(dim=1))
-        largest = FEATURE_LIMIT if layer == 0 else self.activation_limit
+        if layer == 0 and self.value_limit:
+            if input_limits is None or input_limits.shape != (w.shape[1],):
+                raise ValueError("the first layer of an arithmetic with column limits needs one limit per feature")
+            mass, largest = (w.abs() * input_limits).sum(dim=1), 1
+        elif layer == 0:
+            mass, largest = w.abs().sum(dim=1), FEATURE_LIMIT
+        else:
+            mass = torch.maximum(w.clamp(min=0).sum(dim=1), (-w).clamp(min=0).sum(dim=1))
+            largest = self.activation_limit
         if last:  # one GEMM, bias and rescale in float64
             return mass * largest <= FLOAT32_EXACT
         unit = torch.ones_like(shift) << shift.clamp(0, 62)
@@ -111,7 +135,8 @@ class Arithmetic:
         return (shift >= b) & (low <= FLOAT32_EXACT) & (high <= FLOAT32_EXACT)
 
     def to_dict(self) -> dict:
-        return {"gemm": self.gemm, "activation_limit": self.activation_limit, "input_limb_bits": self.input_limb_bits}
+        fields = {"gemm": self.gemm, "activation_limit": self.activation_limit, "input_limb_bits": self.input_limb_bits}
+        return fields | ({"value_limit": self.value_limit} if self.value_limit else {})  # v7's files have no key
 
 
 FLOAT64 = Arithmetic()
@@ -121,6 +146,12 @@ FLOAT32 = Arithmetic("float32", activation_limit=(1 << 12) - 1, input_limb_bits=
 crops with v6's float network (``benchmarks/arithmetic_cost.py``): 0.03 % more bits than
 ``FLOAT64`` (11-bit activations 0.13 %, 13-bit 0.03 %; the features in one GEMM instead of
 limbs 0.09 %, for about half the heads' time)."""
+FLOAT32_COLUMN_LIMITS = Arithmetic("float32", activation_limit=(1 << 12) - 1, input_limb_bits=0, value_limit=1023)
+"""The arithmetic of new exports since ``ddm-featmlp-lattice-v8``: the features in one float32 GEMM,
+each clamped to its column's bound, the values relative to the base prediction to ±1023
+(255 pixel levels).  On training crops with v6's float network (``benchmarks/arithmetic_cost.py``)
+it codes as :data:`FLOAT32` does (−0.001 %; 165 of the features clamped) in about 40 % of the
+heads' time; ``value_limit`` 511: +0.05 %, 2047: +0.03 %, no column limits: +0.06 %."""
 
 
 @dataclass
@@ -168,14 +199,17 @@ class Float32Layer:
         relu: hidden layer (ReLU and clamp to ``limit``) or output layer.
         limit: the clamp of hidden activations.
         limb_bits: ``L`` > 0 for the first layer.
+        input_limits: int64 ``(in,)``: the first layer clamps each input column to ``±limit_j``
+            (the column limits of :class:`Arithmetic`); None: no clamp.
 
     Input float32 ``(n, in)`` holding integers; output float32 (hidden) or float64 (output layer).
     """
 
     def __init__(self, weight: torch.Tensor, bias: torch.Tensor, shift: torch.Tensor, relu: bool,
-                 limit: int, limb_bits: int = 0) -> None:
+                 limit: int, limb_bits: int = 0, input_limits: torch.Tensor | None = None) -> None:
         self.weight_t = weight.to(torch.float32).T
         self.relu, self.limit, self.limb_bits = relu, limit, limb_bits
+        self.input_limits = None if input_limits is None else (-input_limits.to(torch.float32), input_limits.to(torch.float32))
         if not relu:
             self.bias = bias.to(torch.float64)
             self.scale = torch.pow(2.0, -shift.to(torch.float64))
@@ -188,6 +222,8 @@ class Float32Layer:
         self.scale32 = torch.pow(2.0, -(shift - limb_bits).to(torch.float64)).to(torch.float32)
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        if self.input_limits is not None:
+            x = torch.clamp(x, *self.input_limits)
         if not self.relu:
             y = torch.mm(x, self.weight_t).to(torch.float64)
             return y.add_(self.bias).mul_(self.scale).add_(0.5).floor_()
@@ -260,13 +296,14 @@ def _row_shifts(weight: torch.Tensor, bias: torch.Tensor, in_shift: int,
 
 
 def _integer_rows(w: torch.Tensor, b: torch.Tensor, exponent: torch.Tensor, shift: torch.Tensor, in_shift: int,
-                  arithmetic: Arithmetic, layer: int, last: bool) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                  arithmetic: Arithmetic, layer: int, last: bool,
+                  input_limits: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Rounded weights, biases and shifts at ``exponent``, lowered row by row until the arithmetic's
     bound holds (the weights halve with every step, and the rescale shift follows)."""
     while True:
         weight = torch.round(w * torch.pow(2.0, exponent.to(torch.float64))[:, None]).clamp(-WEIGHT_LIMIT, WEIGHT_LIMIT)
         bias = torch.round(b * torch.pow(2.0, (exponent + in_shift).to(torch.float64))).to(torch.int64)
-        inexact = ~arithmetic.exact_rows(weight, bias, shift, layer, last)
+        inexact = ~arithmetic.exact_rows(weight, bias, shift, layer, last, input_limits)
         if not inexact.any():
             return weight.to(torch.int64), bias, shift
         if int(shift[inexact].min()) == 0:
@@ -280,7 +317,8 @@ def quantize(net: FeatureNetwork, calibration: dict[int, torch.Tensor],
 
     Returns a list (one per head) of dicts of int64 tensors ``weight{i}``, ``bias{i}``,
     ``shift{i}``; the output layer's rows land on the grids of :class:`IntegerHead`, and every
-    row keeps the bound of ``arithmetic``.
+    row keeps the bound of ``arithmetic``.  With column limits the calibration features are
+    clamped to them first, as the heads will clamp.
     """
     # hidden activations: the largest seen in calibration lands at a quarter (float64) or half
     # (float32, whose 12 bits are dearer) of the clamp
@@ -290,7 +328,9 @@ def quantize(net: FeatureNetwork, calibration: dict[int, torch.Tensor],
     heads = []
     for head, mlp in enumerate(net.heads):
         linears = [m for m in mlp if isinstance(m, torch.nn.Linear)]
-        x = calibration[head].to(torch.float32) / FEATURE_SCALE
+        limits = arithmetic.input_limits(*HEADS[head], net.config.planes, net.config.lattice)
+        x = calibration[head] if limits is None else torch.clamp(calibration[head], -limits, limits)
+        x = x.to(torch.float32) / FEATURE_SCALE
         in_shift = _INPUT_SHIFT
         tensors: dict[str, torch.Tensor] = {}
         for i, linear in enumerate(linears):
@@ -306,7 +346,8 @@ def quantize(net: FeatureNetwork, calibration: dict[int, torch.Tensor],
                 act_exp = int(torch.floor(torch.log2(torch.tensor(target / max(peak, 1e-6)))))
                 steps = torch.full((w.shape[0],), 2.0**act_exp, dtype=torch.float64)
             exponent, shift = _row_shifts(w, b, in_shift, steps)
-            weight, bias, shift = _integer_rows(w, b, exponent, shift, in_shift, arithmetic, i, last)
+            weight, bias, shift = _integer_rows(w, b, exponent, shift, in_shift, arithmetic, i, last,
+                                                limits if i == 0 else None)
             tensors[f"weight{i}"], tensors[f"bias{i}"], tensors[f"shift{i}"] = weight, bias, shift
             if not last:
                 in_shift = int(torch.log2(steps[0]).round())
@@ -314,17 +355,20 @@ def quantize(net: FeatureNetwork, calibration: dict[int, torch.Tensor],
     return heads
 
 
-def build_heads(tensors: list[dict[str, torch.Tensor]], components: int,
-                arithmetic: Arithmetic = FLOAT64) -> list[IntegerHead]:
-    """Runnable heads from the integer tensors of :func:`quantize` (or a weights file)."""
+def build_heads(tensors: list[dict[str, torch.Tensor]], components: int, arithmetic: Arithmetic = FLOAT64,
+                planes: bool = False, lattice: bool = False) -> list[IntegerHead]:
+    """Runnable heads from the integer tensors of :func:`quantize` (or a weights file), one per
+    ``HEADS`` entry; ``planes`` and ``lattice`` (the network's config) give the column limits."""
     heads = []
-    for t in tensors:
+    for (channels, channel), t in zip(HEADS, tensors):
         count = sum(1 for name in t if name.startswith("weight"))
+        limits = arithmetic.input_limits(channels, channel, planes, lattice)
         if arithmetic.gemm == "float32":
             layers: list = [
                 Float32Layer(t[f"weight{i}"], t[f"bias{i}"], t[f"shift{i}"], relu=i < count - 1,
                              limit=arithmetic.activation_limit,
-                             limb_bits=arithmetic.input_limb_bits if i == 0 < count - 1 else 0)
+                             limb_bits=arithmetic.input_limb_bits if i == 0 < count - 1 else 0,
+                             input_limits=limits if i == 0 else None)
                 for i in range(count)
             ]
         else:

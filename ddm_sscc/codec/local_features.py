@@ -71,6 +71,42 @@ def feature_count(channel: int, channels: int, planes: bool = False, lattice: bo
     return len(RADII) * per_radius + len(_OFFSETS) * per_neighbour + 2 + len(PLANE_RADII) * per_plane + lattice_columns
 
 
+SPREAD_LIMIT = VALUE_SCALE * 128
+"""Bound of a box's spread ``⌊VALUE_SCALE · std⌋`` of values in [0, 255] (std ≤ 127.5)."""
+DIFF_SPREAD_LIMIT = VALUE_SCALE * 255
+"""Bound of the spread of colour differences in [−255, 255], and of a neighbour's lower-channel difference."""
+
+
+def feature_limits(channel: int, channels: int, planes: bool = False, lattice: bool = False,
+                   value_limit: int = FEATURE_LIMIT) -> torch.Tensor:
+    """Bound of each feature's magnitude, in the order :func:`features` writes them: int64 ``(F,)``.
+
+    Densities, known flags, spreads and the step conditioning have bounds that follow from their definitions (a test checks :func:`features` against them).
+    Values relative to the base prediction (and the plane fits) get ``value_limit``: they can
+    reach ``FEATURE_LIMIT`` only far from any prediction, so an arithmetic that clamps them to
+    a smaller ``value_limit`` (:class:`~ddm_sscc.codec.integer_network.Arithmetic`) keeps every
+    usual value and buys finer weights.
+    """
+    flag, v = DENSITY_SCALE, value_limit
+    limits: list[int] = []
+    for _ in RADII:
+        limits += [flag, v, SPREAD_LIMIT]  # density, own mean, spread
+        if channel > 0:
+            limits += [v, DIFF_SPREAD_LIMIT]  # colour-difference prediction, its spread
+        if channel >= 2:
+            limits.append(v)  # prediction from the first channel
+    per_neighbour = [flag, v] if channel == 0 else [flag, v, v, flag, DIFF_SPREAD_LIMIT]
+    limits += per_neighbour * len(_OFFSETS)
+    if planes:
+        limits += [v] * (len(PLANE_RADII) * (3 if channel == 0 else 4))
+    if lattice:
+        # the level (log2 of the spacing, × 256) has no smaller bound: coordinates may exceed 2^12
+        limits += [FEATURE_LIMIT] + ([flag, v] if channel == 0 else [flag, v, v]) * len(LATTICE_OFFSETS)
+    limits += [flag, flag]  # mask ratio and step position, in 1/256
+    assert len(limits) == feature_count(channel, channels, planes, lattice)
+    return torch.tensor(limits, dtype=torch.int64).clamp_(max=FEATURE_LIMIT)
+
+
 @dataclass
 class StepSummary:
     """Prefix sums of one step's canvas, shared by the calls for its channels.

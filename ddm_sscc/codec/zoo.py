@@ -45,6 +45,10 @@ _FEATURE_MODELS = {
         "ddm-featmlp-lattice-v7.safetensors",
         "6a3210582a5b3b61b722673f1c7601e840ac9bc9881ddd998a7abb486535fcf6",
     ),
+    "ddm-featmlp-lattice-v8": (
+        "ddm-featmlp-lattice-v8.safetensors",
+        "9b5467114917bc7dfc01361f4e498f610fa5da180437ef3bead519f8c2a42919",
+    ),
 }
 """Every model here must pass the cross-machine test (tests/core/codec/test_cross_machine.py).
 
@@ -64,7 +68,7 @@ _REGISTRY: dict[str, Callable[[], DiffusionCodec]] = {
     **{model_id: (lambda m=model_id: _feature_codec(m)) for model_id in _FEATURE_MODELS},
 }
 
-DEFAULT_MODEL = "ddm-featmlp-lattice-v7"
+DEFAULT_MODEL = "ddm-featmlp-lattice-v8"
 """The model ``encode``, ``link``, the GNU Radio blocks and ``sweep`` use when none is named."""
 
 WEIGHTS_SUFFIX = ".safetensors"

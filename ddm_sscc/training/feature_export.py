@@ -18,7 +18,7 @@ import torch
 
 from ddm_sscc.codec.feature_network import HEADS, FeatureNetworkConfig, mixture_nll_bits
 from ddm_sscc.codec.feature_weights import CALIBRATION_BUCKETS, reciprocal_table, save_feature_weights
-from ddm_sscc.codec.integer_network import FLOAT32, SCALE_INDICES, build_heads, quantize
+from ddm_sscc.codec.integer_network import FLOAT32_COLUMN_LIMITS, SCALE_INDICES, build_heads, quantize
 from ddm_sscc.codec.online_adaptation import AdaptationConfig
 from ddm_sscc.codec.tables import CDF_ONE, LogisticMixtureTables, logistic_cdf_table, mixture_weights
 from ddm_sscc.training.coding_steps import HeadBatch, batch_examples, to_grey
@@ -29,8 +29,9 @@ ADAPTATION = AdaptationConfig(offset_cuts=(-32, -8, 8, 32), regression=True)
 """The online adaptation of new models: contexts by scale bucket × bucket of the mean's offset from
 the base prediction (edges at ±½ and ±2 pixels), and the residual regression; both chosen on the
 held-out photos."""
-ARITHMETIC = FLOAT32
-"""New exports run their layers as exact float32 GEMMs (``integer_network.FLOAT32``)."""
+ARITHMETIC = FLOAT32_COLUMN_LIMITS
+"""New exports run their layers as exact float32 GEMMs, the features in one GEMM with column limits
+(``integer_network.FLOAT32_COLUMN_LIMITS``, from ``ddm-featmlp-lattice-v8``)."""
 
 
 def draw_examples(images: list[np.ndarray], crops: int, seed: int, crop: int = 128, per_step: int = 1024,
@@ -61,7 +62,7 @@ def export(run_network: Path, out_path: Path, model_id: str, images: list[np.nda
     crop = int(train_facts.get("train", {}).get("crop", 128))  # the run's crop size
     examples = draw_examples(images, crops, seed, crop, net_cfg=net.config)
     heads_int = quantize(net, {h: b.feats for h, b in examples.items()}, ARITHMETIC)
-    heads = build_heads(heads_int, k, ARITHMETIC)
+    heads = build_heads(heads_int, k, ARITHMETIC, net.config.planes, net.config.lattice)
     tables = LogisticMixtureTables(torch.from_numpy(reciprocal_table()), torch.from_numpy(logistic_cdf_table()))
     fit = draw_examples(images, crops, seed + 1, crop, net_cfg=net.config)
     offline = torch.zeros((len(HEADS), CALIBRATION_BUCKETS), dtype=torch.int64)

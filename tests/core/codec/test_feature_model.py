@@ -12,8 +12,10 @@ from ddm_sscc.codec.container import Header, unpack
 from ddm_sscc.codec.feature_model import FeatureModel
 from ddm_sscc.codec.feature_network import FeatureNetwork, FeatureNetworkConfig, mixture_nll_bits
 from ddm_sscc.codec.feature_weights import load_feature_weights, reciprocal_table
-from ddm_sscc.codec.integer_network import ACTIVATION_LIMIT, FLOAT32, FLOAT64, WEIGHT_LIMIT, IntegerLayer
-from ddm_sscc.codec.local_features import FEATURE_LIMIT, feature_count, features, summarise
+from ddm_sscc.codec.integer_network import (
+    ACTIVATION_LIMIT, FLOAT32, FLOAT32_COLUMN_LIMITS, FLOAT64, WEIGHT_LIMIT, Arithmetic, IntegerLayer,
+)
+from ddm_sscc.codec.local_features import FEATURE_LIMIT, feature_count, feature_limits, features, summarise
 from ddm_sscc.codec.tables import (
     CDF_ONE, TABLE_TOTAL, LogisticMixtureTables, _interpolate, logistic_cdf_table, mixture_weights,
 )
@@ -272,11 +274,11 @@ def test_malformed_adaptation_metadata_names_the_file(tmp_path, adaptation):
         FeatureModel.from_file(bad)
 
 
-def _within(arithmetic, w, layer, bias=None, shift=None, last=False):
+def _within(arithmetic, w, layer, bias=None, shift=None, last=False, limits=None):
     """Halve the rows of ``w`` until they keep the arithmetic's bound."""
     bias = torch.zeros(len(w), dtype=torch.int64) if bias is None else bias
     shift = torch.zeros(len(w), dtype=torch.int64) if shift is None else shift
-    while not (ok := arithmetic.exact_rows(w, bias, shift, layer, last)).all():
+    while not (ok := arithmetic.exact_rows(w, bias, shift, layer, last, limits)).all():
         assert w[~ok].any(), "rows that no weights fit"
         w[~ok] = torch.div(w[~ok], 2, rounding_mode="trunc")
     return w
@@ -318,8 +320,63 @@ def test_float32_layer_is_exact_at_its_bound(layer):
         assert ((rounded > 0) & (rounded < FLOAT32.activation_limit)).float().mean() > 0.3
 
 
-def test_float32_quantisation_keeps_the_bound_and_the_code_length():
-    """quantize(FLOAT32) gives rows the loader accepts and nearly the float64 network's outputs."""
+def test_column_limited_first_layer_is_exact_at_its_bound_and_clamps_beyond_it():
+    """FLOAT32_COLUMN_LIMITS: the features in one float32 GEMM, each clamped to its column's limit,
+    equal int64 arithmetic on the clamped features, at each row's worst case and beyond the limits."""
+    from ddm_sscc.codec.integer_network import Float32Layer
+
+    g = torch.Generator().manual_seed(5)
+    a = FLOAT32_COLUMN_LIMITS
+    limits = a.input_limits(3, 2, False, True)
+    width = len(limits)
+    shift = torch.randint(0, 23, (64,), generator=g)
+    b = ((torch.rand(64, generator=g, dtype=torch.float64) * 2 - 1) * torch.pow(2.0, shift + 12)).to(torch.int64)
+    b[2:4] = torch.tensor([1 << 38, -(1 << 38)])
+    w = _within(a, torch.randint(-WEIGHT_LIMIT, WEIGHT_LIMIT + 1, (64, width), generator=g), 0, b, shift, limits=limits)
+    x = torch.randint(-FEATURE_LIMIT, FEATURE_LIMIT + 1, (300, width), generator=g)  # many beyond their limit
+    x[:64] = torch.where(w > 0, limits, -limits)  # row i's worst case
+    x[64:128] = torch.where(w > 0, -FEATURE_LIMIT, FEATURE_LIMIT)  # its worst case once clamped
+    clamped = torch.clamp(x, -limits, limits)
+    assert not torch.equal(clamped, x)
+    # without the column limits these sums would leave float32's exact range
+    assert int(((clamped[:64] * w).abs().sum(dim=1)).max()) > 1 << 23
+    assert int(((x[64:128] * w).abs().sum(dim=1)).max()) > 1 << 24
+    layer = Float32Layer(w, b, shift, relu=True, limit=a.activation_limit, input_limits=limits)
+    exact = clamped @ w.T + b
+    rounded = torch.div(exact + (1 << shift) // 2, 1 << shift, rounding_mode="floor").clamp(0, a.activation_limit)
+    assert torch.equal(layer(x.to(torch.float32)).to(torch.int64), rounded)
+    with pytest.raises(ValueError, match="one limit per feature"):
+        a.exact_rows(w, b, shift, 0, False)
+    for bad in ({"input_limb_bits": 7}, {"gemm": "float64", "activation_limit": ACTIVATION_LIMIT}, {"value_limit": 5000}):
+        with pytest.raises(ValueError, match="value_limit"):
+            Arithmetic(**({"gemm": "float32", "activation_limit": 4095, "value_limit": 1023} | bad))
+
+
+@pytest.mark.parametrize("channel", [0, 1, 2])
+def test_feature_limits_bound_every_feature_but_the_values(channel):
+    """Densities, flags, spreads and the step conditioning never exceed their column's limit, on a
+    canvas of extremes (0 and 255 at random, half revealed); only value columns have a clamp."""
+    g = torch.Generator().manual_seed(channel)
+    image = torch.randint(0, 2, (3, 40, 48), generator=g) * 255
+    canvas = image.clone()
+    hidden = torch.rand((40, 48), generator=g) < 0.5
+    canvas[:, hidden] = MASK
+    positions = torch.nonzero(hidden.reshape(-1))[:, 0]
+    canvas.view(3, -1)[:channel, positions] = image.view(3, -1)[:channel, positions]
+    summary = summarise(canvas, lattice=True)
+    _, feats = features(canvas, summary, positions, channel, 256, 255)
+    plain, tight = feature_limits(channel, 3, False, True), feature_limits(channel, 3, False, True, 1023)
+    assert len(plain) == feats.shape[1] == feature_count(channel, 3, False, True)
+    assert (feats.abs() <= plain).all()
+    values = plain == FEATURE_LIMIT  # the value columns (and the lattice level, which has no clamp below)
+    assert torch.equal(tight[~values], plain[~values])
+    assert int((tight == FEATURE_LIMIT).sum()) == 1 and int((tight == 1023).sum()) == int(values.sum()) - 1
+    assert int(feats[:, ~values].abs().max()) > 500  # the extremes reach the spreads' bounds
+
+
+@pytest.mark.parametrize("arithmetic", [FLOAT32, FLOAT32_COLUMN_LIMITS], ids=["limbs", "column-limits"])
+def test_float32_quantisation_keeps_the_bound_and_the_code_length(arithmetic):
+    """quantize(FLOAT32…) gives rows the loader accepts and nearly the float64 network's outputs."""
     from ddm_sscc.codec.integer_network import build_heads, quantize
 
     torch.manual_seed(0)
@@ -327,10 +384,11 @@ def test_float32_quantisation_keeps_the_bound_and_the_code_length():
     shapes = [(1, 0), (3, 0), (3, 1), (3, 2)]
     feats = torch.randint(-2000, 2000, (400, feature_count(2, 3)))
     calibration = {h: feats[:, : feature_count(c, C)] for h, (C, c) in enumerate(shapes)}
-    wide, narrow = (build_heads(quantize(net, calibration, a), 2, a) for a in (FLOAT64, FLOAT32))
-    for head in quantize(net, calibration, FLOAT32):
+    wide, narrow = (build_heads(quantize(net, calibration, a), 2, a) for a in (FLOAT64, arithmetic))
+    for (C, c), head in zip(shapes, quantize(net, calibration, arithmetic)):
         for i in range(3):
-            assert FLOAT32.exact_rows(head[f"weight{i}"], head[f"bias{i}"], head[f"shift{i}"], i, i == 2).all()
+            limits = arithmetic.input_limits(C, c, False, False) if i == 0 else None
+            assert arithmetic.exact_rows(head[f"weight{i}"], head[f"bias{i}"], head[f"shift{i}"], i, i == 2, limits).all()
             assert int(head[f"shift{i}"].min()) >= 0
     out64, out32 = wide[3](feats), narrow[3](feats)
     assert (out64 - out32).abs().float().mean() < 1.0  # the same network, on a coarser grid
@@ -355,7 +413,15 @@ def test_arithmetic_round_trips_and_inexact_rows_are_refused(tmp_path):
     assert not FLOAT32.exact_rows(first["weight0"], first["bias0"], torch.full_like(first["shift0"], 6), 0, False).any()
     with safe_open(str(path), framework="pt") as handle:
         metadata = handle.metadata()
+    heads = [{k: (_within(FLOAT32_COLUMN_LIMITS, v.clone(), 0, h["bias0"], h["shift0"],
+                          limits=FLOAT32_COLUMN_LIMITS.input_limits(C, c, w.config.planes, w.config.lattice))
+                  if k == "weight0" else v) for k, v in h.items()} for (C, c), h in zip(((1, 0), (3, 0), (3, 1), (3, 2)), heads)]
+    save_feature_weights(tmp_path / "cols.safetensors", "x", w.config, heads, w.offline_shift, {}, w.adaptation,
+                         FLOAT32_COLUMN_LIMITS)
+    assert load_feature_weights(tmp_path / "cols.safetensors").arithmetic == FLOAT32_COLUMN_LIMITS
     for bad in ['{"gemm": "float16", "activation_limit": 4095, "input_limb_bits": 7}',
+                '{"gemm": "float32", "activation_limit": 4095, "input_limb_bits": 7, "value_limit": 1023}',
+                '{"gemm": "float32", "activation_limit": 4095, "input_limb_bits": 0, "value_limit": 1023, "x": 1}',
                 '{"gemm": "float32", "activation_limit": 4095}', '{"gemm": "float32", "activation_limit": 99999, "input_limb_bits": 7}',
                 '{"gemm": "float64", "activation_limit": 4095, "input_limb_bits": 0}', "[]"]:
         save_file(load_file(str(path)), str(tmp_path / "bad_arith.safetensors"), metadata=metadata | {"arithmetic": bad})

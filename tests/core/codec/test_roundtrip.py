@@ -114,10 +114,10 @@ def test_decode_does_not_depend_on_threads(codec):
 GOLDEN = {"context-mean-v1": "", "ddm-featmlp-int-v1": "featmlp_", "ddm-featmlp-int-v2": "featmlp2_",
           "ddm-featmlp-lattice-v3": "lattice3_", "ddm-featmlp-lattice-v4": "lattice4_",
           "ddm-featmlp-lattice-v5": "lattice5_", "ddm-featmlp-lattice-v6": "lattice6_",
-          "ddm-featmlp-lattice-v7": "lattice7_"}
+          "ddm-featmlp-lattice-v7": "lattice7_", "ddm-featmlp-lattice-v8": "lattice8_"}
 """File-name prefix of each zoo model's golden bitstreams in tests/expected/."""
 AFTER_FORMAT_1 = {"ddm-featmlp-lattice-v3", "ddm-featmlp-lattice-v4", "ddm-featmlp-lattice-v5",
-                  "ddm-featmlp-lattice-v6", "ddm-featmlp-lattice-v7"}
+                  "ddm-featmlp-lattice-v6", "ddm-featmlp-lattice-v7", "ddm-featmlp-lattice-v8"}
 """Zoo models added after the compact header: no format 1 files."""
 
 
