@@ -15,7 +15,8 @@ Metadata: ``model_id``, ``config`` (the :class:`FeatureNetworkConfig` as JSON), 
 from ``ddm-featmlp-int-v2`` on, ``adaptation`` (the :class:`AdaptationConfig` of the online
 adaptation's contexts, as JSON; absent means scale buckets only, as in ``ddm-featmlp-int-v1``)
 and, from ``ddm-featmlp-lattice-v7`` on, ``arithmetic`` (the integer layers'
-:class:`~ddm_sscc.codec.integer_network.Arithmetic`, as JSON; absent means float64).
+:class:`~ddm_sscc.codec.integer_network.Arithmetic`, as JSON; absent means float64; its
+``value_limit``, from ``ddm-featmlp-lattice-v8`` on, may be absent too, meaning 0).
 Storing the tables, rather than computing them with this machine's ``exp`` and
 ``log``, is what makes every decoder use the same numbers; the file's hash covers them.
 """

@@ -20,8 +20,11 @@ are ≥ 0: ``max(Σw⁺, Σw⁻)``) times the largest input, plus the bias remai
 stays ≤ 2^24, below which every float32 integer and partial sum is exact.  Hidden activations
 are clamped to 12 bits; the features (13 bits with sign) enter the first layer as two 7-bit
 limbs ``x = 2^7·hi + lo``, two GEMMs; the rescale is a power of two and a floor, in float32
-(:class:`Float32Layer`).  The loader checks the bound on every row, so a file that would not
-be exact is refused (:mod:`ddm_sscc.codec.feature_weights`).
+(:class:`Float32Layer`).  From ``ddm-featmlp-lattice-v8`` the features enter in one GEMM
+instead: the first layer clamps each feature to its column's limit
+(:func:`~ddm_sscc.codec.local_features.feature_limits`), and a row's bound is
+``Σ|w_j|·limit_j`` (:data:`FLOAT32_COLUMN_LIMITS`).  The loader checks the bound on every row,
+so a file that would not be exact is refused (:mod:`ddm_sscc.codec.feature_weights`).
 
 Outputs per component, all integers: the mean offset in 1/16 pixel, the
 log-scale index (steps of 1/16 in ``ln s`` from ``LOG_SCALE_MIN``) and the

@@ -114,11 +114,14 @@ class StepSummary:
     Attributes:
         known: bool ``(H, W)``: revealed in an earlier step.
         channels: C.
-        stacked: int64 ``((H+1)·(W+1), 1 + 3C [+ 5 + 2C])``, one row per grid point (so a box
+        stacked: ``((H+1)·(W+1), 1 + 3C [+ 5 + 2C])``, one row per grid point (so a box
             corner is one row gather): the zero-padded prefix sums of ``known``, of each channel
             where known, of each channel's squares, and of ``(v_c − v_{c−1})²`` (column block 0
             unused); with ``planes``, then of ``x``, ``y``, ``x²``, ``y²``, ``xy`` where known and of
-            ``x·v_c``, ``y·v_c`` (the moments a least-squares plane needs).
+            ``x·v_c``, ``y·v_c`` (the moments a least-squares plane needs).  int64 with ``planes``;
+            otherwise the sums modulo 2^32 (unsigned 32-bit, wrapping), held in an int32 tensor:
+            every *box* sum is below 2^32 (:data:`_WRAPPED_BOX_LIMIT`), so a box's four corners
+            give it exactly (:func:`_box_stats`), for half the memory traffic of int64.
         tile_height: the canvas is a column of independent tiles of this height (training
             batches, :func:`summarise`); the whole height for one image.
     """
@@ -154,6 +157,11 @@ class StepSummary:
         return self._boxes[key]
 
 
+_WRAPPED_BOX_LIMIT = (2 * RADII[-1] + 1) ** 2 * 255**2
+"""The largest box sum of a statistic without planes (a box of radius 34 of squares of 255)."""
+assert _WRAPPED_BOX_LIMIT < 1 << 32
+
+
 def summarise(canvas: torch.Tensor, planes: bool = False, lattice: bool = False,
               tile_height: int | None = None) -> StepSummary:
     """Summarise an int64 canvas ``(C, H, W)`` (values 0..255 or MASK) at the start of a step.
@@ -165,11 +173,13 @@ def summarise(canvas: torch.Tensor, planes: bool = False, lattice: bool = False,
     channels, height, width = canvas.shape
     known = canvas[channels - 1] != MASK  # the last channel is revealed only with the whole position
     count = 1 + 3 * channels + ((5 + 2 * channels) if planes else 0)
-    # Filled and summed in place in (H+1, W+1, P) layout, the one the box queries gather rows from.
-    grid = np.zeros((height + 1, width + 1, count), dtype=np.int64)
-    _fill_statistics(torch.from_numpy(grid)[1:, 1:], canvas, known, planes)
+    # Filled and summed in place in (H+1, W+1, P) layout, the one the box queries gather rows from;
+    # unsigned 32-bit sums wrap, which is defined (and what the corners undo) in numpy
+    grid = np.zeros((height + 1, width + 1, count), dtype=np.int64 if planes else np.uint32)
+    signed = torch.from_numpy(grid if planes else grid.view(np.int32))
+    _fill_statistics(signed[1:, 1:], canvas, known, planes)
     _prefix_sums_(grid)
-    stacked = torch.from_numpy(grid).reshape(-1, count)
+    stacked = signed.reshape(-1, count)
     if tile_height is not None and (tile_height < 1 or height % tile_height):
         raise ValueError(f"a canvas of height {height} is not made of tiles of height {tile_height}")
     return StepSummary(known=known, channels=channels, stacked=stacked, planes=planes, lattice=lattice,
@@ -387,9 +397,12 @@ def _box_stats(summary: StepSummary, ys: torch.Tensor, xs: torch.Tensor, radius:
     def corner(index: torch.Tensor) -> torch.Tensor:
         # ((H+1)·(W+1), 1 + 3C): one row gather per corner fetches every statistic;
         # index_select gathers rows about twice as fast as indexing
-        return torch.index_select(summary.stacked, 0, index)
+        return torch.index_select(summary.stacked, 0, index).to(torch.int64)
 
-    sums = (corner(r1 + x1) - corner(r0 + x1)).sub_(corner(r1 + x0)).add_(corner(r0 + x0)).T
+    sums = (corner(r1 + x1) - corner(r0 + x1)).sub_(corner(r1 + x0)).add_(corner(r0 + x0))
+    if summary.stacked.dtype == torch.int32:  # sums modulo 2^32 of boxes whose sums are < 2^32
+        sums &= 0xFFFFFFFF
+    sums = sums.T
     c = summary.channels
     area = (y1 - y0) * (x1 - x0)
     moments = sums[1 + 3 * c :] if summary.planes else None
@@ -397,7 +410,8 @@ def _box_stats(summary: StepSummary, ys: torch.Tensor, xs: torch.Tensor, radius:
 
 
 def _fill_statistics(out: torch.Tensor, canvas: torch.Tensor, known: torch.Tensor, planes: bool) -> None:
-    """The per-pixel statistics :class:`StepSummary` sums, into int64 ``out`` ``(H, W, P)``."""
+    """The per-pixel statistics :class:`StepSummary` sums, into ``out`` ``(H, W, P)`` (int64, or
+    int32 without planes: every statistic is then below 2^16)."""
     channels, height, width = canvas.shape
     c = channels
     out[:, :, 0] = known
@@ -420,10 +434,11 @@ def _fill_statistics(out: torch.Tensor, canvas: torch.Tensor, known: torch.Tenso
 
 
 def _prefix_sums_(grid: np.ndarray) -> None:
-    """In place: ``grid[y, x] = Σ grid[≤y, ≤x]`` over its first two axes (int64, exact).
+    """In place: ``grid[y, x] = Σ grid[≤y, ≤x]`` over its first two axes, in its own dtype
+    (int64, exact; or uint32, modulo 2^32).
 
     Rows are added one after the other (each a contiguous ``W·P`` vector), which is several
     times faster than a cumulative sum along the outer axis."""
     for y in range(1, len(grid)):
         np.add(grid[y], grid[y - 1], out=grid[y])
-    np.cumsum(grid, axis=1, out=grid)
+    np.add.accumulate(grid, axis=1, out=grid, dtype=grid.dtype)

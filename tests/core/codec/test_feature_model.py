@@ -13,11 +13,22 @@ from ddm_sscc.codec.feature_model import FeatureModel
 from ddm_sscc.codec.feature_network import FeatureNetwork, FeatureNetworkConfig, mixture_nll_bits
 from ddm_sscc.codec.feature_weights import load_feature_weights, reciprocal_table
 from ddm_sscc.codec.integer_network import (
-    ACTIVATION_LIMIT, FLOAT32, FLOAT32_COLUMN_LIMITS, FLOAT64, WEIGHT_LIMIT, Arithmetic, IntegerLayer,
+    ACTIVATION_LIMIT,
+    FLOAT32,
+    FLOAT32_COLUMN_LIMITS,
+    FLOAT64,
+    WEIGHT_LIMIT,
+    Arithmetic,
+    IntegerLayer,
 )
 from ddm_sscc.codec.local_features import FEATURE_LIMIT, feature_count, feature_limits, features, summarise
 from ddm_sscc.codec.tables import (
-    CDF_ONE, TABLE_TOTAL, LogisticMixtureTables, _interpolate, logistic_cdf_table, mixture_weights,
+    CDF_ONE,
+    TABLE_TOTAL,
+    LogisticMixtureTables,
+    _interpolate,
+    logistic_cdf_table,
+    mixture_weights,
 )
 from ddm_sscc.codec.tokens import MASK
 from ddm_sscc.codec.zoo import DEFAULT_MODEL, WEIGHTS_DIR

@@ -114,3 +114,18 @@ def test_lattice_features_read_the_neighbours_at_the_spacing():
         seen, value = lattice[1 + 2 * i], lattice[2 + 2 * i]
         ny, nx = y + 4 * dy, x + 4 * dx
         assert int(seen) == 256 and int(value) == VALUE_SCALE * int(image[0, ny, nx]) - int(base[0])
+
+
+def test_wrapped_prefix_sums_give_exact_box_sums_past_2_to_the_32():
+    """Without planes the summary's prefix sums are kept modulo 2^32; on a bright 320×320 image
+    the sums of squares pass 2^32 (65,025 × 102,400) and every box still equals int64's."""
+    image = np.full((3, 320, 320), 255)
+    image[1, ::3] = 254  # channel differences too
+    canvas = sparse_canvas(image, seed=2, revealed=0.9)
+    wrapped, exact = summarise(canvas), summarise(canvas, planes=True)
+    assert wrapped.stacked.dtype == torch.int32 and exact.stacked.dtype == torch.int64
+    assert int(exact.stacked[-1, 4]) > 1 << 32  # the last corner's sum of R squares
+    positions = torch.tensor([0, 319, 160 * 320 + 160, 320 * 320 - 1, 300 * 320 + 7])
+    for ours, theirs in zip(wrapped.box_stats(positions), exact.box_stats(positions)):
+        for a, b in zip(ours[:5], theirs[:5]):
+            assert torch.equal(a, b)
