@@ -4,7 +4,8 @@ Quantises one float training run with several :class:`~ddm_sscc.codec.integer_ne
 settings (float64 GEMMs as up to v6; float32 GEMMs with 11-13-bit activations, the features
 in 7-bit limbs (v7) or in one GEMM, with or without column limits (v8)) and prints, for each, the integer network's code length on
 training crops drawn as ``export-model`` draws them (no calibration), relative to float64, and
-the seconds its heads take over those rows (the same rows for every setting, in one run).
+the seconds its heads take over those rows (the same rows for every setting, in one run); with
+column limits, also how many of the measured features the heads clamp.
 
     .venv/bin/python benchmarks/arithmetic_cost.py [--run checkpoints/ddm-featmlp-lattice-v6] [--crops 80]
     .venv/bin/python benchmarks/arithmetic_cost.py --gemm     # float64 against float32 GEMM speed only
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import torch
 
+from ddm_sscc.codec.feature_network import HEADS
 from ddm_sscc.codec.feature_weights import reciprocal_table
 from ddm_sscc.codec.integer_network import FLOAT32, FLOAT32_COLUMN_LIMITS, FLOAT64, Arithmetic, build_heads, quantize
 from ddm_sscc.codec.tables import LogisticMixtureTables, logistic_cdf_table
@@ -80,15 +82,19 @@ def main() -> None:
     for name, arithmetic in SETTINGS.items():
         heads = build_heads(quantize(net, {h: b.feats for h, b in calibration.items()}, arithmetic),
                             net.config.components, arithmetic, net.config.planes, net.config.lattice)
-        bits, seconds = 0.0, 0.0
+        bits, seconds, clamped = 0.0, 0.0, 0
         for head, batch in measured.items():
+            limits = arithmetic.input_limits(*HEADS[head], net.config.planes, net.config.lattice)
+            clamped += 0 if limits is None else int((batch.feats.abs() > limits).sum())
             feats = batch.feats.to(heads[head].input_dtype)
             start = time.perf_counter()
             mixture = heads[head].mixture(feats, batch.base)
             seconds += time.perf_counter() - start
             bits += float(integer_bits(tables, mixture, batch.target).sum())
         reference = reference or bits
-        print(f"{name}: {bits / rows:.4f} bpsp ({100 * (bits / reference - 1):+.3f} %), heads {seconds:.3f} s")
+        features = sum(b.feats.numel() for b in measured.values())
+        clamps = f", {clamped} of {features} features beyond their column's limit" if arithmetic.value_limit else ""
+        print(f"{name}: {bits / rows:.4f} bpsp ({100 * (bits / reference - 1):+.3f} %), heads {seconds:.3f} s{clamps}")
 
 
 if __name__ == "__main__":

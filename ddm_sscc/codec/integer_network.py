@@ -153,7 +153,7 @@ FLOAT32_COLUMN_LIMITS = Arithmetic("float32", activation_limit=(1 << 12) - 1, in
 """The arithmetic of new exports since ``ddm-featmlp-lattice-v8``: the features in one float32 GEMM,
 each clamped to its column's bound, the values relative to the base prediction to ±1023
 (255 pixel levels).  On training crops with v6's float network (``benchmarks/arithmetic_cost.py``)
-it codes as :data:`FLOAT32` does (−0.001 %; 165 of ~17 million features clamped), and the
+it codes as :data:`FLOAT32` does (−0.001 %; 165 of 28.5 million features clamped), and the
 network stage of a Kodak encode took two thirds of FLOAT32's time (2.1–2.5 s against 3.0–3.7 s
 on one thread); against FLOAT32, ``value_limit`` 511 costs +0.05 %, 2047 +0.02 %, one GEMM
 without column limits +0.06 %."""

@@ -81,8 +81,8 @@ def feature_limits(channel: int, channels: int, planes: bool = False, lattice: b
                    value_limit: int = FEATURE_LIMIT) -> torch.Tensor:
     """Bound of each feature's magnitude, in the order :func:`features` writes them: int64 ``(F,)``.
 
-    Densities, known flags, spreads and the step conditioning have bounds that follow from their definitions (a test checks :func:`features` against them).
-    Values relative to the base prediction (and the plane fits) get ``value_limit``: they can
+    Densities, known flags, spreads and the step conditioning have bounds that follow from
+    their definitions (a test checks :func:`features` against them). Values relative to the base prediction (and the plane fits) get ``value_limit``: they can
     reach ``FEATURE_LIMIT`` only far from any prediction, so an arithmetic that clamps them to
     a smaller ``value_limit`` (:class:`~ddm_sscc.codec.integer_network.Arithmetic`) keeps every
     usual value and buys finer weights.
