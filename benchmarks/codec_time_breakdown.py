@@ -1,6 +1,7 @@
 """Where an encode and a decode of one image spend their time, stage by stage (feature models).
 
     .venv/bin/python benchmarks/codec_time_breakdown.py [IMAGE] [--model ID] [--steps T] [--threads N]
+        [--tables narrow|full]
 
 Wraps the feature model's stages with wall-clock timers (this script only; the codec is
 unchanged): the step summary (prefix sums), the features, the integer network, the
@@ -30,7 +31,16 @@ import ddm_sscc  # noqa: F401  (first: its OpenMP wait policy must be set before
 import numpy as np
 import torch
 
-from ddm_sscc.codec import CodecSettings, coder, feature_model, integer_network, load_codec, online_adaptation, tables
+from ddm_sscc.codec import (
+    CodecSettings,
+    coder,
+    feature_model,
+    integer_network,
+    load_codec,
+    narrow_tables,
+    online_adaptation,
+    tables,
+)
 from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.image_io import load_image
 
@@ -55,6 +65,8 @@ def _instrument() -> None:
     _timed(feature_model, "features", "features")
     _timed(integer_network.IntegerHead, "mixture", "network")
     _timed(tables.LogisticMixtureTables, "frequencies", "tables")
+    _timed(narrow_tables.NarrowTables, "_build", "tables")
+    _timed(narrow_tables.NarrowTables, "outside", "tables")
     _timed(online_adaptation.OnlineAdaptation, "update", "adaptation")
     _timed(coder.StepEncoder, "encode", "range coder")
     _timed(coder.StepDecoder, "decode", "range coder")
@@ -73,18 +85,20 @@ def main() -> None:
                                                                  "kodak", "kodim23.png"))
     parser.add_argument("--model", default=None, help="zoo model id (default: the default model)")
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1, as the CLI)")
+    parser.add_argument("--tables", choices=("narrow", "full"), default="narrow",
+                        help="narrow tables (the default for models that make them) or full 256-entry ones")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     image = load_image(args.image).pixels
     codec = load_codec(args.model)
     _instrument()
     print(f"{args.image} {image.shape[1]}x{image.shape[0]}x{image.shape[2] if image.ndim == 3 else 1}, "
-          f"model {codec.model.model_id}, T = {args.steps}, torch threads {args.threads}, "
+          f"model {codec.model.model_id}, T = {args.steps}, {args.tables} tables, torch threads {args.threads}, "
           f"{platform.processor() or platform.machine()}, torch {torch.__version__}, "
           f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}")
     start = time.perf_counter()
-    data = codec.encode(image, CodecSettings(steps=args.steps))
+    data = codec.encode(image, CodecSettings(steps=args.steps, narrow=args.tables == "narrow"))
     _report("encode", time.perf_counter() - start)
     start = time.perf_counter()
     decoded = codec.decode(data)

@@ -42,7 +42,8 @@ def _add_decode(sub: argparse._SubParsersAction) -> None:
     dec = sub.add_parser("decode", help="decompress a .ddm file into an image")
     dec.add_argument("input", help=".ddm file")
     dec.add_argument("-o", "--output", required=True, help="output image (.png, .tif, .ppm/.pgm or .bmp)")
-    dec.add_argument("--model", help="weights file (.safetensors) for a model outside the zoo (default: the header's id)")
+    dec.add_argument("--model", help="weights file (.safetensors) for a model outside the zoo (default: the installed model "
+                     "with the weights the header names)")
     dec.add_argument("--max-pixels", type=positive_int, default=1 << 26,
                      help="refuse images with more pixels (H·W) before decoding (default 2^26 = 67108864)")
     output_options(dec)
@@ -88,20 +89,20 @@ def _encode(args: argparse.Namespace) -> int:
 
     header, _ = read_header(data)
     record = _run_record("encode", args.image, args.output, header, len(data), seconds) | {
-        "notes": loaded.notes, "sha256": pixel_sha256(loaded.pixels).hex(),
+        "notes": loaded.notes, "sha256": pixel_sha256(loaded.pixels).hex(), "model": codec.model.model_id,
     }
     summary = (
         f"{args.image} ({_shape(header)}) -> {args.output}: {len(data)} bytes, {record['bpsp']:.4f} bpsp, "
-        f"{header.steps} steps ({record['order']}/{record['schedule']}), model {header.model_id}, {seconds:.2f} s"
+        f"{header.steps} steps ({record['order']}/{record['schedule']}), model {record['model']}, {seconds:.2f} s"
     )
     emit(args, record, summary)
     return 0
 
 
 def _decode(args: argparse.Namespace) -> int:
-    from ddm_sscc.codec import load_codec
     from ddm_sscc.codec.container import read_header
     from ddm_sscc.codec.engine import check_pixel_limit
+    from ddm_sscc.codec.zoo import codec_for_header
     from ddm_sscc.codec.tokens import pixel_sha256
     from ddm_sscc.image_io import output_format, save_image
     from ddm_sscc.output_file import check_output
@@ -112,8 +113,7 @@ def _decode(args: argparse.Namespace) -> int:
     header, _ = read_header(data)
     output_format(args.output, header.channels)  # before the decode, not after
     check_pixel_limit(header, args.max_pixels)
-    codec = load_codec(args.model or header.model_id)
-    codec.check_model(header)  # refuse other weights before decoding anything
+    codec = codec_for_header(header, args.model)  # refuses other weights before decoding anything
     start = time.perf_counter()
     with step_progress("decode") as progress:
         pixels = codec.decode(data, progress, args.max_pixels)
@@ -173,6 +173,8 @@ def _run_record(command: str, source: str, output: str, header: Header, size: in
 
 
 def _header_record(header: Header, size: int) -> dict[str, Any]:
+    from ddm_sscc.codec.zoo import model_name
+
     return {
         "height": header.height,
         "width": header.width,
@@ -185,9 +187,10 @@ def _header_record(header: Header, size: int) -> dict[str, Any]:
         "order_seed": header.order_seed,
         "calibrated": header.calibrated,
         "adaptive": header.adaptive,
-        "model": header.model_id,
+        "narrow_tables": header.narrow,
+        "model": model_name(header),  # None: no installed model has the weights
         "weights_sha256": header.weights_sha256.hex(),
-        "sha256": header.pixel_sha256.hex(),  # all of it in format 1, the first 8 bytes in format 2
+        "sha256": header.pixel_sha256.hex(),  # all of it in format 1, the first 8 bytes later
         "format_version": header.version,
     }
 

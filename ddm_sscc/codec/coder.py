@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import constriction
 import numpy as np
+import torch
 
+from ddm_sscc.codec.narrow_tables import NarrowTables, outside_index, outside_value
 from ddm_sscc.codec.tables import table_probabilities
 from ddm_sscc.errors import ContainerError
 
@@ -32,6 +34,20 @@ class StepEncoder:
         """Code ``symbols`` (int ``(n,)``, 0..255) with tables ``freqs`` (int64 ``(n, 256)``)."""
         if len(symbols):
             self._coder.encode(np.ascontiguousarray(symbols, dtype=np.int32), self._family, table_probabilities(freqs))
+
+    def encode_narrow(self, values: np.ndarray, tables: NarrowTables) -> None:
+        """Code one value per row of ``tables`` (int ``(n,)``, 0..255): every group's symbols, then
+        the escaped values (:mod:`ddm_sscc.codec.narrow_tables`, step 5)."""
+        values_t = torch.from_numpy(np.asarray(values, dtype=np.int64))
+        escapes = []
+        for group in tables.groups:
+            symbols, escaped = group.symbols(values_t)
+            self.encode(symbols, group.freqs)
+            if not group.full and bool(escaped.any()):
+                escapes.append((group, escaped))
+        for group, escaped in escapes:
+            rows = group.rows[escaped]
+            self.encode(outside_index(values_t[rows], group.start[escaped], group.width), tables.outside(group, escaped))
 
     def payload(self) -> bytes:
         """The compressed words as little-endian bytes."""
@@ -57,3 +73,17 @@ class StepDecoder:
         except (ValueError, RuntimeError, AssertionError) as exc:
             raise ContainerError(f"payload is corrupt: range decoder failed ({exc})") from None
         return np.asarray(symbols, dtype=np.int64)
+
+    def decode_narrow(self, tables: NarrowTables) -> np.ndarray:
+        """Inverse of :meth:`StepEncoder.encode_narrow`: int64 ``(n,)``."""
+        values = torch.zeros(tables.rows, dtype=torch.int64)
+        escapes = []
+        for group in tables.groups:
+            decoded, escaped = group.values(self.decode(group.freqs))
+            values[group.rows] = decoded
+            if not group.full and bool(escaped.any()):
+                escapes.append((group, escaped))
+        for group, escaped in escapes:
+            index = self.decode(tables.outside(group, escaped))
+            values[group.rows[escaped]] = outside_value(index, group.start[escaped], group.width)
+        return values.numpy()

@@ -1,26 +1,30 @@
 """The ``.ddm`` container: a self-describing header, then the range-coded payload.
 
-Format 2 (written; all fixed-size integers little-endian, ``varint`` = unsigned LEB128 in
+Format 3 (written; all fixed-size integers little-endian, ``varint`` = unsigned LEB128 in
 its shortest form)::
 
     size  field
     4     magic  b"DDMi"
-    1     format version (2)
+    1     format version (3)
     1     flags: bit 0 = temperature calibration on; bit 1 = online (per-image) adaptation
           on, only with bit 0; bit 2 = three channels (else one); bits 3–4 = order id
           (0 raster, 1 halton, 2 random); bit 5 = schedule id (0 linear, 1 cosine);
-          bits 6–7 zero
+          bit 6 = narrow tables (:mod:`ddm_sscc.codec.narrow_tables`; mixture models
+          only); bit 7 zero
     1–2   varint steps T (after clamping to H·W)
     1–5   varint height H
     1–5   varint width W
     1–10  varint order seed (random order only; absent otherwise)
-    1     L, length of the model id
-    L     model id (ASCII)
-    32    SHA-256 of the model weights
+    32    SHA-256 of the model weights: it names the model (the decoder finds the installed
+          model with these weights, :func:`ddm_sscc.codec.zoo.codec_for_header`)
     8     first 8 bytes of the SHA-256 of the original pixels (see tokens.pixel_sha256)
     4     CRC-32 of the header bytes above
     P     payload: constriction range-coder words (the rest of the file but 4 bytes)
     4     CRC-32 of the payload
+
+Format 2 (still read) is format 3 with the model's id after the varints: one byte L, then
+L ASCII characters, before the weights' SHA-256, and with flag bit 6 zero. The id said nothing the hash does not, and
+cost 23 bytes with today's ids, 0.06 bits per sub-pixel of a CIFAR-sized RGB image.
 
 Format 1 (still read, so that older files and recordings decode)::
 
@@ -45,10 +49,9 @@ Format 1 (still read, so that older files and recordings decode)::
     101+L   P     payload
     101+L+P 4     CRC-32 of the payload
 
-Besides the payload, format 2 takes 76 bytes for a 32×32 image with an 18-character model
-id, format 1 123: 47 bytes, 0.12 bits per sub-pixel of a CIFAR-sized RGB image. The payload and the
-table recipe (:mod:`ddm_sscc.codec.tables`) are the same in both; changing either bumps the
-version.  The CRCs catch truncation and bit errors before a long decode starts; the pixel
+Besides the payload, format 3 takes 57 bytes for a 32×32 image, format 2 76 with an
+18-character model id and format 1 123. The payload and the table recipe
+(:mod:`ddm_sscc.codec.tables`) are the same in all three; changing either bumps the version.  The CRCs catch truncation and bit errors before a long decode starts; the pixel
 hash catches everything else at the end (64 bits are plenty against a wrong image that got
 past a CRC and the range decoder's own checks).
 """
@@ -65,16 +68,18 @@ from ddm_sscc.codec.tokens import MAX_PIXELS
 from ddm_sscc.errors import ContainerError
 
 MAGIC = b"DDMi"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 """The version :func:`pack` writes by default."""
-READABLE_VERSIONS = (1, 2)
-PIXEL_HASH_BYTES = {1: 32, 2: 8}
+READABLE_VERSIONS = (1, 2, 3)
+PIXEL_HASH_BYTES = {1: 32, 2: 8, 3: 8}
 """How much of the pixel SHA-256 each format version stores."""
 MAX_MODEL_ID = 64
 _FLAG_CALIBRATED = 0x01
 _FLAG_ADAPTIVE = 0x02
-_FLAG_COLOUR = 0x04  # format 2 only
-_ORDER_SHIFT, _SCHEDULE_SHIFT = 3, 5  # format 2 only
+_FLAG_COLOUR = 0x04  # formats 2 and 3
+_FLAG_NARROW = 0x40  # format 3
+_ORDER_SHIFT, _SCHEDULE_SHIFT = 3, 5  # formats 2 and 3
+_VERSIONS_WITH_MODEL_ID = (1, 2)
 _V1_FIXED = struct.Struct("<4sBBBBBBHIIQB")
 _V1_TAIL = struct.Struct("<32s32sI")
 _CRC = struct.Struct("<I")
@@ -86,7 +91,9 @@ class Header:
     """Everything the decoder needs besides the payload.
 
     ``pixel_sha256`` is what the file stores of the pixels' SHA-256: all 32 bytes in format 1,
-    the first 8 in format 2 (:data:`PIXEL_HASH_BYTES`); compare with :meth:`matches_pixels`.
+    the first 8 from format 2 on (:data:`PIXEL_HASH_BYTES`); compare with :meth:`matches_pixels`.
+    ``model_id`` is the model's id as formats 1 and 2 store it, and None in format 3, where
+    ``weights_sha256`` alone names the model.
     """
 
     height: int
@@ -97,17 +104,21 @@ class Header:
     schedule: ScheduleKind
     order_seed: int
     calibrated: bool
-    model_id: str
+    model_id: str | None
     weights_sha256: bytes
     pixel_sha256: bytes
     adaptive: bool = False
     version: int = FORMAT_VERSION
+    narrow: bool = False
+    """The payload codes narrow tables (format 3 on)."""
 
     def __post_init__(self) -> None:
         if self.version not in READABLE_VERSIONS:
             raise ContainerError(f"unsupported .ddm format version {self.version}")
         if self.adaptive and not self.calibrated:
             raise ContainerError("online adaptation is a calibration mode: the adaptive flag needs the calibrated flag")
+        if self.narrow and self.version < 3:
+            raise ContainerError(f"format {self.version} has no narrow tables")
         if self.order != OrderKind.RANDOM and self.order_seed:
             raise ContainerError(f"order seed {self.order_seed} given for a non-random order")
         if self.channels not in (1, 3):
@@ -118,9 +129,7 @@ class Header:
             raise ContainerError(f"step count {self.steps} does not fit a {self.height}×{self.width} image")
         if not 0 <= self.order_seed < 1 << 64:
             raise ContainerError(f"order seed {self.order_seed} out of range")
-        mid = self.model_id
-        if not (1 <= len(mid) <= MAX_MODEL_ID and mid.isascii() and mid.isprintable()):
-            raise ContainerError(f"model id must be 1..{MAX_MODEL_ID} printable ASCII characters, got {self.model_id!r}")
+        self._check_model_id()
         if len(self.weights_sha256) != 32:
             raise ContainerError("the weights hash must be a 32-byte SHA-256 digest")
         if len(self.pixel_sha256) != PIXEL_HASH_BYTES[self.version]:
@@ -128,6 +137,15 @@ class Header:
                 f"format {self.version} stores {PIXEL_HASH_BYTES[self.version]} bytes of the pixel SHA-256, "
                 f"got {len(self.pixel_sha256)}"
             )
+
+    def _check_model_id(self) -> None:
+        mid = self.model_id
+        if self.version not in _VERSIONS_WITH_MODEL_ID:
+            if mid is not None:
+                raise ContainerError(f"format {self.version} stores no model id (the weights' SHA-256 names the model)")
+            return
+        if not (isinstance(mid, str) and 1 <= len(mid) <= MAX_MODEL_ID and mid.isascii() and mid.isprintable()):
+            raise ContainerError(f"model id must be 1..{MAX_MODEL_ID} printable ASCII characters, got {mid!r}")
 
     @property
     def positions(self) -> int:
@@ -151,7 +169,7 @@ def stored_pixel_hash(digest: bytes, version: int = FORMAT_VERSION) -> bytes:
 
 def pack(header: Header, payload: bytes) -> bytes:
     """Serialise a header and payload into ``.ddm`` bytes, in the header's format version."""
-    head = _pack_v1(header, len(payload)) if header.version == 1 else _pack_v2(header)
+    head = _pack_v1(header, len(payload)) if header.version == 1 else _pack_varint_header(header)
     return head + _CRC.pack(zlib.crc32(head)) + payload + _CRC.pack(zlib.crc32(payload))
 
 
@@ -159,28 +177,29 @@ def _flags(header: Header) -> int:
     return (_FLAG_CALIBRATED if header.calibrated else 0) | (_FLAG_ADAPTIVE if header.adaptive else 0)
 
 
-def _pack_v2(header: Header) -> bytes:
+def _pack_varint_header(header: Header) -> bytes:
+    """Formats 2 and 3 (only format 2 has the model id)."""
     flags = (
         _flags(header)
         | (_FLAG_COLOUR if header.channels == 3 else 0)
         | int(header.order) << _ORDER_SHIFT
         | int(header.schedule) << _SCHEDULE_SHIFT
+        | (_FLAG_NARROW if header.narrow else 0)
     )
     sizes = [header.steps, header.height, header.width] + ([header.order_seed] if header.order == OrderKind.RANDOM else [])
-    model_id = header.model_id.encode("ascii")
+    model_id = b"" if header.model_id is None else header.model_id.encode("ascii")
     return (
         MAGIC
         + bytes([header.version, flags])
         + b"".join(_varint(v) for v in sizes)
-        + bytes([len(model_id)])
-        + model_id
+        + (bytes([len(model_id)]) + model_id if header.version == 2 else b"")
         + header.weights_sha256
         + header.pixel_sha256
     )
 
 
 def _pack_v1(header: Header, payload_len: int) -> bytes:
-    model_id = header.model_id.encode("ascii")
+    model_id = str(header.model_id).encode("ascii")
     fixed = _V1_FIXED.pack(
         MAGIC, 1, _flags(header), header.channels, int(header.order), int(header.schedule), 0,
         header.steps, header.height, header.width, header.order_seed, len(model_id),
@@ -222,7 +241,7 @@ class _Reader:
 
 
 def read_header(data: bytes) -> tuple[Header, int]:
-    """Parse and check the header (format 1 or 2) and its CRC.
+    """Parse and check the header (format 1, 2 or 3) and its CRC.
 
     Returns:
         the header and the offset where the payload starts.
@@ -236,7 +255,7 @@ def read_header(data: bytes) -> tuple[Header, int]:
         raise ContainerError(
             f"unsupported .ddm format version {version} (this decoder reads {', '.join(map(str, READABLE_VERSIONS))})"
         )
-    fields, crc_at = _read_v1(data) if version == 1 else _read_v2(data)
+    fields, crc_at = _read_v1(data) if version == 1 else _read_varint_header(data, version)
     if len(data) < crc_at + _CRC.size:
         raise ContainerError(f"truncated .ddm file ({len(data)} bytes, header needs {crc_at + _CRC.size})")
     (crc,) = _CRC.unpack_from(data, crc_at)
@@ -247,10 +266,12 @@ def read_header(data: bytes) -> tuple[Header, int]:
         order_kind, schedule_kind = OrderKind(order), ScheduleKind(schedule)
     except ValueError:
         raise ContainerError(f"unknown order id {order} or schedule id {schedule}") from None
-    fields["model_id"] = fields["model_id"].decode("ascii", errors="replace")
+    if fields["model_id"] is not None:
+        fields["model_id"] = fields["model_id"].decode("ascii", errors="replace")
     header = Header(
         **fields, order=order_kind, schedule=schedule_kind, version=version,
         calibrated=bool(flags & _FLAG_CALIBRATED), adaptive=bool(flags & _FLAG_ADAPTIVE),
+        narrow=bool(flags & _FLAG_NARROW),
     )  # fmt: skip
     return header, crc_at + _CRC.size
 
@@ -272,10 +293,10 @@ def _read_v1(data: bytes) -> tuple[dict, int]:
     return fields, reader.at
 
 
-def _read_v2(data: bytes) -> tuple[dict, int]:
+def _read_varint_header(data: bytes, version: int) -> tuple[dict, int]:
     reader = _Reader(data, len(MAGIC) + 1)
     (flags,) = reader.take(1)
-    if flags & 0xC0:
+    if flags & (0x80 if version >= 3 else 0xC0):
         raise ContainerError(f"unknown .ddm header flags {flags:#04x}")
     order = flags >> _ORDER_SHIFT & 0x3
     fields = {
@@ -288,10 +309,12 @@ def _read_v2(data: bytes) -> tuple[dict, int]:
         "width": reader.varint("the width"),
     }
     fields["order_seed"] = reader.varint("the order seed") if order == OrderKind.RANDOM else 0
-    (id_len,) = reader.take(1)
-    fields["model_id"] = reader.take(id_len)
+    fields["model_id"] = None
+    if version == 2:
+        (id_len,) = reader.take(1)
+        fields["model_id"] = reader.take(id_len)
     fields["weights_sha256"] = reader.take(32)
-    fields["pixel_sha256"] = reader.take(PIXEL_HASH_BYTES[2])
+    fields["pixel_sha256"] = reader.take(PIXEL_HASH_BYTES[version])
     return fields, reader.at
 
 
@@ -312,7 +335,7 @@ def unpack(data: bytes) -> tuple[Header, bytes]:
     payload = data[start:end]
     (crc,) = _CRC.unpack_from(data, end)
     if zlib.crc32(payload) != crc:
-        # format 2 stores no payload length, so a cut file shows up here
+        # formats 2 and 3 store no payload length, so a cut file shows up here
         damage = "corrupted" if header.version == 1 else "corrupted or truncated"
         raise ContainerError(f"{damage} .ddm payload (CRC mismatch)")
     return header, payload

@@ -27,7 +27,8 @@ import torch
 from ddm_sscc.codec.calibration import Calibration
 from ddm_sscc.codec.coder import StepDecoder, StepEncoder
 from ddm_sscc.codec.container import Header, pack, stored_pixel_hash, unpack
-from ddm_sscc.codec.model import AdaptiveModel, CalibrationMode, DenoisingModel, StepInfo, trained_order
+from ddm_sscc.codec.model import AdaptiveModel, CalibrationMode, DenoisingModel, StepInfo, narrow_tables, trained_order
+from ddm_sscc.codec.narrow_tables import NarrowTables
 from ddm_sscc.codec.order import OrderKind, make_order
 from ddm_sscc.codec.schedule import DEFAULT_STEPS, MAX_STEPS, ScheduleKind, effective_steps, step_counts
 from ddm_sscc.codec.tables import frequency_tables
@@ -59,6 +60,8 @@ class CodecSettings:
         calibrate: apply the model's temperature calibration, if it has one.
         adapt: with ``calibrate``, adapt to the image while coding (online calibration),
             for models that support it (:class:`~ddm_sscc.codec.model.AdaptiveModel`).
+        narrow: code narrow tables (:mod:`~ddm_sscc.codec.narrow_tables`) with models that
+            make them: the same bits to within the tables' rounding, in less time.
     """
 
     steps: int = DEFAULT_STEPS
@@ -67,6 +70,7 @@ class CodecSettings:
     order_seed: int = 0
     calibrate: bool = True
     adapt: bool = True
+    narrow: bool = True
 
     def __post_init__(self) -> None:
         if not 1 <= self.steps <= MAX_STEPS:
@@ -106,16 +110,20 @@ class DiffusionCodec:
             order_seed=settings.order_seed if order == OrderKind.RANDOM else 0,
             calibrated=calibrated,
             adaptive=calibrated and settings.adapt and adaptive_model,
-            model_id=self.model.model_id,
+            model_id=None,  # the weights' hash names the model
             weights_sha256=self.model.weights_sha256,
             pixel_sha256=stored_pixel_hash(pixel_sha256(image)),
+            narrow=settings.narrow and adaptive_model and narrow_tables(self.model),
         )
         truth = image_to_tokens(image)
         encoder = StepEncoder()
 
-        def code(freqs: np.ndarray, positions: torch.Tensor, channel: int) -> np.ndarray:
+        def code(tables: np.ndarray | NarrowTables, positions: torch.Tensor, channel: int) -> np.ndarray:
             values = truth[channel].reshape(-1)[positions].numpy()
-            encoder.encode(values, freqs)
+            if isinstance(tables, NarrowTables):
+                encoder.encode_narrow(values, tables)
+            else:
+                encoder.encode(values, tables)
             return values
 
         _reverse_process(header, self.model, self.calibration, code, progress)
@@ -136,8 +144,8 @@ class DiffusionCodec:
         self.check_model(header)
         decoder = StepDecoder(payload)
 
-        def code(freqs: np.ndarray, positions: torch.Tensor, channel: int) -> np.ndarray:
-            return decoder.decode(freqs)
+        def code(tables: np.ndarray | NarrowTables, positions: torch.Tensor, channel: int) -> np.ndarray:
+            return decoder.decode_narrow(tables) if isinstance(tables, NarrowTables) else decoder.decode(tables)
 
         canvas = _reverse_process(header, self.model, self.calibration, code, progress)
         image = tokens_to_image(canvas)
@@ -147,12 +155,16 @@ class DiffusionCodec:
 
     def check_model(self, header: Header) -> None:
         """Refuse a header made with another model, other weights or a missing calibration."""
-        if header.model_id != self.model.model_id or header.weights_sha256 != self.model.weights_sha256:
+        other_id = header.model_id is not None and header.model_id != self.model.model_id
+        if other_id or header.weights_sha256 != self.model.weights_sha256:
+            made_with = f"model {header.model_id}, " if header.model_id else ""
             raise ModelMismatchError(
-                f"file was made with model {header.model_id} (weights {header.weights_sha256.hex()[:16]}…), "
-                f"this decoder has {self.model.model_id} (weights {self.model.weights_sha256.hex()[:16]}…)"
+                f"file was made with {made_with}weights {header.weights_sha256.hex()[:16]}…; "
+                f"this decoder has {self.model.model_id}, weights {self.model.weights_sha256.hex()[:16]}…"
             )
         adaptive_model = isinstance(self.model, AdaptiveModel)
+        if header.narrow and not (adaptive_model and narrow_tables(self.model)):
+            raise ModelMismatchError(f"file codes narrow tables, model {self.model.model_id} makes none")
         if header.adaptive and not adaptive_model:
             raise ModelMismatchError(f"file uses online adaptation, model {self.model.model_id} has none")
         if header.calibrated and self.calibration is None and not adaptive_model:
@@ -172,7 +184,7 @@ def _reverse_process(
     header: Header,
     model: DenoisingModel,
     calibration: Calibration | None,
-    code: Callable[[np.ndarray, torch.Tensor, int], np.ndarray],
+    code: Callable[[np.ndarray | NarrowTables, torch.Tensor, int], np.ndarray],
     progress: Progress | None,
 ) -> torch.Tensor:
     """The shared denoising loop; ``code`` codes (or decodes) one batch of values."""
@@ -193,16 +205,24 @@ def _reverse_process(
             for channel in range(header.channels):
                 info = StepInfo(index=t, steps=header.steps, mask_ratio=mask_ratio, channel=channel, channels=header.channels)
                 values = []
-                # Chunks bound the memory of a big step (a table row is 2 KiB); the canvas is
-                # written only after the whole (step, channel), so every chunk sees what one
+                # Chunks bound the memory of a big step (a full table row is 2 KiB); the canvas
+                # is written only after the whole (step, channel), so every chunk sees what one
                 # call would have seen, and the bitstream does not depend on the chunk size.
+                # Narrow tables (about 150 B a row) are coded once per (step, channel): their
+                # coding order groups rows by width over the whole step.
+                narrow = []
                 for lo in range(0, len(positions), CHUNK_POSITIONS):
                     part = positions[lo : lo + CHUNK_POSITIONS]
-                    if session is not None:
-                        freqs = session.tables(canvas, part, info)
-                    else:
+                    if session is None:
                         freqs = frequency_tables(model.logits(canvas, part, info), tau)
+                    elif header.narrow:
+                        narrow.append(session.tables(canvas, part, info, narrow=True))
+                        continue
+                    else:
+                        freqs = session.tables(canvas, part, info)
                     values.append(np.asarray(code(freqs, part, channel), dtype=np.int64))
+                if narrow:
+                    values.append(np.asarray(code(NarrowTables.concatenate(narrow), positions, channel), dtype=np.int64))
                 canvas[channel].view(-1)[positions] = torch.from_numpy(np.concatenate(values))
             revealed += count
             if progress is not None:

@@ -26,6 +26,7 @@ from ddm_sscc.codec.feature_weights import CALIBRATION_BUCKETS, FeatureWeights, 
 from ddm_sscc.codec.integer_network import MEAN_STEPS, SCALE_INDICES, build_heads
 from ddm_sscc.codec.local_features import VALUE_SCALE, features, step_quantities, summarise
 from ddm_sscc.codec.model import CalibrationMode, StepInfo
+from ddm_sscc.codec.narrow_tables import NarrowTables
 from ddm_sscc.codec.online_adaptation import OnlineAdaptation
 from ddm_sscc.codec.tables import LogisticMixtureTables
 
@@ -41,6 +42,9 @@ class FeatureModel:
     Args:
         weights: from :func:`load_feature_weights`.
     """
+
+    narrow_tables = True
+    """Its tables have a narrow form (:mod:`ddm_sscc.codec.narrow_tables`)."""
 
     def __init__(self, weights: FeatureWeights) -> None:
         self.weights = weights
@@ -81,8 +85,10 @@ class FeatureSession:
         self._adapted_at: tuple[int, int] | None = None
         self._summary = None
 
-    def tables(self, canvas: torch.Tensor, positions: torch.Tensor, step: StepInfo) -> np.ndarray:
-        """Integer frequency tables ``(n, 256)`` of ``step.channel`` at ``positions``."""
+    def tables(self, canvas: torch.Tensor, positions: torch.Tensor, step: StepInfo,
+               narrow: bool = False) -> np.ndarray | NarrowTables:
+        """Integer frequency tables ``(n, 256)`` of ``step.channel`` at ``positions``, or their
+        narrow form (:mod:`ddm_sscc.codec.narrow_tables`) when ``narrow``."""
         key = (step.index, step.steps)
         if key != self._summary_key:
             self._summary, self._summary_key = summarise(canvas, self.model.weights.config.planes, self.model.weights.config.lattice), key
@@ -102,5 +108,7 @@ class FeatureSession:
         if self.adaptation is not None:
             offsets = means - MEAN_STEPS // VALUE_SCALE * base[:, None]
             means, scales = self.adaptation.adapt(step.channel, positions, means, scales, logits, offsets)
+        if narrow:
+            return NarrowTables(self.model.tables, means, scales, logits)
         return self.model.tables.frequencies(means, scales, logits)
 

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 import torch
 
 from ddm_sscc.codec.order import OrderKind
+
+if TYPE_CHECKING:
+    from ddm_sscc.codec.narrow_tables import NarrowTables
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,10 @@ class CalibrationMode(enum.IntEnum):
 class ImageSession(Protocol):
     """One image's pass through an adaptive model (encoder and decoder each make one)."""
 
-    def tables(self, canvas: torch.Tensor, positions: torch.Tensor, step: StepInfo) -> np.ndarray:
-        """Integer frequency tables int64 ``(n, 256)`` (rows sum to ``2^20``, entries ≥ 1).
+    def tables(self, canvas: torch.Tensor, positions: torch.Tensor, step: StepInfo,
+               narrow: bool = False) -> np.ndarray | NarrowTables:
+        """Integer frequency tables int64 ``(n, 256)`` (rows sum to ``2^20``, entries ≥ 1), or with
+        ``narrow`` (only asked of models whose ``narrow_tables`` is true) their narrow form.
 
         Called in coding order, possibly several times (in chunks of positions) for one
         (step, channel); the values of every earlier (step, channel) are on ``canvas``, so
@@ -103,9 +108,18 @@ class AdaptiveModel(Protocol):
     model_id: str
     weights_sha256: bytes
 
+    # ``narrow_tables = True`` (optional): the sessions' tables have a narrow form, which
+    # encoders use (:func:`narrow_tables`)
+
     def start_image(self, channels: int, calibration: CalibrationMode) -> ImageSession:
         """A fresh per-image state."""
         ...
+
+
+def narrow_tables(model: DenoisingModel) -> bool:
+    """Whether ``model``'s sessions make narrow tables (:mod:`ddm_sscc.codec.narrow_tables`), which
+    an encoder then uses unless told otherwise."""
+    return bool(getattr(model, "narrow_tables", False))
 
 
 def trained_order(model: DenoisingModel) -> OrderKind:

@@ -183,7 +183,17 @@ class LogisticMixtureTables:
         mass[:, :, 1:] = (cdf[:, :, 1:] - cdf[:, :, :-1]).to(torch.float64)
         self._length = cdf.shape[2]
         self._cdf = cdf.reshape(-1)
-        self._mass_windows = mass.reshape(-1).unfold(0, VOCAB_SIZE, 1)
+        self._mass = mass.reshape(-1)
+        self._mass_windows = self._mass.unfold(0, VOCAB_SIZE, 1)
+        self._narrow_windows: dict[int, torch.Tensor] = {}
+
+    def whole_pixels(self, means_q: torch.Tensor) -> torch.Tensor:
+        """``⌊μ/16⌋`` of the clamped means: the whole pixel a table row is built around, int64."""
+        return means_q.clamp(*MEAN_Q_RANGE) >> 4
+
+    def narrow_reach(self, reach: int) -> torch.Tensor:
+        """``⌈reach · 2^16 / recip_j⌉`` for every scale index ``j``: ``reach`` scales in whole pixels, int64 ``(J,)``."""
+        return -torch.div(-reach * 65536, self.reciprocals, rounding_mode="floor")
 
     def _starts(self, means_q: torch.Tensor, scale_index: torch.Tensor) -> torch.Tensor:
         mean = means_q.clamp(*MEAN_Q_RANGE)
@@ -198,10 +208,10 @@ class LogisticMixtureTables:
         Every product and sum here is an integer below 2^53, so float64 is exact.
         """
         out = torch.empty((len(means_q), VOCAB_SIZE), dtype=torch.float64)
-        self._masses_into(out, *self._mixture(means_q, scale_index, logits_q))
+        self._masses_into(out, *self.mixture(means_q, scale_index, logits_q))
         return out
 
-    def _mixture(self, means_q: torch.Tensor, scale_index: torch.Tensor,
+    def mixture(self, means_q: torch.Tensor, scale_index: torch.Tensor,
                  logits_q: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """Per row: window starts int64 ``(n, K)``, weights float64 ``(n, K)`` and the masses of the two
         end values (everything below the first edge, above the last), float64 ``(n,)`` each."""
@@ -213,7 +223,7 @@ class LogisticMixtureTables:
 
     def _masses_into(self, out: torch.Tensor, starts: torch.Tensor, weights: torch.Tensor, first: torch.Tensor,
                      last: torch.Tensor) -> None:
-        """The masses of :meth:`masses` for rows given by :meth:`_mixture`, into float64 ``out``."""
+        """The masses of :meth:`masses` for rows given by :meth:`mixture`, into float64 ``out``."""
         torch.mul(torch.index_select(self._mass_windows, 0, starts[:, 0]), weights[:, 0:1], out=out)
         for k in range(1, starts.shape[1]):
             out.addcmul_(torch.index_select(self._mass_windows, 0, starts[:, k]), weights[:, k : k + 1])
@@ -243,15 +253,37 @@ class LogisticMixtureTables:
 
     def frequencies(self, means_q: torch.Tensor, scale_index: torch.Tensor, logits_q: torch.Tensor) -> np.ndarray:
         """Integer tables: int64 ``(n, 256)``, every entry ≥ 1, rows summing to ``2^20``."""
-        out = torch.empty((len(means_q), VOCAB_SIZE), dtype=torch.int64)
-        starts, weights, first, last = self._mixture(means_q, scale_index, logits_q)
-        mass = torch.empty((min(len(means_q), _CHUNK_ROWS), VOCAB_SIZE), dtype=torch.float64)
-        for lo in range(0, len(means_q), _CHUNK_ROWS):
+        return self.frequencies_of_rows(*self.mixture(means_q, scale_index, logits_q))
+
+    def frequencies_of_rows(self, starts: torch.Tensor, weights: torch.Tensor, first: torch.Tensor,
+                            last: torch.Tensor) -> np.ndarray:
+        """:meth:`frequencies` of rows given by :meth:`mixture`."""
+        out = torch.empty((len(starts), VOCAB_SIZE), dtype=torch.int64)
+        mass = torch.empty((min(len(starts), _CHUNK_ROWS), VOCAB_SIZE), dtype=torch.float64)
+        for lo in range(0, len(starts), _CHUNK_ROWS):
             sl = slice(lo, lo + _CHUNK_ROWS)
             part = mass[: len(starts[sl])]  # chunks keep the float rows in cache
             self._masses_into(part, starts[sl], weights[sl], first[sl], last[sl])
             _normalise_float_into(part, out[sl])
         return out.numpy()
+
+    def window_masses(self, starts: torch.Tensor, weights: torch.Tensor, first: torch.Tensor, last: torch.Tensor,
+                      window_start: torch.Tensor, width: int) -> torch.Tensor:
+        """The masses of values ``window_start .. window_start + width − 1`` of rows given by
+        :meth:`mixture`, as :meth:`masses` has them: float64 ``(n, width + 1)``, the last
+        column left zero (for the caller's escape)."""
+        windows = self._narrow_windows.get(width)
+        if windows is None:
+            windows = self._narrow_windows[width] = self._mass.unfold(0, width, 1)
+        out = torch.zeros((len(starts), width + 1), dtype=torch.float64)
+        body = out[:, :width]
+        torch.mul(torch.index_select(windows, 0, starts[:, 0] + window_start), weights[:, 0:1], out=body)
+        for k in range(1, starts.shape[1]):
+            body.addcmul_(torch.index_select(windows, 0, starts[:, k] + window_start), weights[:, k : k + 1])
+        at_first, at_last = window_start == 0, window_start + width == VOCAB_SIZE
+        out[:, 0] = torch.where(at_first, first, out[:, 0])
+        out[:, width - 1] = torch.where(at_last, last, out[:, width - 1])
+        return out
 
 
 def _interpolate(z: torch.Tensor, cdf_table: torch.Tensor) -> torch.Tensor:
@@ -276,8 +308,16 @@ def _log2_exact(value: int) -> int:
     return value.bit_length() - 1
 
 
+def normalise_masses(mass: torch.Tensor) -> np.ndarray:
+    """:func:`_normalise_float_into` into a new int64 array (rows of any width ``n ≤ 256``)."""
+    out = torch.empty(mass.shape, dtype=torch.int64)
+    _normalise_float_into(mass, out)
+    return out.numpy()
+
+
 def _normalise_float_into(mass: torch.Tensor, out: torch.Tensor) -> None:
-    """Step 5 of the mixture recipe: ``f = 1 + ⌊m · ((2^20 − 256) / Σm)⌋``, the rest to the first mode.
+    """Step 5 of the mixture recipe: ``f = 1 + ⌊m · ((2^20 − n) / Σm)⌋`` for rows of ``n``
+    entries (256 for full tables), the rest to the first mode.
 
     ``m`` holds integers < 2^53, so ``Σm`` is exact in any order; the quotient and the
     product are single correctly rounded IEEE operations, the same on every CPU.  Their
@@ -286,7 +326,7 @@ def _normalise_float_into(mass: torch.Tensor, out: torch.Tensor) -> None:
     """
     # numpy's argmax (first maximum, like torch's) is about ten times faster on these rows
     top = torch.from_numpy(np.argmax(mass.numpy(), axis=1)[:, None])
-    factor = (TABLE_TOTAL - VOCAB_SIZE) / mass.sum(dim=1, keepdim=True)
+    factor = (TABLE_TOTAL - mass.shape[1]) / mass.sum(dim=1, keepdim=True)
     out.copy_(mass.mul_(factor).floor_())
     out.add_(1)
     out.scatter_add_(1, top, TABLE_TOTAL - out.sum(dim=1, keepdim=True))

@@ -1,17 +1,24 @@
 """Model zoo: the probability models this installation can code with, by id.
 
-The decoder looks the header's model id up here, then checks the weights
-hash (:meth:`DiffusionCodec.check_model`) before decoding anything.
+A ``.ddm`` header names its model by the weights' SHA-256 (format 3; formats 1 and 2 also
+stored the id). The decoder finds the installed model with those weights here
+(:func:`codec_for_header`), then checks it (:meth:`DiffusionCodec.check_model`) before
+decoding anything.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ddm_sscc.codec.context_mean import ContextMeanModel
 from ddm_sscc.codec.engine import DiffusionCodec
 from ddm_sscc.errors import ModelMismatchError
+
+if TYPE_CHECKING:
+    from ddm_sscc.codec.container import Header
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 
@@ -94,3 +101,46 @@ def load_codec(model_id: str | None = None) -> DiffusionCodec:
             f"model {model_id!r} is not installed (available: {', '.join(available_models())})"
         ) from None
     return factory()
+
+
+@cache
+def _models_by_weights() -> dict[bytes, str]:
+    context_mean = ContextMeanModel()
+    by_sha = {bytes.fromhex(sha): model_id for model_id, (_, sha) in _FEATURE_MODELS.items()}
+    return by_sha | {context_mean.weights_sha256: context_mean.model_id}
+
+
+def model_for_weights(weights_sha256: bytes) -> str | None:
+    """The id of the installed model whose weights have this SHA-256; None when none has them."""
+    return _models_by_weights().get(bytes(weights_sha256))
+
+
+def model_name(header: Header) -> str | None:
+    """The model a header names: its stored id (formats 1 and 2), else the installed model
+    with its weights; None when neither says."""
+    return header.model_id or model_for_weights(header.weights_sha256)
+
+
+def codec_for_header(header: Header, model: str | None = None) -> DiffusionCodec:
+    """The codec that decodes a file with this header, checked against it.
+
+    Args:
+        header: the file's header.
+        model: an id or a weights file to use instead of the installed model with the
+            header's weights (``--model``).
+
+    Raises:
+        ModelMismatchError: no installed model has the header's weights, or ``model`` is not
+            the one the file was made with.
+    """
+    if model is None:
+        model = model_for_weights(header.weights_sha256)
+        if model is None:
+            made_with = f"model {header.model_id}, " if header.model_id else ""
+            raise ModelMismatchError(
+                f"file was made with {made_with}weights {header.weights_sha256.hex()[:16]}…, which no installed "
+                f"model has (installed: {', '.join(available_models())}); give its weights file with --model"
+            )
+    codec = load_codec(model)
+    codec.check_model(header)
+    return codec

@@ -92,17 +92,16 @@ class ImageAssembler:
         return self.reassembler.data(session_id)
 
     def decode(self, session_id: int, progress: Callable[[int, int], None] | None = None) -> ReceivedImage:
-        """Decode a complete session with the model its header names, verifying the pixel SHA-256.
+        """Decode a complete session with the installed model its header's weights hash names, verifying the pixel SHA-256.
 
         ``progress(done, total)`` is called after every step (an exception it raises aborts decoding).
         """
-        from ddm_sscc.codec import load_codec
+        from ddm_sscc.codec.zoo import codec_for_header
 
         data = self.stream(session_id)
         header, _ = read_header(data)
         check_pixel_limit(header, self.max_pixels)
-        codec = load_codec(header.model_id)
-        codec.check_model(header)
+        codec = codec_for_header(header)
         pixels = codec.decode(data, progress, self.max_pixels)
         seconds = self._clock() - self._first_seen.get(session_id, self._clock())
         return ReceivedImage(

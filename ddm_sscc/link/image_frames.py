@@ -70,6 +70,7 @@ class ImageFrames:
 
     def record(self) -> dict[str, object]:
         """Plain values for a stats file: what the receiving side needs to judge the transfer."""
+        from ddm_sscc.codec.zoo import model_name  # lazy: torch
         return {
             "session_id": self.session_id,
             "frames": len(self.frames),
@@ -82,7 +83,7 @@ class ImageFrames:
             "mcs": self.mcs.name,
             "payload_lengths": [f.header.payload_len for f in self.frames],
             "pixel_sha256": self.header.pixel_sha256.hex(),
-            "model_id": self.header.model_id,
+            "model_id": model_name(self.header),
         }
 
 

@@ -128,7 +128,7 @@ def simulate_capture(
         "seed": seed,
         "repeat": repeat,
         "repair": repair,
-        "model_id": session.header.model_id,
+        "model_id": session.record()["model_id"],
         "steps": int(steps),
     }
     if isinstance(image, str):

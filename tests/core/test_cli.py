@@ -94,7 +94,11 @@ def test_damaged_files_fail_with_one_line(tmp_path, good_ddm):
         "magic.ddm": (b"XXXX" + data[4:], "not a .ddm file"),
         "empty.ddm": (b"", "not a .ddm file"),
         "wrong_model.ddm": (DiffusionCodec(OtherWeightsModel()).encode(real_image(20, 20, 3)), "weights"),
-        "unknown_model.ddm": (pack(Header(**{**header.__dict__, "model_id": "future-v9"}), unpack(data)[1]), "not installed"),
+        "unknown_model.ddm": (pack(Header(**{**header.__dict__, "weights_sha256": b"\x42" * 32}), unpack(data)[1]),
+                              "no installed model has (installed: "),
+        "unknown_model_v2.ddm": (pack(Header(**{**header.__dict__, "model_id": "future-v9", "version": 2, "narrow": False,
+                                                "weights_sha256": b"\x42" * 32}), unpack(data)[1]),
+                                 "made with model future-v9, weights 4242"),
     }
     for name, (content, fragment) in cases.items():
         out = tmp_path / f"{name}.png"

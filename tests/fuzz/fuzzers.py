@@ -142,7 +142,7 @@ _PRINTABLE_ASCII = "".join(chr(c) for c in range(0x20, 0x7F))
 
 @st.composite
 def container_headers(draw: st.DrawFn) -> Header:
-    """Every valid header: both format versions, image sizes up to the pixel limit, all orders, schedules and flags."""
+    """Every valid header: every format version, image sizes up to the pixel limit, all orders, schedules and flags."""
     height = draw(st.one_of(st.integers(1, 64), st.integers(1, MAX_PIXELS)))
     width = draw(st.one_of(st.integers(1, min(64, MAX_PIXELS // height)), st.integers(1, MAX_PIXELS // height)))
     order = draw(st.sampled_from(OrderKind))
@@ -158,10 +158,11 @@ def container_headers(draw: st.DrawFn) -> Header:
         order_seed=draw(st.integers(0, (1 << 64) - 1)) if order == OrderKind.RANDOM else 0,
         calibrated=calibrated,
         adaptive=calibrated and draw(st.booleans()),
-        model_id=draw(st.text(_PRINTABLE_ASCII, min_size=1, max_size=MAX_MODEL_ID)),
+        model_id=draw(st.text(_PRINTABLE_ASCII, min_size=1, max_size=MAX_MODEL_ID)) if version < 3 else None,
         weights_sha256=draw(st.binary(min_size=32, max_size=32)),
         pixel_sha256=draw(st.binary(min_size=PIXEL_HASH_BYTES[version], max_size=PIXEL_HASH_BYTES[version])),
         version=version,
+        narrow=version >= 3 and draw(st.booleans()),
     )
 
 
@@ -225,8 +226,8 @@ def fix_container_crcs(data: bytes) -> bytes:
     """Recompute the header and payload CRC-32s where the (edited) fields put them, so checks beyond the CRCs run."""
     if len(data) < 5:
         return data
-    if data[4] == 2:
-        return _fix_v2_crcs(data)
+    if data[4] in (2, 3):
+        return _fix_varint_header_crcs(data, data[4])
     if len(data) < 29:
         return data
     crc_at = 29 + data[28] + 64 + 4
@@ -240,7 +241,7 @@ def fix_container_crcs(data: bytes) -> bytes:
     return data
 
 
-def _fix_v2_crcs(data: bytes) -> bytes:
+def _fix_varint_header_crcs(data: bytes, version: int) -> bytes:
     at = 6
     varints = 4 if len(data) > 5 and (data[5] >> 3 & 3) == OrderKind.RANDOM else 3
     for _ in range(varints):  # skip each varint, however long or malformed
@@ -249,7 +250,7 @@ def _fix_v2_crcs(data: bytes) -> bytes:
         at += 1
     if at >= len(data):
         return data
-    crc_at = at + 1 + data[at] + 32 + PIXEL_HASH_BYTES[2]
+    crc_at = at + (1 + data[at] if version == 2 else 0) + 32 + PIXEL_HASH_BYTES[version]
     if len(data) < crc_at + 8:
         return data
     data = data[:crc_at] + struct.pack("<I", zlib.crc32(data[:crc_at])) + data[crc_at + 4 :]
@@ -269,9 +270,10 @@ container_inputs = st.one_of(
     st.binary(max_size=256),
     st.binary(max_size=200).map(lambda b: MAGIC + b"\x01" + b),
     st.binary(max_size=200).map(lambda b: MAGIC + b"\x02" + b),
+    st.binary(max_size=200).map(lambda b: MAGIC + b"\x03" + b),
     mutated_containers(),
 )
-"""Arbitrary bytes, bytes behind a valid magic and either version, and edited valid files."""
+"""Arbitrary bytes, bytes behind a valid magic and each version, and edited valid files."""
 
 
 def run_container(data: bytes) -> str:
@@ -294,7 +296,10 @@ def run_container(data: bytes) -> str:
     positions = parsed.height * parsed.width
     assert 1 <= positions <= MAX_PIXELS, f"accepted an image of {parsed.height}×{parsed.width}"
     assert parsed.channels in (1, 3) and 1 <= parsed.steps <= min(MAX_STEPS, positions)
-    assert parsed.model_id.isascii() and parsed.model_id.isprintable() and len(parsed.model_id) <= MAX_MODEL_ID
+    if parsed.version < 3:  # format 3 stores no model id
+        assert parsed.model_id.isascii() and parsed.model_id.isprintable() and len(parsed.model_id) <= MAX_MODEL_ID
+    else:
+        assert parsed.model_id is None
     assert parsed.order == OrderKind.RANDOM or parsed.order_seed == 0
     return ACCEPTED
 

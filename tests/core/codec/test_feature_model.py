@@ -165,10 +165,13 @@ def test_adaptive_files_need_an_adaptive_model():
     header, payload = unpack(data)
     from ddm_sscc.codec.container import pack
 
-    forged = pack(Header(**{**header.__dict__, "model_id": "context-mean-v1",
-                            "weights_sha256": load_codec("context-mean-v1").model.weights_sha256}), payload)
+    context_mean = load_codec("context-mean-v1")
+    forged = Header(**{**header.__dict__, "weights_sha256": context_mean.model.weights_sha256})
+    assert forged.narrow
+    with pytest.raises(ModelMismatchError, match="narrow tables"):
+        context_mean.decode(pack(forged, payload))
     with pytest.raises(ModelMismatchError, match="online adaptation"):
-        load_codec("context-mean-v1").decode(forged)
+        context_mean.decode(pack(Header(**{**forged.__dict__, "narrow": False}), payload))
     with pytest.raises(ContainerError, match="calibrated"):
         Header(**{**header.__dict__, "calibrated": False})
 

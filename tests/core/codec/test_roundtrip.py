@@ -9,6 +9,7 @@ from ddm_sscc.codec import CodecSettings, DiffusionCodec, OrderKind, ScheduleKin
 from ddm_sscc.codec.container import unpack
 from ddm_sscc.codec.context_mean import ContextMeanModel
 from ddm_sscc.codec.tokens import pixel_sha256
+from ddm_sscc.codec.zoo import codec_for_header
 from ddm_sscc.errors import ModelMismatchError
 from tests.conftest import OtherWeightsModel, random_image, real_image
 
@@ -135,20 +136,39 @@ def test_golden_bitstreams(codec, name, channels):
     assert np.array_equal(codec.decode(golden), image)
 
 
+@pytest.mark.parametrize("version", [1, 2])
 @pytest.mark.parametrize("name,channels", [("astronaut32_rgb", 3), ("camera32_grey", 1)])
-def test_format_1_golden_bitstreams_still_decode(codec, name, channels):
-    """Files written before the compact header (format 2) decode to the same pixels, and their
-    payload is the one format 2 carries."""
-    old_path = EXPECTED / "format1" / f"{GOLDEN[codec.model.model_id]}{name}.ddm"
-    if codec.model.model_id in AFTER_FORMAT_1:
+def test_older_format_golden_bitstreams_still_decode(codec, version, name, channels):
+    """Files written in formats 1 and 2 decode to the same pixels, with the installed model their
+    weights' hash names, and their payload is the one format 3 carries with full tables."""
+    model_id = codec.model.model_id
+    old_path = EXPECTED / f"format{version}" / f"{GOLDEN[model_id]}{name}.ddm"
+    if version == 1 and model_id in AFTER_FORMAT_1:
         assert not old_path.exists()
-        pytest.skip(f"{codec.model.model_id} came after format 1")
+        pytest.skip(f"{model_id} came after format 1")
     old = old_path.read_bytes()
-    new = (EXPECTED / f"{GOLDEN[codec.model.model_id]}{name}.ddm").read_bytes()
-    assert old[4] == 1 and new[4] == 2
-    assert np.array_equal(codec.decode(old), real_image(32, 32, channels))
-    assert unpack(old)[1] == unpack(new)[1]
-    assert len(old) - len(new) == 47
+    image = real_image(32, 32, channels)
+    full = codec.encode(image, CodecSettings(steps=16, narrow=False))
+    assert old[4] == version and full[4] == 3 and not unpack(full)[0].narrow
+    old_header, old_payload = unpack(old)
+    assert old_header.model_id == model_id and codec_for_header(old_header).model.model_id == model_id
+    assert np.array_equal(codec.decode(old), image)
+    assert old_payload == unpack(full)[1]
+    id_bytes = 1 + len(model_id)  # format 3 dropped the id and its length byte
+    assert len(old) - len(full) == id_bytes + (47 if version == 1 else 0)
+
+
+def test_narrow_tables_are_what_models_that_make_them_code(codec):
+    """Feature models code narrow tables unless told not to; the image is the same, the size
+    within a few bytes (they factor the same probabilities)."""
+    image = real_image(40, 36, 3)
+    narrow, full = codec.encode(image, CodecSettings(steps=16)), codec.encode(image, CodecSettings(steps=16, narrow=False))
+    makes_narrow = getattr(codec.model, "narrow_tables", False)
+    assert unpack(narrow)[0].narrow == makes_narrow and not unpack(full)[0].narrow
+    assert np.array_equal(codec.decode(narrow), image) and np.array_equal(codec.decode(full), image)
+    assert abs(len(narrow) - len(full)) <= 8
+    if not makes_narrow:
+        assert narrow == full
 
 
 class RecordingModel(ContextMeanModel):
@@ -199,7 +219,7 @@ def test_huge_headers_are_refused_before_allocating(tmp_path):
 
     codec = load_codec()
     header = Header(height=8192, width=8193, channels=3, steps=16, order=OrderKind.HALTON, schedule=ScheduleKind.COSINE,
-                    order_seed=0, calibrated=True, adaptive=True, model_id=codec.model.model_id,
+                    order_seed=0, calibrated=True, adaptive=True, model_id=None,
                     weights_sha256=codec.model.weights_sha256, pixel_sha256=bytes(8))
     data = pack(header, bytes(8))
     assert 8192 * 8193 > DEFAULT_MAX_PIXELS and len(data) < 200
