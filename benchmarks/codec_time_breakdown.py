@@ -83,7 +83,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("image", nargs="?", default=os.path.join(os.environ.get("DDM_DATA", "../shared/datasets"),
                                                                  "kodak", "kodim23.png"))
-    parser.add_argument("--model", default=None, help="zoo model id (default: the default model)")
+    parser.add_argument("--model", default=None, help="zoo model id or weights file (default: the default model)")
     parser.add_argument("--steps", type=int, default=DEFAULT_STEPS)
     parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1, as the CLI)")
     parser.add_argument("--tables", choices=("narrow", "full"), default="narrow",

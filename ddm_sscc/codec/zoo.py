@@ -56,6 +56,10 @@ _FEATURE_MODELS = {
         "ddm-featmlp-lattice-v8.safetensors",
         "9b5467114917bc7dfc01361f4e498f610fa5da180437ef3bead519f8c2a42919",
     ),
+    "ddm-featmlp-lattice-v9": (
+        "ddm-featmlp-lattice-v9.safetensors",
+        "136e975be32b5e7ac23e2be362848baaedd9f816b389164ee212414e7cfc3707",
+    ),
 }
 """Every model here must pass the cross-machine test (tests/core/codec/test_cross_machine.py).
 

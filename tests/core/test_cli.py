@@ -159,7 +159,8 @@ def test_models_lists_the_default():
     assert {m["model"] for m in record["models"]} == {"context-mean-v1", "ddm-featmlp-int-v1", "ddm-featmlp-int-v2",
                                                       "ddm-featmlp-lattice-v3", "ddm-featmlp-lattice-v4",
                                                       "ddm-featmlp-lattice-v5", "ddm-featmlp-lattice-v6",
-                                                      "ddm-featmlp-lattice-v7", "ddm-featmlp-lattice-v8"}
+                                                      "ddm-featmlp-lattice-v7", "ddm-featmlp-lattice-v8",
+                                                      "ddm-featmlp-lattice-v9"}
     orders = {m["model"]: m["order"] for m in record["models"]}
     assert orders["ddm-featmlp-int-v2"] == "halton" and orders["ddm-featmlp-lattice-v3"] == "lattice"
 

@@ -115,11 +115,15 @@ def test_decode_does_not_depend_on_threads(codec):
 GOLDEN = {"context-mean-v1": "", "ddm-featmlp-int-v1": "featmlp_", "ddm-featmlp-int-v2": "featmlp2_",
           "ddm-featmlp-lattice-v3": "lattice3_", "ddm-featmlp-lattice-v4": "lattice4_",
           "ddm-featmlp-lattice-v5": "lattice5_", "ddm-featmlp-lattice-v6": "lattice6_",
-          "ddm-featmlp-lattice-v7": "lattice7_", "ddm-featmlp-lattice-v8": "lattice8_"}
+          "ddm-featmlp-lattice-v7": "lattice7_", "ddm-featmlp-lattice-v8": "lattice8_",
+          "ddm-featmlp-lattice-v9": "lattice9_"}
 """File-name prefix of each zoo model's golden bitstreams in tests/expected/."""
 AFTER_FORMAT_1 = {"ddm-featmlp-lattice-v3", "ddm-featmlp-lattice-v4", "ddm-featmlp-lattice-v5",
-                  "ddm-featmlp-lattice-v6", "ddm-featmlp-lattice-v7", "ddm-featmlp-lattice-v8"}
+                  "ddm-featmlp-lattice-v6", "ddm-featmlp-lattice-v7", "ddm-featmlp-lattice-v8",
+                  "ddm-featmlp-lattice-v9"}
 """Zoo models added after the compact header: no format 1 files."""
+AFTER_FORMAT_2 = {"ddm-featmlp-lattice-v9"}
+"""Zoo models added after format 3: no format 2 files."""
 
 
 def test_every_zoo_model_has_golden_bitstreams():
@@ -143,9 +147,9 @@ def test_older_format_golden_bitstreams_still_decode(codec, version, name, chann
     weights' hash names, and their payload is the one format 3 carries with full tables."""
     model_id = codec.model.model_id
     old_path = EXPECTED / f"format{version}" / f"{GOLDEN[model_id]}{name}.ddm"
-    if version == 1 and model_id in AFTER_FORMAT_1:
+    if model_id in (AFTER_FORMAT_1 if version == 1 else AFTER_FORMAT_2):
         assert not old_path.exists()
-        pytest.skip(f"{model_id} came after format 1")
+        pytest.skip(f"{model_id} came after format {version}")
     old = old_path.read_bytes()
     image = real_image(32, 32, channels)
     full = codec.encode(image, CodecSettings(steps=16, narrow=False))
