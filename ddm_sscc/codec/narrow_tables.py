@@ -41,14 +41,23 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ddm_sscc.codec.tables import CDF_ONE, TABLE_TOTAL, LogisticMixtureTables, normalise_masses
+from ddm_sscc.codec.tables import (
+    CDF_ONE,
+    TABLE_TOTAL,
+    LogisticMixtureTables,
+    first_modes,
+    floored_masses,
+    normalise_masses,
+)
 from ddm_sscc.codec.tokens import VOCAB_SIZE
 
 NARROW_WIDTHS = (16, 32, 64, 128)
 """Window widths, narrowest first; a row wider than the last gets a full table."""
 NARROW_REACH = 4
-"""How many scales past each component's mean a window reaches (chosen on a held-out
-training photo: 0.7 % of rows escape, the mean table has 32 entries instead of 256)."""
+"""How many scales past each component's mean a window reaches. Chosen on the held-out photo
+``wikipedia/046``: 0.7 % of rows escape and a table has 31.6 entries on average instead of
+256 (reach 6: 0.1 %, 45.4); on ``045``, 0.14 % and 21.5
+(``.venv/bin/python benchmarks/narrow_table_widths.py [IMAGE]``)."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +158,7 @@ class NarrowTables:
                 )
                 mass = self._tables.window_masses(starts[rows], weights[rows], first[rows], last[rows], start, w)
                 mass[:, w] = total[rows] - mass[:, :w].sum(dim=1)
-                freqs = _window_frequencies(mass, total[rows])
+                freqs = _window_frequencies(mass)
             # int32 holds any frequency (< 2^20) in half the memory of a whole step's tables
             groups.append(NarrowGroup(rows=rows, start=start, width=w, freqs=freqs.astype(np.int32)))
         return groups
@@ -159,27 +168,24 @@ class NarrowTables:
         ``escaped``: int64 ``(e, 256 − w)``."""
         rows = group.rows[escaped]
         means_q, scale_index, logits_q = (p[rows] for p in self._params)
-        full = self._tables.masses(means_q, scale_index, logits_q)
-        floors = full.mul_((TABLE_TOTAL - VOCAB_SIZE) / full.sum(dim=1, keepdim=True)).floor_().add_(1)
+        floors = floored_masses(self._tables.masses(means_q, scale_index, logits_q), VOCAB_SIZE)
         index = torch.arange(VOCAB_SIZE - group.width, dtype=torch.int64)[None, :]
         index = index + group.width * (index >= group.start[escaped][:, None])
         return normalise_masses(torch.gather(floors, 1, index))
 
 
-def _window_frequencies(mass: torch.Tensor, total: torch.Tensor) -> np.ndarray:
+def _window_frequencies(mass: torch.Tensor) -> np.ndarray:
     """Step 4's frequencies: the full table's over the window, the outside values' floors and
     share in the escape, the remainder to the first mode. float64 ``(m, w + 1)`` → int64.
 
-    Window entries get the full table's ``1 + ⌊m · (2^20 − 256)/Σm⌋``; the escape
+    Window entries get the full table's ``1 + ⌊m · (2^20 − 256)/Σm⌋`` (the row's ``Σm`` is the
+    total, escape included, exactly: integers below 2^53); the escape
     ``(256 − w) + ⌊m_esc · (2^20 − 256)/Σm⌋``, so an outside value keeps about the
-    probability its full table gives it, floor included. The products are single
-    correctly rounded IEEE operations, as in full tables.
+    probability its full table gives it, floor included.
     """
     width = mass.shape[1] - 1
-    top = torch.from_numpy(np.argmax(mass.numpy(), axis=1)[:, None])
-    factor = (TABLE_TOTAL - VOCAB_SIZE) / total[:, None]
-    out = mass.mul_(factor).floor_().to(torch.int64)
-    out.add_(1)
+    top = first_modes(mass)
+    out = floored_masses(mass, VOCAB_SIZE).to(torch.int64)
     out[:, width] += VOCAB_SIZE - width - 1
     out.scatter_add_(1, top, TABLE_TOTAL - out.sum(dim=1, keepdim=True))
     return out.numpy()

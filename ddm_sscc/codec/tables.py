@@ -324,9 +324,20 @@ def _normalise_float_into(mass: torch.Tensor, out: torch.Tensor) -> None:
     rounding can only lose mass (never push ``Σf`` past ``2^20``): the remainder absorbs it.
     ``mass`` is overwritten.
     """
-    # numpy's argmax (first maximum, like torch's) is about ten times faster on these rows
-    top = torch.from_numpy(np.argmax(mass.numpy(), axis=1)[:, None])
-    factor = (TABLE_TOTAL - mass.shape[1]) / mass.sum(dim=1, keepdim=True)
-    out.copy_(mass.mul_(factor).floor_())
-    out.add_(1)
+    top = first_modes(mass)
+    out.copy_(floored_masses(mass, mass.shape[1]))
     out.scatter_add_(1, top, TABLE_TOTAL - out.sum(dim=1, keepdim=True))
+
+
+def first_modes(mass: torch.Tensor) -> torch.Tensor:
+    """The column of each row's first largest mass: int64 ``(n, 1)``, where the recipe puts the remainder."""
+    # numpy's argmax (first maximum, like torch's) is about ten times faster on these rows
+    return torch.from_numpy(np.argmax(mass.numpy(), axis=1)[:, None])
+
+
+def floored_masses(mass: torch.Tensor, reserve: int) -> torch.Tensor:
+    """``1 + ⌊m · ((2^20 − reserve) / Σm)⌋`` per entry (float64, exact integers), in place of
+    ``mass``: step 5 of the mixture recipe before the remainder. ``reserve`` is the number of
+    entries of the full row whose floors of 1 the scale leaves room for."""
+    factor = (TABLE_TOTAL - reserve) / mass.sum(dim=1, keepdim=True)
+    return mass.mul_(factor).floor_().add_(1)
