@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from ddm_sscc import __version__
 from ddm_sscc.cli import codec, experiments, link, radio, recording, training
 from ddm_sscc.cli.common import PROG, fail, positive_int
-from ddm_sscc.codec.threads import use_codec_threads
+from ddm_sscc.codec.threads import use_codec_threads, use_torch_threads
 from ddm_sscc.errors import DdmError
 
 COMMANDS = codec.COMMANDS | training.COMMANDS | experiments.COMMANDS | link.COMMANDS | radio.COMMANDS | recording.COMMANDS
@@ -27,8 +27,9 @@ ORDER = ("encode", "decode", "info", "pack-crops", "train", "export-model", "ben
 """The order of the subcommands in ``--help``."""
 assert set(ORDER) == set(COMMANDS)
 THREADS_OF_TORCH = frozenset({"train"})
-"""Subcommands that keep torch's own thread count unless ``--threads`` is given (training is
-large GEMMs, which more threads speed up); every other one codes with one thread by default."""
+"""Subcommands whose ``--threads`` is torch's thread count, and torch's own count without it (training
+is large GEMMs, which more threads speed up); every other one codes with one thread and runs the
+network's GEMMs with ``--threads`` (default two: ``ddm_sscc/codec/threads.py``)."""
 
 
 class _OneLineErrors(argparse.ArgumentParser):
@@ -43,8 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineErrors(prog=PROG, description="Lossless image transmission with a discrete-diffusion codec.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--threads", type=positive_int,
-                        help="torch intra-op threads (does not change the output); default 1, which codes faster "
-                             "than more on small machines (ddm_sscc/codec/threads.py), and torch's own for train")
+                        help="threads for the codec network's GEMMs, the rest codes on one, which is faster "
+                             "(ddm_sscc/codec/threads.py); default 2 (1 on one core); torch's thread count for "
+                             "train (default torch's own); never changes the output")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in ORDER:
         COMMANDS[name][0](sub)
@@ -55,8 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
     args = build_parser().parse_args(argv)
     try:
-        if args.threads or args.command not in THREADS_OF_TORCH:
+        if args.command not in THREADS_OF_TORCH:
             use_codec_threads(args.threads)
+        elif args.threads:
+            use_torch_threads(args.threads)
         return COMMANDS[args.command][1](args)
     except DdmError as exc:
         return fail(str(exc))

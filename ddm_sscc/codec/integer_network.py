@@ -50,6 +50,7 @@ from ddm_sscc.codec.feature_network import (
     FeatureNetwork,
 )
 from ddm_sscc.codec.local_features import FEATURE_LIMIT, VALUE_SCALE, feature_limits
+from ddm_sscc.codec.threads import gemm_threads
 
 WEIGHT_LIMIT = (1 << 14) - 1
 ACTIVATION_LIMIT = (1 << 15) - 1
@@ -269,7 +270,7 @@ class IntegerHead:
 
     def __call__(self, feats: torch.Tensor) -> torch.Tensor:
         x = feats.to(self.input_dtype)
-        with _ieee_float32():
+        with _ieee_float32(), gemm_threads():
             for layer in self.layers:
                 x = layer(x)
         k = self.components

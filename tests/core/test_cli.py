@@ -177,7 +177,7 @@ def test_encode_calibration_modes_are_recorded_and_decode(tmp_path):
 
 
 def test_decode_in_another_process_with_other_thread_counts(tmp_path):
-    """Encoder with 2 torch threads, decoder with 1 (and the reverse): identical pixels."""
+    """Encoder with 2 GEMM threads, decoder with 1 (and the reverse): identical pixels and bytes."""
     image = real_image(64, 48, 3)
     src = save(tmp_path / "in.png", image)
     for enc_threads, dec_threads in [("2", "1"), ("1", "2")]:

@@ -43,7 +43,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ddm_sscc.codec.threads import CODEC_THREADS
+from ddm_sscc.codec.threads import CODEC_THREADS, NETWORK_THREADS_VARIABLE
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.experiments.sweep.analog import load_analog_system, run_analog_trial
 from ddm_sscc.experiments.sweep.bounds import ImageBounds, SystemBounds, bounds_from_rows, mean_bounds
@@ -94,8 +94,9 @@ class SerialExecutor(Executor):
 
 
 def _worker_init(threads: int) -> None:
-    """Per worker process: a fixed number of torch/OpenMP threads (the results do not depend on it)."""
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+    """Per worker process: a fixed number of torch/OpenMP threads, the codec's GEMMs' included
+    (the results do not depend on it)."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", NETWORK_THREADS_VARIABLE):
         os.environ[var] = str(threads)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(threads)

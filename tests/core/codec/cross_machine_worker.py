@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -15,12 +16,16 @@ import numpy as np
 import torch
 
 from ddm_sscc.codec import CodecSettings, available_models, load_codec
+from ddm_sscc.codec.threads import NETWORK_THREADS_VARIABLE
 from tests.conftest import real_image
 
 IMAGES = {"rgb": (40, 36, 3), "grey": (20, 24, 1)}
 
 
 def main(mode: str, folder: Path, threads: int) -> int:
+    # every operation on ``threads`` threads, the GEMMs' included (a library user's setting);
+    # the CLI's (one thread, two in the GEMMs) is between the two
+    os.environ.pop(NETWORK_THREADS_VARIABLE, None)
     torch.set_num_threads(threads)
     for model_id in available_models():
         codec = load_codec(model_id)
