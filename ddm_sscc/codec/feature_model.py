@@ -98,12 +98,14 @@ class FeatureSession:
             self.adaptation.update(canvas)
             self._adapted_at = (step.index, step.channel)
         mask_q, step_q = step_quantities(step.mask_ratio, step.index, step.steps)
-        head = head_index(self.channels, step.channel)
-        base, feats = features(canvas, self._summary, positions, step.channel, mask_q, step_q,
-                               self.model.heads[head].input_dtype)
-        means, scales, logits = self.model.heads[head].mixture(feats, base)
+        index = head_index(self.channels, step.channel)
+        head = self.model.heads[index]
+        # the features are clamped to the head's column limits as they are written
+        base, feats = features(canvas, self._summary, positions, step.channel, mask_q, step_q, head.input_dtype,
+                               head.input_limits)
+        means, scales, logits = head.mixture(feats, base, clamped=True)
         if self.calibration != CalibrationMode.OFF:
-            scales = scales + int(self.model.weights.offline_shift[head, calibration_bucket(mask_q)])
+            scales = scales + int(self.model.weights.offline_shift[index, calibration_bucket(mask_q)])
         scales = scales.clamp(0, SCALE_INDICES - 1)
         if self.adaptation is not None:
             offsets = means - MEAN_STEPS // VALUE_SCALE * base[:, None]

@@ -227,8 +227,9 @@ class Float32Layer:
         # 2^-62 and up: normal float32 numbers
         self.scale32 = torch.pow(2.0, -(shift - limb_bits).to(torch.float64)).to(torch.float32)
 
-    def __call__(self, x: torch.Tensor) -> torch.Tensor:
-        if self.input_limits is not None:
+    def __call__(self, x: torch.Tensor, clamped: bool = False) -> torch.Tensor:
+        """``clamped``: ``x`` is already within ``input_limits`` (one pass fewer)."""
+        if self.input_limits is not None and not clamped:
             x = torch.clamp(x, *self.input_limits)
         if not self.relu:
             y = torch.mm(x, self.weight_t).to(torch.float64)
@@ -267,21 +268,28 @@ class IntegerHead:
         self.components = components
         self.input_dtype = torch.float32 if isinstance(layers[0], Float32Layer) else torch.float64
         """The dtype features are best made in (both hold them exactly)."""
+        limits = getattr(layers[0], "input_limits", None)
+        self.input_limits = None if limits is None else limits[1].to(torch.int64)
+        """int64 ``(F,)``: the bound the first layer clamps each feature to (column limits); None: no clamp."""
 
-    def __call__(self, feats: torch.Tensor) -> torch.Tensor:
+    def __call__(self, feats: torch.Tensor, clamped: bool = False) -> torch.Tensor:
+        """``clamped``: every feature is already within :attr:`input_limits`
+        (:func:`~ddm_sscc.codec.local_features.features` can clamp to them while it writes them)."""
         x = feats.to(self.input_dtype)
         with _ieee_float32(), gemm_threads():
-            for layer in self.layers:
+            x = self.layers[0](x, clamped) if isinstance(self.layers[0], Float32Layer) else self.layers[0](x)
+            for layer in self.layers[1:]:
                 x = layer(x)
         k = self.components
         out = x.to(torch.int64)
         out[:, k : 2 * k] = (out[:, k : 2 * k] + int(round((LOG_SCALE_OFFSET - LOG_SCALE_MIN) * LOG_SCALE_STEPS))).clamp_(0, SCALE_INDICES - 1)
         return out
 
-    def mixture(self, feats: torch.Tensor, base: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    def mixture(self, feats: torch.Tensor, base: torch.Tensor,
+                clamped: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """The mixture of each row: int64 ``(n, K)`` means (1/16 pixel; ``base`` is in 1/VALUE_SCALE),
-        scale indices and logits (1/16 nat)."""
-        out = self(feats)
+        scale indices and logits (1/16 nat); ``clamped`` as in :meth:`__call__`."""
+        out = self(feats, clamped)
         k = self.components
         return MEAN_STEPS // VALUE_SCALE * base[:, None] + out[:, :k], out[:, k : 2 * k], out[:, 2 * k :]
 

@@ -188,7 +188,7 @@ def summarise(canvas: torch.Tensor, planes: bool = False, lattice: bool = False,
 
 def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor, channel: int,
              mask_ratio_q: int | torch.Tensor, step_q: int | torch.Tensor,
-             dtype: torch.dtype = torch.int64) -> tuple[torch.Tensor, torch.Tensor]:
+             dtype: torch.dtype = torch.int64, limits: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Features of ``channel`` at ``positions``.
 
     Args:
@@ -201,6 +201,9 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
         step_q: step index over steps, in 1/256 (0..255); likewise.
         dtype: of the features: int64, or float64 (every feature is an integer ≤ ``FEATURE_LIMIT``,
             so exact) for the integer network's GEMM, which then needs no conversion pass.
+        limits: int64 ``(F,)``, each ≤ ``FEATURE_LIMIT``: clamp every feature to its own bound
+            instead (a head's column limits, :attr:`~ddm_sscc.codec.integer_network.IntegerHead.input_limits`),
+            in the same pass.
 
     Returns:
         ``(base, feats)``: int64 ``(n,)`` base prediction in quarter pixel steps, and
@@ -260,7 +263,14 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
     feats[row + 1] = torch.as_tensor(step_q, dtype=torch.int64)
     assert row + 2 == len(feats)
     # built as (F, n) rows and handed out transposed: the GEMM reads either layout
-    feats = feats.clamp_(-FEATURE_LIMIT, FEATURE_LIMIT).T
+    if limits is None:
+        feats.clamp_(-FEATURE_LIMIT, FEATURE_LIMIT)
+    else:
+        bound = limits.to(dtype)[:, None]
+        # minimum and maximum broadcast several times faster than clamp with tensor bounds
+        torch.minimum(feats, bound, out=feats)
+        torch.maximum(feats, -bound, out=feats)
+    feats = feats.T
     return base, feats
 
 
