@@ -179,11 +179,12 @@ class LogisticMixtureTables:
         u = 16 * k[None, :] - f[:, None] + 8  # edge x + ½ minus the mean, in 1/16 pixel
         z = u[None, :, :] * reciprocals[:, None, None]
         cdf = _interpolate(z, cdf_table)  # (J, 16, L)
-        mass = torch.zeros(cdf.shape, dtype=torch.float64)  # integers < 2^29: exact
-        mass[:, :, 1:] = (cdf[:, :, 1:] - cdf[:, :, :-1]).to(torch.float64)
+        steps = torch.zeros_like(cdf)  # cdf[l] − cdf[l − 1]: the mass of one inner value
+        steps[:, :, 1:] = cdf[:, :, 1:] - cdf[:, :, :-1]
         self._length = cdf.shape[2]
         self._cdf = cdf.reshape(-1)
-        self._mass = mass.reshape(-1)
+        self._steps = steps.reshape(-1)
+        self._mass = self._steps.to(torch.float64)  # integers < 2^29: exact
         self._mass_windows = self._mass.unfold(0, VOCAB_SIZE, 1)
         self._narrow_windows: dict[int, torch.Tensor] = {}
 
@@ -198,7 +199,8 @@ class LogisticMixtureTables:
     def _starts(self, means_q: torch.Tensor, scale_index: torch.Tensor) -> torch.Tensor:
         mean = means_q.clamp(*MEAN_Q_RANGE)
         whole, sixteenth = mean >> 4, mean & 15
-        if bool(((scale_index < 0) | (scale_index >= self.scales)).any()):
+        low, high = torch.aminmax(scale_index) if scale_index.numel() else (0, 0)
+        if int(low) < 0 or int(high) >= self.scales:
             raise CodecError("scale index out of range")
         return (scale_index * 16 + sixteenth) * self._length + (-whole - self._K_LOW)
 
@@ -246,10 +248,13 @@ class LogisticMixtureTables:
             values: int64 ``(n,)``.
         """
         starts = self._starts(means_q[:, :, None], scale_index)
-        v = values[:, None, None]
-        upper = torch.where(v >= VOCAB_SIZE - 1, CDF_ONE, gather(self._cdf, starts + v.clamp(max=VOCAB_SIZE - 2)))
-        lower = torch.where(v <= 0, 0, gather(self._cdf, starts + (v - 1).clamp(min=0)))
-        return ((upper - lower) * weights[:, :, None]).sum(dim=1)  # int64, exact
+        # inner values: one gather of the CDF's steps; the two end values hold the tails
+        mass = gather(self._steps, starts + values.clamp(1, VOCAB_SIZE - 2)[:, None, None])
+        ends = torch.nonzero((values == 0) | (values == VOCAB_SIZE - 1))[:, 0]
+        if len(ends):
+            at, lowest = starts[ends], (values[ends] == 0)[:, None, None]
+            mass[ends] = torch.where(lowest, gather(self._cdf, at), CDF_ONE - gather(self._cdf, at + VOCAB_SIZE - 2))
+        return (mass * weights[:, :, None]).sum(dim=1)  # int64, exact
 
     def frequencies(self, means_q: torch.Tensor, scale_index: torch.Tensor, logits_q: torch.Tensor) -> np.ndarray:
         """Integer tables: int64 ``(n, 256)``, every entry ≥ 1, rows summing to ``2^20``."""
