@@ -47,6 +47,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--planes", action="store_true", help="least-squares plane features in a new run")
     tr.add_argument("--lattice-neighbours", action="store_true",
                     help="raw neighbours at each position's dyadic lattice spacing, in a new run")
+    tr.add_argument("--compact", action="store_true",
+                    help="the compact feature set in a new run (5 boxes, a 3x3 window: a fast model's)")
     # order.TRAINABLE_ORDERS, spelled out: importing ddm_sscc.codec here would load torch for every command
     tr.add_argument("--order", choices=("halton", "lattice"), default="halton",
                     help="denoising order a new run is trained for (default halton)")
@@ -99,8 +101,7 @@ def _train(args: argparse.Namespace) -> int:
     cfg, taken = run_train_config(Path(args.out), args.steps, crop=args.crop, crops_per_batch=args.batch,
                                   per_step=args.per_step, lr=args.lr, seed=args.seed)
     net = FeatureNetworkConfig(hidden=args.hidden, layers=args.layers, components=args.components, planes=args.planes,
-                               lattice=args.lattice_neighbours,
-                               order=args.order)
+                               lattice=args.lattice_neighbours, order=args.order, compact=args.compact)
     log = (lambda line: None) if args.json else (lambda line: print(f"{PROG}: train: {line}", file=sys.stderr))
     if taken:
         log(f"settings kept from the run's checkpoint: {taken}")

@@ -52,8 +52,9 @@ class FeatureModel:
         self.weights_sha256 = weights.sha256
         self.components = weights.config.components
         self.trained_order = weights.config.order_kind
-        self.heads = build_heads(weights.heads, self.components, weights.arithmetic, weights.config.planes,
-                                 weights.config.lattice)
+        config = weights.config
+        self.heads = build_heads(weights.heads, self.components, weights.arithmetic, config.planes, config.lattice,
+                                 config.compact)
         self.tables = LogisticMixtureTables(weights.reciprocals, weights.cdf_table)
 
     @classmethod
@@ -91,7 +92,9 @@ class FeatureSession:
         narrow form (:mod:`ddm_sscc.codec.narrow_tables`) when ``narrow``."""
         key = (step.index, step.steps)
         if key != self._summary_key:
-            self._summary, self._summary_key = summarise(canvas, self.model.weights.config.planes, self.model.weights.config.lattice), key
+            config = self.model.weights.config
+            self._summary = summarise(canvas, config.planes, config.lattice, compact=config.compact)
+            self._summary_key = key
         if self.adaptation is not None and (step.index, step.channel) != self._adapted_at:
             # learn once per (step, channel): the engine may ask for one in several chunks,
             # and writes their values only after the last

@@ -33,6 +33,10 @@ RADII = (1, 2, 3, 5, 8, 13, 21, 34)
 """Half-sizes of the square boxes whose revealed-pixel statistics are features."""
 WINDOW = 2
 """Half-size of the raw window: the ``5 × 5`` neighbours (centre excluded)."""
+COMPACT_RADII = (1, 2, 5, 13, 34)
+"""The boxes of the *compact* feature set (a fast model's): every other scale of ``RADII``."""
+COMPACT_WINDOW = 1
+"""The compact feature set's raw window: the ``3 × 3`` neighbours."""
 VALUE_SCALE = 4
 """Features count pixel values in quarter steps."""
 BASE_MIN_NEIGHBOURS = 6
@@ -49,8 +53,16 @@ FEATURE_LIMIT = 4095
 DENSITY_SCALE = 256
 UNKNOWN_BASE = 128 * VALUE_SCALE
 
-_OFFSETS = tuple((dy, dx) for dy in range(-WINDOW, WINDOW + 1) for dx in range(-WINDOW, WINDOW + 1) if (dy, dx) != (0, 0))
+
+
+def _window_offsets(half: int) -> tuple[tuple[int, int], ...]:
+    return tuple((dy, dx) for dy in range(-half, half + 1) for dx in range(-half, half + 1) if (dy, dx) != (0, 0))
+
+
+_OFFSETS = _window_offsets(WINDOW)
+_COMPACT_OFFSETS = _window_offsets(COMPACT_WINDOW)
 _OFFSET_DY, _OFFSET_DX = (torch.tensor([o[i] for o in _OFFSETS], dtype=torch.int64)[:, None] for i in (0, 1))
+_COMPACT_DY, _COMPACT_DX = (torch.tensor([o[i] for o in _COMPACT_OFFSETS], dtype=torch.int64)[:, None] for i in (0, 1))
 _LATTICE_DY, _LATTICE_DX = (torch.tensor([o[i] for o in LATTICE_OFFSETS], dtype=torch.int64)[:, None] for i in (0, 1))
 _NEIGHBOUR_CHUNK = 4096
 """Positions per batched neighbour gather: ``(24, 4096)`` int64 temporaries stay in L2 cache."""
@@ -61,14 +73,26 @@ def step_quantities(mask_ratio: float, index: int, steps: int) -> tuple[int, int
     return int(mask_ratio * 256), (index * 256) // steps
 
 
-def feature_count(channel: int, channels: int, planes: bool = False, lattice: bool = False) -> int:
+def box_radii(compact: bool = False) -> tuple[int, ...]:
+    """The box radii of the full (``RADII``) or the compact (``COMPACT_RADII``) feature set."""
+    return COMPACT_RADII if compact else RADII
+
+
+def window_offsets(compact: bool = False) -> tuple[tuple[int, int], ...]:
+    """The raw window's ``(dy, dx)`` of the full (``5 × 5``) or the compact (``3 × 3``) feature set."""
+    return _COMPACT_OFFSETS if compact else _OFFSETS
+
+
+def feature_count(channel: int, channels: int, planes: bool = False, lattice: bool = False,
+                  compact: bool = False) -> int:
     """Length of the feature vector of ``channel`` in a ``channels``-channel image."""
     per_radius = 3 if channel == 0 else 5 + (channel >= 2)
     per_neighbour = 2 if channel == 0 else 5
     per_plane = (3 if channel == 0 else 4) if planes else 0
     per_lattice = 2 if channel == 0 else 3
     lattice_columns = 1 + len(LATTICE_OFFSETS) * per_lattice if lattice else 0
-    return len(RADII) * per_radius + len(_OFFSETS) * per_neighbour + 2 + len(PLANE_RADII) * per_plane + lattice_columns
+    return (len(box_radii(compact)) * per_radius + len(window_offsets(compact)) * per_neighbour + 2
+            + len(PLANE_RADII) * per_plane + lattice_columns)
 
 
 SPREAD_LIMIT = VALUE_SCALE * 128
@@ -78,7 +102,7 @@ DIFF_SPREAD_LIMIT = VALUE_SCALE * 255
 
 
 def feature_limits(channel: int, channels: int, planes: bool = False, lattice: bool = False,
-                   value_limit: int = FEATURE_LIMIT) -> torch.Tensor:
+                   value_limit: int = FEATURE_LIMIT, compact: bool = False) -> torch.Tensor:
     """Bound of each feature's magnitude, in the order :func:`features` writes them: int64 ``(F,)``.
 
     Densities, known flags, spreads and the step conditioning have bounds that follow from
@@ -89,21 +113,21 @@ def feature_limits(channel: int, channels: int, planes: bool = False, lattice: b
     """
     flag, v = DENSITY_SCALE, value_limit
     limits: list[int] = []
-    for _ in RADII:
+    for _ in box_radii(compact):
         limits += [flag, v, SPREAD_LIMIT]  # density, own mean, spread
         if channel > 0:
             limits += [v, DIFF_SPREAD_LIMIT]  # colour-difference prediction, its spread
         if channel >= 2:
             limits.append(v)  # prediction from the first channel
     per_neighbour = [flag, v] if channel == 0 else [flag, v, v, flag, DIFF_SPREAD_LIMIT]
-    limits += per_neighbour * len(_OFFSETS)
+    limits += per_neighbour * len(window_offsets(compact))
     if planes:
         limits += [v] * (len(PLANE_RADII) * (3 if channel == 0 else 4))
     if lattice:
         # the level (log2 of the spacing, × 256) has no smaller bound: coordinates may exceed 2^12
         limits += [FEATURE_LIMIT] + ([flag, v] if channel == 0 else [flag, v, v]) * len(LATTICE_OFFSETS)
     limits += [flag, flag]  # mask ratio and step position, in 1/256
-    assert len(limits) == feature_count(channel, channels, planes, lattice)
+    assert len(limits) == feature_count(channel, channels, planes, lattice, compact)
     return torch.tensor(limits, dtype=torch.int64).clamp_(max=FEATURE_LIMIT)
 
 
@@ -132,6 +156,8 @@ class StepSummary:
     planes: bool = False
     lattice: bool = False
     tile_height: int = 0
+    compact: bool = False
+    """The compact feature set (:data:`COMPACT_RADII`, the ``3 × 3`` window)."""
     _boxes: dict = field(default_factory=dict)
 
     def row_bounds(self, ys: torch.Tensor) -> tuple[torch.Tensor | int, torch.Tensor | int]:
@@ -143,7 +169,7 @@ class StepSummary:
         return top, top + self.tile_height
 
     def box_stats(self, positions: torch.Tensor) -> list:
-        """Statistics of every box in ``RADII`` around ``positions``.
+        """Statistics of every box of the feature set (:func:`box_radii`) around ``positions``.
 
         Cached per step: the channels of a step query the same positions (the same chunks of
         one tensor, so the same memory), and the statistics do not depend on the channel.
@@ -153,7 +179,7 @@ class StepSummary:
             width = self.known.shape[1]
             ys, xs = positions // width, positions % width
             top, bottom = self.row_bounds(ys)
-            self._boxes[key] = [_box_stats(self, ys, xs, r, top, bottom, width) for r in RADII]
+            self._boxes[key] = [_box_stats(self, ys, xs, r, top, bottom, width) for r in box_radii(self.compact)]
         return self._boxes[key]
 
 
@@ -163,10 +189,11 @@ assert _WRAPPED_BOX_LIMIT < 1 << 32
 
 
 def summarise(canvas: torch.Tensor, planes: bool = False, lattice: bool = False,
-              tile_height: int | None = None) -> StepSummary:
+              tile_height: int | None = None, compact: bool = False) -> StepSummary:
     """Summarise an int64 canvas ``(C, H, W)`` (values 0..255 or MASK) at the start of a step.
 
-    ``planes`` and ``lattice`` add those feature groups (a network's :class:`FeatureNetworkConfig`).
+    ``planes`` and ``lattice`` add those feature groups, ``compact`` takes the compact set (a
+    network's :class:`FeatureNetworkConfig`).
     With ``tile_height``, the canvas is ``H / tile_height`` images stacked vertically (a training
     batch), and every feature of a position is the one it has in its own image alone.
     """
@@ -183,7 +210,7 @@ def summarise(canvas: torch.Tensor, planes: bool = False, lattice: bool = False,
     if tile_height is not None and (tile_height < 1 or height % tile_height):
         raise ValueError(f"a canvas of height {height} is not made of tiles of height {tile_height}")
     return StepSummary(known=known, channels=channels, stacked=stacked, planes=planes, lattice=lattice,
-                       tile_height=tile_height or height)
+                       tile_height=tile_height or height, compact=compact)
 
 
 def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor, channel: int,
@@ -238,7 +265,8 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
         undecided &= ~take
     base = torch.where(undecided, fallback, chosen)
 
-    feats = torch.empty((feature_count(channel, summary.channels, summary.planes, summary.lattice), n), dtype=dtype)
+    feats = torch.empty((feature_count(channel, summary.channels, summary.planes, summary.lattice, summary.compact), n),
+                        dtype=dtype)
     columns: list[torch.Tensor] = []
     first = gather(canvas[0], positions) if channel >= 2 else None
     for r, (count, sums, squares, diff_squares, area, _) in enumerate(stats):
@@ -252,10 +280,11 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
         if channel >= 2:
             columns.append(torch.where(has, VALUE_SCALE * first + box_mean(sums[channel] - sums[0], count) - base, 0))
     row = _put(feats, 0, columns)
-    row = _neighbours_into(feats, row, canvas, summary.known, ys, xs, _OFFSET_DY, _OFFSET_DX, top, bottom, channel,
-                           base, lower, True)
+    dy, dx = (_COMPACT_DY, _COMPACT_DX) if summary.compact else (_OFFSET_DY, _OFFSET_DX)
+    row = _neighbours_into(feats, row, canvas, summary.known, ys, xs, dy, dx, top, bottom, channel, base, lower, True)
     if summary.planes:
-        row = _put(feats, row, _plane_columns(stats, ys, xs, channel, summary.channels, base, lower))
+        row = _put(feats, row, _plane_columns(stats, box_radii(summary.compact), ys, xs, channel, summary.channels,
+                                              base, lower))
     if summary.lattice:
         row = _lattice_into(feats, row, canvas, summary.known, ys, xs, top, bottom, channel, base, lower)
     # the step conditioning stays last (the export's offline calibration reads the mask ratio there)
@@ -274,8 +303,8 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
     return base, feats
 
 
-def _plane_columns(stats: list, ys: torch.Tensor, xs: torch.Tensor, channel: int, channels: int,
-                   base: torch.Tensor, lower: torch.Tensor | None) -> list[torch.Tensor]:
+def _plane_columns(stats: list, radii: tuple[int, ...], ys: torch.Tensor, xs: torch.Tensor, channel: int,
+                   channels: int, base: torch.Tensor, lower: torch.Tensor | None) -> list[torch.Tensor]:
     """Least-squares planes through each ``PLANE_RADII`` box's revealed pixels, at the queried position.
 
     Per box: the plane's value minus the base and its two gradients (1/64 pixel per pixel);
@@ -286,7 +315,7 @@ def _plane_columns(stats: list, ys: torch.Tensor, xs: torch.Tensor, channel: int
     """
     columns = []
     for radius in PLANE_RADII:
-        count, sums, *_, moments = stats[RADII.index(radius)]
+        count, sums, *_, moments = stats[radii.index(radius)]
         sx, sy, sxx, syy, sxy = moments[:5]
         xv, yv = moments[5 : 5 + channels], moments[5 + channels :]
         n = count.clamp(min=1)

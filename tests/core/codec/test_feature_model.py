@@ -367,8 +367,9 @@ def test_column_limited_first_layer_is_exact_at_its_bound_and_clamps_beyond_it()
             Arithmetic(**({"gemm": "float32", "activation_limit": 4095, "value_limit": 1023} | bad))
 
 
+@pytest.mark.parametrize("compact", [False, True], ids=["full", "compact"])
 @pytest.mark.parametrize("channel", [0, 1, 2])
-def test_feature_limits_bound_every_feature_but_the_values(channel):
+def test_feature_limits_bound_every_feature_but_the_values(channel, compact):
     """Densities, flags, spreads and the step conditioning never exceed their column's limit, on a
     canvas of extremes (0 and 255 at random, half revealed); only value columns have a clamp."""
     g = torch.Generator().manual_seed(channel)
@@ -378,10 +379,11 @@ def test_feature_limits_bound_every_feature_but_the_values(channel):
     canvas[:, hidden] = MASK
     positions = torch.nonzero(hidden.reshape(-1))[:, 0]
     canvas.view(3, -1)[:channel, positions] = image.view(3, -1)[:channel, positions]
-    summary = summarise(canvas, lattice=True)
+    summary = summarise(canvas, lattice=True, compact=compact)
     _, feats = features(canvas, summary, positions, channel, 256, 255)
-    plain, tight = feature_limits(channel, 3, False, True), feature_limits(channel, 3, False, True, 1023)
-    assert len(plain) == feats.shape[1] == feature_count(channel, 3, False, True)
+    plain = feature_limits(channel, 3, False, True, compact=compact)
+    tight = feature_limits(channel, 3, False, True, 1023, compact)
+    assert len(plain) == feats.shape[1] == feature_count(channel, 3, False, True, compact)
     assert (feats.abs() <= plain).all()
     values = plain == FEATURE_LIMIT  # the value columns (and the lattice level, which has no clamp below)
     assert torch.equal(tight[~values], plain[~values])

@@ -67,6 +67,33 @@ def test_optional_features_extend_the_plain_ones(option):
         canvas[channel].reshape(-1)[positions] = torch.from_numpy(image[channel].reshape(-1)[positions.numpy()])
 
 
+def test_compact_features_are_the_full_ones_at_fewer_boxes_and_a_smaller_window():
+    """The compact set (a fast model's) is a subset of the full set's columns: the boxes of
+    COMPACT_RADII, the 3 × 3 of the 5 × 5 window, then the same lattice and step columns."""
+    from ddm_sscc.codec.local_features import COMPACT_RADII, RADII, window_offsets
+
+    rng = np.random.default_rng(4)
+    image = rng.integers(0, 256, size=(3, 40, 50))
+    canvas = sparse_canvas(image, seed=2, revealed=0.5)
+    positions = torch.nonzero(canvas[0].reshape(-1) == MASK)[:, 0][:200]
+    for channel in range(3):
+        full = features(canvas, summarise(canvas, lattice=True), positions, channel, 100, 30)
+        compact = features(canvas, summarise(canvas, lattice=True, compact=True), positions, channel, 100, 30)
+        per_radius, per_neighbour = (3, 2) if channel == 0 else (5 + (channel >= 2), 5)
+        columns = [RADII.index(r) * per_radius + i for r in COMPACT_RADII for i in range(per_radius)]
+        start = len(RADII) * per_radius
+        columns += [start + window_offsets().index(o) * per_neighbour + i
+                    for o in window_offsets(compact=True) for i in range(per_neighbour)]
+        columns += list(range(start + len(window_offsets()) * per_neighbour, full[1].shape[1]))
+        assert compact[1].shape[1] == feature_count(channel, 3, lattice=True, compact=True) == len(columns)
+        # values are relative to the base, the first box with enough revealed pixels: where both sets
+        # chose the same box, every compact column is the full set's
+        same = compact[0] == full[0]
+        assert 50 < int(same.sum()) < len(same)
+        assert torch.equal(compact[1][same], full[1][same][:, columns])
+        canvas[channel].reshape(-1)[positions] = torch.from_numpy(image[channel].reshape(-1)[positions.numpy()])
+
+
 def test_lattice_spacing_is_the_largest_common_power_of_two():
     ys = torch.arange(40).repeat_interleave(40)
     xs = torch.arange(40).repeat(40)
