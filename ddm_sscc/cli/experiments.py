@@ -30,7 +30,9 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--limit", type=positive_int, help="first N images only")
     bench.add_argument("--crop", type=positive_int, help="centre-crop images to S×S")
     bench.add_argument("--steps", type=positive_int, default=32, help="DDM steps T (default 32)")
-    bench.add_argument("--model", help="model id from the zoo (default: the default model)")
+    bench.add_argument("--model", help="model id from the zoo or a weights file (default: the default model)")
+    bench.add_argument("--calibration", choices=("off", "offline", "online"), default="online",
+                       help="DDM's table calibration, as encode's (default online)")
     bench.add_argument("--ablation", action="store_true", help="order, schedule and calibration (off/offline/online), one at a time")
     bench.add_argument("--sweep-steps", action="store_true", help="bpsp and seconds for T in 8, 16, 32, 64")
     bench.add_argument("-o", "--out", help="directory for bench.md, bench.csv (per image) and summary.csv")
@@ -98,7 +100,8 @@ def _bench(args: argparse.Namespace) -> int:
     if out is not None and out.is_dir():
         for name in ("bench.md", "bench.csv", "summary.csv"):
             check_output(out / name, args.force)  # fail before the (long) measurement
-    settings = BenchSettings(args.dataset, args.limit, args.crop, args.steps, args.model, args.ablation, args.sweep_steps)
+    settings = BenchSettings(args.dataset, args.limit, args.crop, args.steps, args.model, args.ablation, args.sweep_steps,
+                             args.calibration)
     result = run_bench(settings, progress=lambda msg: print(f"{PROG}: bench: {msg}", file=sys.stderr))
     table = to_markdown(result)
     if out is not None:

@@ -60,6 +60,10 @@ _FEATURE_MODELS = {
         "ddm-featmlp-lattice-v9.safetensors",
         "136e975be32b5e7ac23e2be362848baaedd9f816b389164ee212414e7cfc3707",
     ),
+    "ddm-featmlp-compact-v1": (  # the fast setting: --steps 16 --calibration offline
+        "ddm-featmlp-compact-v1.safetensors",
+        "289710f5be19415e7ffea65665fe1f7c5fe58a3c8deb327e9a7d71773df1f29f",
+    ),
 }
 """Every model here must pass the cross-machine test (tests/core/codec/test_cross_machine.py).
 

@@ -25,7 +25,7 @@ from ddm_sscc.codec import CodecSettings, OrderKind, ScheduleKind, load_codec
 from ddm_sscc.codec.model import AdaptiveModel, trained_order
 from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.codec.threads import network_threads
-from ddm_sscc.errors import CodecError
+from ddm_sscc.errors import CodecError, ConfigError
 from ddm_sscc.experiments.baselines import baselines, matches
 from ddm_sscc.experiments.datasets import iter_dataset
 
@@ -42,6 +42,12 @@ class BenchSettings:
     model: str | None = None
     ablation: bool = False
     sweep_steps: bool = False
+    calibration: str = "online"
+    """``off``, ``offline`` or ``online`` (the encoder's ``--calibration``) for the main table and the T sweep."""
+
+    def __post_init__(self) -> None:
+        if self.calibration not in ("off", "offline", "online"):
+            raise ConfigError(f"calibration must be off, offline or online, got {self.calibration!r}")
 
 
 def center_crop(image: np.ndarray, size: int | None) -> np.ndarray:
@@ -57,7 +63,9 @@ def run_bench(settings: BenchSettings, progress: Callable[[str], None] | None = 
     """Measure every codec on the dataset; returns rows, summary and (optionally) ablation and sweep."""
     images = [(label, center_crop(px, settings.crop)) for label, px in iter_dataset(settings.dataset, settings.limit)]
     codec = load_codec(settings.model)
-    ddm_settings = CodecSettings(steps=settings.steps)
+    # as encode's --calibration: a model without that calibration codes as it can
+    mode = {"calibrate": settings.calibration != "off", "adapt": settings.calibration == "online"}
+    ddm_settings = CodecSettings(steps=settings.steps, **mode)
     coders = [("ddm", lambda im: codec.encode(im, ddm_settings), codec.decode, lambda im, out: np.array_equal(im, out))]
     coders += [(b.name, b.encode, b.decode, matches) for b in baselines()]
     rows = []
@@ -87,7 +95,7 @@ def run_bench(settings: BenchSettings, progress: Callable[[str], None] | None = 
     if settings.ablation:
         result["ablation"] = _ablation(codec, subset, settings.steps, progress)
     if settings.sweep_steps:
-        result["sweep_steps"] = _sweep(codec, subset, progress)
+        result["sweep_steps"] = _sweep(codec, subset, progress, mode)
     return result
 
 
@@ -136,10 +144,10 @@ def _ablation(codec, subset, steps, progress) -> list[dict]:
     return rows
 
 
-def _sweep(codec, subset, progress) -> list[dict]:
+def _sweep(codec, subset, progress, mode: dict) -> list[dict]:
     rows = []
     for steps in SWEEP_STEPS:
-        cfg = CodecSettings(steps=steps)
+        cfg = CodecSettings(steps=steps, **mode)
         start = time.perf_counter()
         bits = 0
         for _, im in subset:
@@ -160,7 +168,8 @@ def to_markdown(result: dict[str, Any]) -> str:
     lines = [
         f"Dataset {result['dataset']}: {result['images']} images"
         + (f", centre-cropped to {s['crop']}×{s['crop']}" if s["crop"] else ", full size")
-        + f"; DDM model {s['model']}, T={s['steps']}, {s.get('order', 'halton')}/cosine; {result['machine']}.",
+        + f"; DDM model {s['model']}, T={s['steps']}, {s.get('order', 'halton')}/cosine, "
+        + f"calibration {s.get('calibration', 'online')}; {result['machine']}.",
         "",
         "| codec | bpsp | encode s/image | decode s/image |",
         "|---|---|---|---|",

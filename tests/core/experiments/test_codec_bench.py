@@ -54,6 +54,20 @@ def test_bench_measures_every_codec_on_the_same_pixels(folder):
     assert "| jpegxl |" in table and "Ablation" in table and "T=8" in table
 
 
+def test_bench_codes_with_the_calibration_asked_for(folder):
+    """``--calibration`` reaches the encoder: offline coding matches the codec's own offline files."""
+    from ddm_sscc.codec import CodecSettings
+
+    result = run_bench(BenchSettings(str(folder), crop=24, steps=4, calibration="offline"))
+    codec, images = load_codec(), dict(iter_dataset(str(folder)))
+    expected = {label: len(codec.encode(center_crop(images[label], 24), CodecSettings(steps=4, adapt=False)))
+                for label in images}
+    assert {r["image"]: r["bytes"] for r in result["per_image"] if r["codec"] == "ddm"} == expected
+    assert "calibration offline" in to_markdown(result)
+    with pytest.raises(ConfigError, match="calibration"):
+        BenchSettings(str(folder), calibration="sometimes")
+
+
 def test_bench_json_and_files(folder, tmp_path):
     out = tmp_path / "results"
     result = run_cli("bench", "--dataset", str(folder), "--crop", "24", "--steps", "4", "--json", "-o", str(out))
