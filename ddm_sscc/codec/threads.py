@@ -7,9 +7,9 @@ other, and under that policy every parallel region wakes sleeping workers: on th
 project machine (AMD EPYC, AVX2), encoding kodim23 with ``ddm-featmlp-lattice-v7`` took
 9.68 s with one thread and 12.75 s with two.  The GEMMs are few (four per head call) and
 long, so they gain from a second thread what the short operations lose: with
-``ddm-featmlp-lattice-v9`` (192 wide), one thread but two in the GEMMs encoded kodim23 in
-6.7–7.1 s against 7.8–8.3 s on one thread (``.venv/bin/python benchmarks/openmp_wait_policy.py
---policies passive --threads one,hybrid --model ddm-featmlp-lattice-v9``).
+``ddm-featmlp-lattice-v9`` (192 wide), kodim23 and kodim01, encode and decode, alternating
+twice, took 7.0–8.3 s (mean 7.54) with two threads in the GEMMs and 8.0–9.5 s (mean 8.58) on
+one thread (``THREADS="1 default" sh benchmarks/model_timing_ab.sh ddm-featmlp-lattice-v9``).
 
 So the CLI's codec runs torch with :data:`CODEC_THREADS` (one) thread and the network's GEMMs
 (:func:`network_threads`) with ``--threads N``, by default two where two cores are usable.
