@@ -13,7 +13,7 @@ from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError, DdmError
 from ddm_sscc.fec.framing import Frame
 from ddm_sscc.fec.transfer import check_max_payload, check_repair
-from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD, ImageFrames, encode_image_frames
+from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD, ImageFrames, codec_settings, encode_image_frames
 from ddm_sscc.output_file import write_atomic
 from ddm_sscc.phy.mcs import mcs_by_name
 
@@ -36,6 +36,8 @@ class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
         image: image file (PNG, TIFF, PPM, BMP) or ``builtin:NAME``.
         model: codec model id ("" for the default model).
         steps: denoising steps T.
+        calibration: ``off``, ``offline`` or ``online`` (as ``ddm-sscc encode --calibration``;
+            ``ddm-featmlp-compact-v1`` with 16 steps and ``offline`` is the fast setting).
         mcs: payload MCS name, e.g. ``qpsk-1/2``.
         max_payload: payload bytes per frame (rounded down to a multiple of 8: the symbol size).
         repair: repair frames per source frame (0 to 10).
@@ -61,14 +63,15 @@ class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
         stats_path: str = "",
         repair: float = 0.0,
         carousel: bool = False,
+        calibration: str = "online",
     ) -> None:
         gr.basic_block.__init__(self, name="DDM Image Encoder", in_sig=None, out_sig=None)
         from ddm_sscc.image_io import load_image
 
-        from ddm_sscc.codec import CodecSettings, available_models
+        from ddm_sscc.codec import available_models
 
         mcs_by_name(mcs)  # refuse settings before the flowgraph starts
-        CodecSettings(steps=steps)
+        codec_settings(steps, calibration)
         if model and model not in available_models():
             raise ConfigError(f"model {model!r} is not installed (available: {', '.join(available_models())})")
         check_max_payload(max_payload)
@@ -84,6 +87,7 @@ class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
             raise ConfigError("carousel needs a frame_rate, or it floods the TX queue")
         load_image(image)  # a missing or unreadable image fails here, not in the thread
         self.image, self.model, self.steps, self.mcs = image, model, int(steps), mcs
+        self.calibration = calibration
         self.max_payload, self.repeat = int(max_payload), repeat
         self.interval, self.frame_rate = float(interval), float(frame_rate)
         self.stats_path = stats_path
@@ -126,6 +130,7 @@ class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
                 max_payload=self.max_payload,
                 progress=self._check_stop,
                 repair=0.0 if self.carousel else self.repair,
+                calibration=self.calibration,
             )
         except _Cancelled:
             self.finished.set()

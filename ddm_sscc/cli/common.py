@@ -104,6 +104,13 @@ def fountain_options(parser: argparse.ArgumentParser, *, carousel: bool, what: s
         )  # fmt: skip
 
 
+def calibration_option(parser: argparse.ArgumentParser) -> None:
+    """``--calibration``, as ``encode``'s, for the commands that code an image to send it."""
+    parser.add_argument("--calibration", choices=("off", "offline", "online"), default="online",
+                        help="table calibration, as encode's (default online; the fast setting: --model "
+                             "ddm-featmlp-compact-v1 --steps 16 --calibration offline)")
+
+
 def output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-f", "--force", action="store_true", help="overwrite an existing output file")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the summary")

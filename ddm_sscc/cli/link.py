@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ddm_sscc.cli.common import (
     PROG,
+    calibration_option,
     fountain_options,
     number_in,
     output_options,
@@ -34,6 +35,7 @@ def _add_link(sub: argparse._SubParsersAction) -> None:
     link.add_argument("--seed", type=int, default=0, help="seed of the channel's random draws (default 0)")
     link.add_argument("--model", default="", help="codec model id (default: the default model)")
     link.add_argument("--steps", type=positive_int, default=32, help="denoising steps T (default 32)")
+    calibration_option(link)
     link.add_argument("--max-payload", type=positive_int, default=1024, help="payload bytes per frame (default 1024)")
     link.add_argument("--timeout", type=number_in(0, 86400, above=True), default=300.0, help="give up after this many seconds (default 300)")
     link.add_argument(
@@ -73,6 +75,7 @@ def _link(args: argparse.Namespace) -> int:
         doppler_hz=args.doppler,
         model=args.model,
         steps=args.steps,
+        calibration=args.calibration,
         max_payload=args.max_payload,
         timeout=args.timeout,
         idle_timeout=args.idle_timeout,

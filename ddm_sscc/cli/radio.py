@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ddm_sscc.cli.common import (
     PROG,
+    calibration_option,
     emit,
     fountain_options,
     number_in,
@@ -37,6 +38,7 @@ def _add_tx(sub: argparse._SubParsersAction) -> None:
     tx.add_argument("--seconds", type=number_in(0, 1e6, above=True), help="with --loop: stop after this many seconds")
     tx.add_argument("--model", default="", help="codec model id (default: the default model)")
     tx.add_argument("--steps", type=positive_int, default=32, help="denoising steps T (default 32)")
+    calibration_option(tx)
     fountain_options(tx, carousel=True)
     tx.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -56,6 +58,7 @@ def _add_loopback(sub: argparse._SubParsersAction) -> None:
     loop.add_argument("-o", "--output", required=True, help="received image, written only if bit-exact")
     loop.add_argument("--model", default="", help="codec model id (default: the default model)")
     loop.add_argument("--steps", type=positive_int, default=32, help="denoising steps T (default 32)")
+    calibration_option(loop)
     fountain_options(loop, carousel=False)
     output_options(loop)
 
@@ -97,6 +100,7 @@ def _tx(args: argparse.Namespace) -> int:
     record = run_pluto_tx(
         config, modem, args.image, repeat=args.repeat, loop_interval=args.loop, seconds=args.seconds,
         model=args.model, steps=args.steps, repair=args.repair, carousel=args.carousel, status=status,
+        calibration=args.calibration,
     )  # fmt: skip
     summary = (
         f"{args.image}: {record['frames']} frames ({record['mcs']}), {record['bytes']} bytes, {record['bpsp']:.4f} bpsp, "
@@ -120,7 +124,8 @@ def _loopback(args: argparse.Namespace) -> int:
 
     config, modem = _radio_configs(args)
     summary = run_image_loopback(
-        config, modem, args.image, args.output, force=args.force, model=args.model, steps=args.steps, repair=args.repair
+        config, modem, args.image, args.output, force=args.force, model=args.model, steps=args.steps, repair=args.repair,
+        calibration=args.calibration,
     )
     return summary_out(args, summary)
 

@@ -27,7 +27,7 @@ from ddm_sscc.errors import ConfigError
 from ddm_sscc.fec.transfer import check_max_payload, check_repair
 from ddm_sscc.link.flowgraph_process import FlowgraphProcess, LinkError, read_json, stop_all
 from ddm_sscc.link.flowgraphs import compile_flowgraph, grc_env
-from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD, channel_uses_sent
+from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD, channel_uses_sent, codec_settings
 from ddm_sscc.link.summary import LinkSummary
 from ddm_sscc.phy.mcs import mcs_by_name
 from ddm_sscc.phy.ofdm.burst_format import BurstFormat
@@ -59,6 +59,7 @@ class LinkSettings:
     doppler_hz: float = 0.0
     model: str = ""
     steps: int = DEFAULT_STEPS
+    calibration: str = "online"
     max_payload: int = DEFAULT_MAX_PAYLOAD
     timeout: float = 300.0
     idle_timeout: float = 8.0
@@ -72,6 +73,7 @@ class LinkSettings:
         mcs_by_name(self.mcs)
         self.channel_config()  # ConfigError naming the bad channel setting
         check_max_payload(self.max_payload)  # what the TX's image encoder accepts: refused here, not by its flowgraph
+        codec_settings(self.steps, self.calibration)
         if not self.timeout > 0 or not self.idle_timeout > 0:
             raise ConfigError("timeouts must be positive")
         check_repair(self.repair)
@@ -130,6 +132,7 @@ def run_zmq_link(settings: LinkSettings, progress: Callable[[dict], None] | None
         "tx": [
             py, str(scripts["tx"]), "--image", settings.image, "--mcs", settings.mcs,
             "--max-payload", str(settings.max_payload), "--steps", str(settings.steps),
+            "--calibration", settings.calibration,
             "--stats-path", str(tx_stats), "--address", a, f"--repair={settings.repair!r}",
             "--carousel", str(int(settings.carousel)), f"--frame-rate={settings.frame_rate!r}",
         ]

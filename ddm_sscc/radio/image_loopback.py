@@ -14,7 +14,7 @@ import numpy as np
 from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError, DdmError
 from ddm_sscc.link.image_assembly import ImageAssembler
-from ddm_sscc.link.image_frames import encode_image_frames
+from ddm_sscc.link.image_frames import codec_settings, encode_image_frames
 from ddm_sscc.link.summary import LinkSummary
 from ddm_sscc.phy.ofdm.receiver import OfdmReceiver
 from ddm_sscc.phy.ofdm.transmitter import OfdmTransmitter
@@ -38,27 +38,32 @@ def run_image_loopback(
     steps: int = DEFAULT_STEPS,
     repair: float = 0.0,
     adi_module=None,
+    calibration: str = "online",
 ) -> LinkSummary:
     """Send ``image`` through the radio's own TX → RX loop; the summary of what came back.
 
-    ``repair`` RaptorQ repair frames per source frame go into the cycle after the source frames.
+    ``repair`` RaptorQ repair frames per source frame go into the cycle after the source frames;
+    ``model``, ``steps`` and ``calibration`` are the encoder's (``encode --calibration``).
     """
     from ddm_sscc.image_io import output_format
     from ddm_sscc.output_file import check_output
 
     check_output(output, force)
     output_format(output)
+    codec_settings(steps, calibration)  # refused before the radio is touched
     start = time.monotonic()
     with PlutoRadio(config, adi_module=adi_module) as radio:  # a missing radio fails before seconds of coding
-        coded, frames, tx = _code_and_loop(radio, config, modem, image, model, steps, repair)
+        coded, frames, tx = _code_and_loop(radio, config, modem, image, model, steps, repair, calibration)
     return _summarise(coded, frames, tx, config, output, force, start)
 
 
 def _code_and_loop(
-    radio: PlutoRadio, config: PlutoConfig, modem: ModemConfig, image: str, model: str, steps: int, repair: float
+    radio: PlutoRadio, config: PlutoConfig, modem: ModemConfig, image: str, model: str, steps: int, repair: float,
+    calibration: str,
 ):
     coded = encode_image_frames(
-        image, model=model or None, steps=steps, mcs=modem.mcs, max_payload=modem.max_payload, repair=repair
+        image, model=model or None, steps=steps, mcs=modem.mcs, max_payload=modem.max_payload, repair=repair,
+        calibration=calibration,
     )
     tx = OfdmTransmitter(modem.ofdm_config())
     gap = np.zeros(modem.gap_samples, dtype=np.complex64)

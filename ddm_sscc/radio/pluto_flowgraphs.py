@@ -21,6 +21,7 @@ from ddm_sscc.errors import ConfigError
 from ddm_sscc.fec.transfer import symbol_size_for_payload
 from ddm_sscc.link.flowgraph_process import FlowgraphProcess, LinkError, read_json
 from ddm_sscc.link.flowgraphs import compile_flowgraph, grc_env
+from ddm_sscc.link.image_frames import codec_settings
 from ddm_sscc.link.summary import LinkSummary
 from ddm_sscc.phy.mcs import mcs_by_name
 from ddm_sscc.phy.ofdm.burst_format import BurstFormat
@@ -61,12 +62,13 @@ def prepare_radio(config: PlutoConfig, adi_module=None) -> None:
 
 
 def tx_argv(script: Path, config: PlutoConfig, modem: ModemConfig, image: str, *, repeat: int, interval: float,
-            model: str, steps: int, stats_path: Path, repair: float = 0.0, carousel: bool = False) -> list[str]:  # fmt: skip
+            model: str, steps: int, stats_path: Path, repair: float = 0.0, carousel: bool = False,
+            calibration: str = "online") -> list[str]:  # fmt: skip
     """Command line of the generated ``tx_pluto`` script (a carousel paces its frames at :func:`air_frame_rate`)."""
     frame_rate = air_frame_rate(config, modem) if carousel else 0.0
     return [
         sys.executable, str(script), "--image", image, "--mcs", modem.mcs, "--max-payload", str(modem.max_payload),
-        "--steps", str(steps), "--repeat", str(repeat), f"--interval={interval!r}",
+        "--steps", str(steps), "--calibration", calibration, "--repeat", str(repeat), f"--interval={interval!r}",
         f"--repair={repair!r}", "--carousel", str(int(carousel)), f"--frame-rate={frame_rate!r}",
         f"--tx-attenuation={config.tx_attenuation_db!r}", f"--tx-scale={config.tx_scale!r}",
         "--stats-path", str(stats_path), *_radio_args(config),
@@ -113,11 +115,13 @@ def run_pluto_tx(
     repair: float = 0.0,
     carousel: bool = False,
     status: Callable[[str], None] | None = None,
+    calibration: str = "online",
 ) -> dict:
     """Transmit ``image`` ``repeat`` times (or every ``loop_interval`` s until ``seconds`` or Ctrl-C).
 
     ``repair``: RaptorQ repair frames per source frame after the source frames.  ``carousel``:
     source frames, then fresh repair frames on air until ``seconds`` or Ctrl-C (one-way broadcast).
+    ``model``, ``steps`` and ``calibration`` are the encoder's (``encode --calibration``).
 
     Returns the encoder's record (frames, bytes, bpsp, session id …) plus ``airtime_s``
     and ``transmissions``.
@@ -125,6 +129,7 @@ def run_pluto_tx(
     from ddm_sscc.image_io import load_image
 
     _check_modem(modem)
+    codec_settings(steps, calibration)
     load_image(image)
     prepare_radio(config)
     script = compile_flowgraph("tx_pluto")
@@ -132,7 +137,8 @@ def run_pluto_tx(
     stats = work / "tx_stats.json"
     loop = loop_interval is not None or carousel
     argv = tx_argv(script, config, modem, image, repeat=0 if loop else repeat, interval=loop_interval or 0.0,
-                   model=model, steps=steps, stats_path=stats, repair=repair, carousel=carousel)  # fmt: skip
+                   model=model, steps=steps, stats_path=stats, repair=repair, carousel=carousel,
+                   calibration=calibration)  # fmt: skip
     proc = FlowgraphProcess("tx_pluto", argv, work, grc_env())
     start = time.monotonic()
     record = None

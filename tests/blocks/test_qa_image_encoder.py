@@ -162,6 +162,16 @@ def test_mcs_and_payload_settings_reach_the_frames(image_path):
     assert {Frame.unpack(split(m)[1]).header.mcs for m in msgs} == {coded.mcs.id}
 
 
+def test_the_calibration_and_model_reach_the_stream(image_path, reference):
+    """The fast setting (compact model, 16 steps, offline calibration) codes what the core codes."""
+    settings = {"model": "ddm-featmlp-compact-v1", "steps": 16, "calibration": "offline"}
+    coded = encode_image_frames(image_path, max_payload=MAX_PAYLOAD, **settings)
+    assert coded.ddm != reference.ddm and not coded.header.adaptive and coded.header.calibrated
+    msgs, enc = run_encoder(len(coded.frames), image=image_path, max_payload=MAX_PAYLOAD, **settings)
+    assert enc.coded is not None and enc.coded.ddm == coded.ddm
+    assert [Frame.unpack(split(m)[1]) for m in msgs] == list(coded.frames)
+
+
 def test_repeat_sends_every_frame_again(image_path, reference):
     n = len(reference.frames)
     msgs, enc = run_encoder(2 * n, image=image_path, max_payload=MAX_PAYLOAD, repeat=2)
@@ -208,6 +218,7 @@ def test_repeat_forever_with_a_frame_rate_paces_and_stops(image_path, reference)
         ({"max_payload": 0x10000}, ConfigError),
         ({"steps": 0}, ConfigError),
         ({"model": "no-such-model"}, ConfigError),
+        ({"calibration": "sometimes"}, ConfigError),
     ],
 )
 def test_bad_settings_raise_from_the_constructor(image_path, kwargs, error):

@@ -219,8 +219,8 @@ def test_flowgraph_parameters_are_command_line_options(compiled):
     """The parameters the docs promise, as options of the generated scripts."""
     expected = {
         "loopback_sim": "--image --output --kind --snr-db --cfo-hz --seed --mcs --stats-path",
-        "tx_zmq": "--image --model --steps --mcs --max-payload --repeat --repair --carousel --frame-rate "
-        "--stats-path --address",
+        "tx_zmq": "--image --model --steps --calibration --mcs --max-payload --repeat --repair --carousel "
+        "--frame-rate --stats-path --address",
         "channel_zmq": "--in-address --out-address --kind --snr-db --profile --doppler-hz --cfo-hz --sco-ppm "
         "--seed --sample-rate",
         "rx_zmq": "--address --output --overwrite --stats-path",

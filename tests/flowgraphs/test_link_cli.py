@@ -81,6 +81,20 @@ def test_link_recovers_the_image_exactly(photo, tmp_path):
     np.testing.assert_array_equal(load_image(out).pixels, real_image(48, 64, 3))
 
 
+def test_the_fast_setting_crosses_the_link(photo, tmp_path):
+    """--model/--steps/--calibration reach the TX flowgraph's encoder: the bpsp is the core's."""
+    from ddm_sscc.link.image_frames import encode_image_frames
+
+    fast = ["--model", "ddm-featmlp-compact-v1", "--steps", "16", "--calibration", "offline"]
+    out = tmp_path / "rx.png"
+    proc = run_cli("link", str(photo), "--snr", "15", *fast, "-o", str(out), "--json")
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(proc.stdout)
+    coded = encode_image_frames(str(photo), model="ddm-featmlp-compact-v1", steps=16, calibration="offline")
+    assert record["exact"] is True and record["bpsp"] == pytest.approx(coded.bpsp)
+    np.testing.assert_array_equal(load_image(out).pixels, real_image(48, 64, 3))
+
+
 def test_repair_frames_follow_the_source_frames(photo, tmp_path):
     out = tmp_path / "rx.png"
     proc = run_cli("link", str(photo), "--snr", "15", "--max-payload", "200", "--repair", "0.5", "-o", str(out), "--json")
@@ -169,6 +183,7 @@ def test_existing_output_is_kept_without_force(photo, tmp_path):
         (["--repair", "nan"], "repair"),
         (["--repair", "11"], "repair"),
         (["--carousel", "--frame-rate", "0"], "frame rate"),
+        (["--calibration", "sometimes"], "calibration"),
     ],
 )
 def test_bad_settings_fail_in_one_line(photo, tmp_path, args, needle):

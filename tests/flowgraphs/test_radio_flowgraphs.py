@@ -41,7 +41,8 @@ STOP_S = 10.0
 
 RADIO_OPTIONS = "--uri --center-frequency --sample-rate --rf-bandwidth --buffer-size --filter-source"
 OPTIONS = {
-    "tx_pluto": "--image --model --steps --mcs --max-payload --repeat --interval --repair --carousel --frame-rate "
+    "tx_pluto": "--image --model --steps --calibration --mcs --max-payload --repeat --interval --repair --carousel "
+    "--frame-rate "
     "--gap --tx-attenuation --tx-scale --stats-path " + RADIO_OPTIONS,
     "rx_pluto": "--gain-mode --rx-gain --output --overwrite --stats-path " + RADIO_OPTIONS,
     "replay_sigmf": "--data-file --datatype --full-scale --interp --decim --output --overwrite --stats-path",

@@ -32,6 +32,8 @@ def test_payload_sizes_the_image_encoder_refuses(max_payload):
         ({"carousel": True}, "a carousel needs a frame rate"),
         ({"frame_rate": -1.0}, "frame_rate"),
         ({"rx_delay": float("inf")}, "rx_delay"),
+        ({"calibration": "sometimes"}, "calibration must be off, offline or online"),
+        ({"steps": 0}, "steps must be in"),
     ],
 )
 def test_fountain_settings_are_checked(changes, match):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from ddm_sscc.channel import ChannelConfig
-from ddm_sscc.errors import OutputExistsError, RadioError
+from ddm_sscc.errors import ConfigError, OutputExistsError, RadioError
 from ddm_sscc.image_io import load_image, save_image
 from ddm_sscc.radio.config import load_modem_config, load_pluto_config
 from ddm_sscc.radio.image_loopback import run_image_loopback
@@ -41,6 +41,21 @@ def test_image_comes_back_exact(photo, tmp_path):
     np.testing.assert_array_equal(load_image(out).pixels, real_image(32, 48, 3))
     assert summary.extra["rx_cfo_estimate_hz"] == pytest.approx(2000.0, abs=100)
     assert summary.extra["cfo_ppm"] == pytest.approx(2000.0 / PLUTO.center_frequency * 1e6, rel=0.05)
+
+
+def test_the_fast_setting_comes_back_exact(photo, tmp_path):
+    """model, steps and calibration reach the encoder (mock Pluto: no radio here)."""
+    from ddm_sscc.link.image_frames import encode_image_frames
+
+    out = tmp_path / "rx.png"
+    cable = ChannelConfig(kind="awgn", snr_db=25.0, seed=3)
+    fast = {"model": "ddm-featmlp-compact-v1", "steps": 16, "calibration": "offline"}
+    summary = run_image_loopback(PLUTO, MODEM, str(photo), str(out), adi_module=fake_adi(cable), **fast)
+    assert summary.exact, summary.error
+    assert summary.bpsp == pytest.approx(encode_image_frames(str(photo), **fast).bpsp)
+    with pytest.raises(ConfigError, match="calibration"):
+        run_image_loopback(PLUTO, MODEM, str(photo), str(tmp_path / "x.png"), adi_module=fake_adi(cable),
+                           calibration="sometimes")
 
 
 def test_hopeless_cable_writes_nothing(photo, tmp_path):

@@ -99,3 +99,7 @@ def test_a_carousel_is_paced_below_what_fits_on_air():
     plain = tx_argv(Path("tx.py"), config, modem, "img.png", repeat=1, interval=0.0, model="", steps=16,
                     stats_path=Path("s.json"))  # fmt: skip
     assert "--frame-rate=0.0" in plain and plain[plain.index("--carousel") + 1] == "0"
+    assert plain[plain.index("--calibration") + 1] == "online"
+    fast = tx_argv(Path("tx.py"), config, modem, "img.png", repeat=1, interval=0.0, model="ddm-featmlp-compact-v1",
+                   steps=16, stats_path=Path("s.json"), calibration="offline")  # fmt: skip
+    assert fast[fast.index("--calibration") + 1] == "offline" and fast[fast.index("--model") + 1] == "ddm-featmlp-compact-v1"
