@@ -13,7 +13,7 @@ from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError, DdmError
 from ddm_sscc.fec.framing import Frame
 from ddm_sscc.fec.transfer import check_max_payload, check_repair
-from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD, ImageFrames, codec_settings, encode_image_frames
+from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD, ImageFrames, encode_image_frames
 from ddm_sscc.output_file import write_atomic
 from ddm_sscc.phy.mcs import mcs_by_name
 
@@ -68,10 +68,10 @@ class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
         gr.basic_block.__init__(self, name="DDM Image Encoder", in_sig=None, out_sig=None)
         from ddm_sscc.image_io import load_image
 
-        from ddm_sscc.codec import available_models
+        from ddm_sscc.codec import CodecSettings, available_models
 
         mcs_by_name(mcs)  # refuse settings before the flowgraph starts
-        codec_settings(steps, calibration)
+        CodecSettings.for_calibration(calibration, steps=steps)
         if model and model not in available_models():
             raise ConfigError(f"model {model!r} is not installed (available: {', '.join(available_models())})")
         check_max_payload(max_payload)

@@ -70,13 +70,12 @@ def _encode(args: argparse.Namespace) -> int:
     for note in loaded.notes:
         print(f"{PROG}: note: {args.image}: {note}", file=sys.stderr)
     codec = load_codec(args.model)
-    settings = CodecSettings(
+    settings = CodecSettings.for_calibration(
+        "off" if args.no_calibration else args.calibration,
         steps=args.steps,
         order=OrderKind[args.order.upper()] if args.order else None,
         schedule=ScheduleKind[args.schedule.upper()],
         order_seed=args.seed,
-        calibrate=not args.no_calibration and args.calibration != "off",
-        adapt=args.calibration == "online",
     )
     start = time.perf_counter()
     with step_progress("encode") as progress:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from ddm_sscc.cli.common import (
+    calibration_option,
     fountain_options,
     PROG,
     emit,
@@ -31,8 +32,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--crop", type=positive_int, help="centre-crop images to S×S")
     bench.add_argument("--steps", type=positive_int, default=32, help="DDM steps T (default 32)")
     bench.add_argument("--model", help="model id from the zoo or a weights file (default: the default model)")
-    bench.add_argument("--calibration", choices=("off", "offline", "online"), default="online",
-                       help="DDM's table calibration, as encode's (default online)")
+    calibration_option(bench)
     bench.add_argument("--ablation", action="store_true", help="order, schedule and calibration (off/offline/online), one at a time")
     bench.add_argument("--sweep-steps", action="store_true", help="bpsp and seconds for T in 8, 16, 32, 64")
     bench.add_argument("-o", "--out", help="directory for bench.md, bench.csv (per image) and summary.csv")

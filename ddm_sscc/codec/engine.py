@@ -35,6 +35,8 @@ from ddm_sscc.codec.tables import frequency_tables
 from ddm_sscc.codec.tokens import check_image, image_to_tokens, masked_canvas, pixel_sha256, tokens_to_image
 from ddm_sscc.errors import ConfigError, ImageTooLargeError, IntegrityError, ModelMismatchError
 
+CALIBRATIONS = ("off", "offline", "online")
+"""The encoder's ``--calibration`` choices (:meth:`CodecSettings.for_calibration`)."""
 DEFAULT_MAX_PIXELS = 1 << 26
 """Decoders refuse larger images before allocating anything (like Pillow's decompression-bomb
 guard): a lossless stream of a flat image is tiny, so the file size cannot bound the work.
@@ -79,6 +81,14 @@ class CodecSettings:
             raise ConfigError("order and schedule must be OrderKind and ScheduleKind members")
         if not 0 <= self.order_seed < 1 << 64:
             raise ConfigError(f"order seed must be in 0..2^64-1, got {self.order_seed}")
+
+    @classmethod
+    def for_calibration(cls, calibration: str, **fields) -> CodecSettings:
+        """Settings for an ``encode --calibration`` choice (one of :data:`CALIBRATIONS`): ``off``,
+        ``offline`` (``calibrate`` only) or ``online`` (``calibrate`` and ``adapt``); ``fields`` the rest."""
+        if calibration not in CALIBRATIONS:
+            raise ConfigError(f"calibration must be off, offline or online, got {calibration!r}")
+        return cls(calibrate=calibration != "off", adapt=calibration == "online", **fields)
 
 
 class DiffusionCodec:

@@ -54,16 +54,21 @@ DENSITY_SCALE = 256
 UNKNOWN_BASE = 128 * VALUE_SCALE
 
 
-
 def _window_offsets(half: int) -> tuple[tuple[int, int], ...]:
     return tuple((dy, dx) for dy in range(-half, half + 1) for dx in range(-half, half + 1) if (dy, dx) != (0, 0))
 
 
+def _deltas(offsets: tuple[tuple[int, int], ...]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``dy`` and ``dx`` of ``offsets`` as int64 ``(D, 1)`` columns (what :func:`_neighbours_into` takes)."""
+    dy, dx = (torch.tensor([o[i] for o in offsets], dtype=torch.int64)[:, None] for i in (0, 1))
+    return dy, dx
+
+
 _OFFSETS = _window_offsets(WINDOW)
 _COMPACT_OFFSETS = _window_offsets(COMPACT_WINDOW)
-_OFFSET_DY, _OFFSET_DX = (torch.tensor([o[i] for o in _OFFSETS], dtype=torch.int64)[:, None] for i in (0, 1))
-_COMPACT_DY, _COMPACT_DX = (torch.tensor([o[i] for o in _COMPACT_OFFSETS], dtype=torch.int64)[:, None] for i in (0, 1))
-_LATTICE_DY, _LATTICE_DX = (torch.tensor([o[i] for o in LATTICE_OFFSETS], dtype=torch.int64)[:, None] for i in (0, 1))
+_WINDOW_DELTAS = {False: _deltas(_OFFSETS), True: _deltas(_COMPACT_OFFSETS)}
+"""The raw window's ``(dy, dx)`` columns of the full (False) and the compact (True) feature set."""
+_LATTICE_DY, _LATTICE_DX = _deltas(LATTICE_OFFSETS)
 _NEIGHBOUR_CHUNK = 4096
 """Positions per batched neighbour gather: ``(24, 4096)`` int64 temporaries stay in L2 cache."""
 
@@ -280,7 +285,7 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
         if channel >= 2:
             columns.append(torch.where(has, VALUE_SCALE * first + box_mean(sums[channel] - sums[0], count) - base, 0))
     row = _put(feats, 0, columns)
-    dy, dx = (_COMPACT_DY, _COMPACT_DX) if summary.compact else (_OFFSET_DY, _OFFSET_DX)
+    dy, dx = _WINDOW_DELTAS[summary.compact]
     row = _neighbours_into(feats, row, canvas, summary.known, ys, xs, dy, dx, top, bottom, channel, base, lower, True)
     if summary.planes:
         row = _put(feats, row, _plane_columns(stats, box_radii(summary.compact), ys, xs, channel, summary.channels,

@@ -25,7 +25,7 @@ from ddm_sscc.codec import CodecSettings, OrderKind, ScheduleKind, load_codec
 from ddm_sscc.codec.model import AdaptiveModel, trained_order
 from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.codec.threads import network_threads
-from ddm_sscc.errors import CodecError, ConfigError
+from ddm_sscc.errors import CodecError
 from ddm_sscc.experiments.baselines import baselines, matches
 from ddm_sscc.experiments.datasets import iter_dataset
 
@@ -46,8 +46,7 @@ class BenchSettings:
     """``off``, ``offline`` or ``online`` (the encoder's ``--calibration``) for the main table and the T sweep."""
 
     def __post_init__(self) -> None:
-        if self.calibration not in ("off", "offline", "online"):
-            raise ConfigError(f"calibration must be off, offline or online, got {self.calibration!r}")
+        CodecSettings.for_calibration(self.calibration)  # refused before the images load
 
 
 def center_crop(image: np.ndarray, size: int | None) -> np.ndarray:
@@ -64,8 +63,7 @@ def run_bench(settings: BenchSettings, progress: Callable[[str], None] | None = 
     images = [(label, center_crop(px, settings.crop)) for label, px in iter_dataset(settings.dataset, settings.limit)]
     codec = load_codec(settings.model)
     # as encode's --calibration: a model without that calibration codes as it can
-    mode = {"calibrate": settings.calibration != "off", "adapt": settings.calibration == "online"}
-    ddm_settings = CodecSettings(steps=settings.steps, **mode)
+    ddm_settings = CodecSettings.for_calibration(settings.calibration, steps=settings.steps)
     coders = [("ddm", lambda im: codec.encode(im, ddm_settings), codec.decode, lambda im, out: np.array_equal(im, out))]
     coders += [(b.name, b.encode, b.decode, matches) for b in baselines()]
     rows = []
@@ -95,7 +93,7 @@ def run_bench(settings: BenchSettings, progress: Callable[[str], None] | None = 
     if settings.ablation:
         result["ablation"] = _ablation(codec, subset, settings.steps, progress)
     if settings.sweep_steps:
-        result["sweep_steps"] = _sweep(codec, subset, progress, mode)
+        result["sweep_steps"] = _sweep(codec, subset, progress, settings.calibration)
     return result
 
 
@@ -144,10 +142,10 @@ def _ablation(codec, subset, steps, progress) -> list[dict]:
     return rows
 
 
-def _sweep(codec, subset, progress, mode: dict) -> list[dict]:
+def _sweep(codec, subset, progress, calibration: str) -> list[dict]:
     rows = []
     for steps in SWEEP_STEPS:
-        cfg = CodecSettings(steps=steps, **mode)
+        cfg = CodecSettings.for_calibration(calibration, steps=steps)
         start = time.perf_counter()
         bits = 0
         for _, im in subset:

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ddm_sscc.codec.container import Header, read_header
-from ddm_sscc.codec.engine import CodecSettings
 from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.fec.framing import Frame
@@ -129,17 +128,6 @@ def frames_from_ddm(
     return ImageFrames(ddm=ddm, header=header, frames=frames, session_id=sid, mcs=mcs, repair=repair, transfer=transfer)
 
 
-CALIBRATIONS = ("off", "offline", "online")
-"""The encoder's ``--calibration`` choices."""
-
-
-def codec_settings(steps: int, calibration: str = "online") -> CodecSettings:
-    """The :class:`~ddm_sscc.codec.CodecSettings` of ``steps`` and an ``encode --calibration`` choice."""
-    if calibration not in CALIBRATIONS:
-        raise ConfigError(f"calibration must be off, offline or online, got {calibration!r}")
-    return CodecSettings(steps=steps, calibrate=calibration != "off", adapt=calibration == "online")
-
-
 def encode_image_frames(
     image: str,
     *,
@@ -158,12 +146,12 @@ def encode_image_frames(
     ``calibration`` ``off``, ``offline`` or ``online`` (as ``encode --calibration``);
     ``progress(done, total)`` is called after every step (an exception it raises aborts coding).
     """
-    from ddm_sscc.codec import load_codec
+    from ddm_sscc.codec import CodecSettings, load_codec
     from ddm_sscc.image_io import load_image
 
     mcs = mcs if isinstance(mcs, Mcs) else mcs_by_name(mcs)  # refuse a bad MCS before coding for seconds
     check_repair(repair)
-    settings = codec_settings(steps, calibration)
+    settings = CodecSettings.for_calibration(calibration, steps=steps)
     loaded = load_image(image)
     codec = load_codec(model or None)
     ddm = codec.encode(loaded.pixels, settings, progress)

@@ -22,12 +22,13 @@ from pathlib import Path
 
 from ddm_sscc.channel.model import ChannelConfig
 from ddm_sscc.channel.snr import unified_snr_db
+from ddm_sscc.codec.engine import CodecSettings
 from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.fec.transfer import check_max_payload, check_repair
 from ddm_sscc.link.flowgraph_process import FlowgraphProcess, LinkError, read_json, stop_all
 from ddm_sscc.link.flowgraphs import compile_flowgraph, grc_env
-from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD, channel_uses_sent, codec_settings
+from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD, channel_uses_sent
 from ddm_sscc.link.summary import LinkSummary
 from ddm_sscc.phy.mcs import mcs_by_name
 from ddm_sscc.phy.ofdm.burst_format import BurstFormat
@@ -73,7 +74,7 @@ class LinkSettings:
         mcs_by_name(self.mcs)
         self.channel_config()  # ConfigError naming the bad channel setting
         check_max_payload(self.max_payload)  # what the TX's image encoder accepts: refused here, not by its flowgraph
-        codec_settings(self.steps, self.calibration)
+        CodecSettings.for_calibration(self.calibration, steps=self.steps)
         if not self.timeout > 0 or not self.idle_timeout > 0:
             raise ConfigError("timeouts must be positive")
         check_repair(self.repair)

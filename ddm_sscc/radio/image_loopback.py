@@ -11,10 +11,11 @@ import time
 
 import numpy as np
 
+from ddm_sscc.codec.engine import CodecSettings
 from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError, DdmError
 from ddm_sscc.link.image_assembly import ImageAssembler
-from ddm_sscc.link.image_frames import codec_settings, encode_image_frames
+from ddm_sscc.link.image_frames import encode_image_frames
 from ddm_sscc.link.summary import LinkSummary
 from ddm_sscc.phy.ofdm.receiver import OfdmReceiver
 from ddm_sscc.phy.ofdm.transmitter import OfdmTransmitter
@@ -50,7 +51,7 @@ def run_image_loopback(
 
     check_output(output, force)
     output_format(output)
-    codec_settings(steps, calibration)  # refused before the radio is touched
+    CodecSettings.for_calibration(calibration, steps=steps)  # refused before the radio is touched
     start = time.monotonic()
     with PlutoRadio(config, adi_module=adi_module) as radio:  # a missing radio fails before seconds of coding
         coded, frames, tx = _code_and_loop(radio, config, modem, image, model, steps, repair, calibration)

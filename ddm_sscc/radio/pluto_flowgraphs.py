@@ -16,12 +16,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ddm_sscc.codec.engine import CodecSettings
 from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.fec.transfer import symbol_size_for_payload
 from ddm_sscc.link.flowgraph_process import FlowgraphProcess, LinkError, read_json
 from ddm_sscc.link.flowgraphs import compile_flowgraph, grc_env
-from ddm_sscc.link.image_frames import codec_settings
 from ddm_sscc.link.summary import LinkSummary
 from ddm_sscc.phy.mcs import mcs_by_name
 from ddm_sscc.phy.ofdm.burst_format import BurstFormat
@@ -129,7 +129,7 @@ def run_pluto_tx(
     from ddm_sscc.image_io import load_image
 
     _check_modem(modem)
-    codec_settings(steps, calibration)
+    CodecSettings.for_calibration(calibration, steps=steps)
     load_image(image)
     prepare_radio(config)
     script = compile_flowgraph("tx_pluto")
