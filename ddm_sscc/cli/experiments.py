@@ -78,6 +78,7 @@ def _add_sweep(sub: argparse._SubParsersAction) -> None:
     sw.add_argument("--seed", type=int, default=1, help="seed of every random draw (default 1)")
     sw.add_argument("--model", help="DDM model id (default: the default model)")
     sw.add_argument("--steps", type=positive_int, default=32, help="DDM steps T (default 32)")
+    calibration_option(sw)
     sw.add_argument("--workers", type=positive_int, default=2, help="local worker processes (default 2)")
     sw.add_argument("--cluster", metavar="ADDRESS", help="run on this Dask scheduler (e.g. tcp://127.0.0.1:8786)")
     sw.add_argument(
@@ -161,7 +162,7 @@ def _sweep(args: argparse.Namespace) -> int:
         dataset=args.dataset, snrs=tuple(snrs), channel=args.channel, limit=args.limit, profile=args.profile,
         trials=args.trials, systems=parse_systems(args.systems), mcs=args.mcs, mcs_margin_db=args.mcs_margin,
         max_payload=args.max_payload, repair=args.repair,
-        seed=args.seed, model=args.model, steps=args.steps, workers=args.workers, snr_axis=args.snr_axis,
+        seed=args.seed, model=args.model, steps=args.steps, calibration=args.calibration, workers=args.workers, snr_axis=args.snr_axis,
     )  # fmt: skip
     if args.through_gnuradio and settings.channel in SWEEP_ONLY_KINDS:
         raise DdmError(f"--through-gnuradio: {settings.channel} exists only in the core sweep, not in the flowgraphs")

@@ -101,7 +101,7 @@ def run_gnuradio_sweep(
                 LinkSettings(
                     image=str(image), output=str(out), channel=settings.channel, snr_db=snr, mcs=settings.mcs,
                     cfo_hz=cfo_hz, seed=seed, profile=settings.profile, model=settings.model or "",
-                    steps=settings.steps, max_payload=settings.max_payload, repair=settings.repair, force=True,
+                    steps=settings.steps, calibration=settings.calibration, max_payload=settings.max_payload, repair=settings.repair, force=True,
                 )  # fmt: skip
             )
             out.unlink(missing_ok=True)

@@ -226,6 +226,7 @@ def test_cli_modules_keep_functions_short():
     (["link", "builtin:camera", "-o", "x.png", "--timeout", "0"], "--timeout"),
     (["tx", "builtin:camera", "--loop", "inf"], "--loop"),
     (["sweep", "--dataset", "kodak", "--snr", "1", "-o", "x", "--mcs-margin", "nan"], "--mcs-margin"),
+    (["sweep", "--dataset", "kodak", "--snr", "1", "-o", "x", "--calibration", "auto"], "--calibration"),
 ])
 def test_non_finite_and_absurd_numbers_name_their_flag(tmp_path, args, flag):
     result = run_cli(*args, cwd=tmp_path)

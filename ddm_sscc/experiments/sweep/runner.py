@@ -180,6 +180,7 @@ def _check_settings_file(folder: Path, settings: SweepSettings) -> None:
     if path.exists():
         try:
             recorded = json.loads(path.read_text())["fixed"]
+            recorded.setdefault("calibration", "online")  # sweeps before --calibration coded online
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ConfigError(f"{path}: unreadable ({exc}); use another results directory") from None
         differing = sorted(k for k in set(fixed) | set(recorded) if fixed.get(k) != recorded.get(k))

@@ -21,6 +21,7 @@ import numpy as np
 
 from ddm_sscc.channel import FAST_RAYLEIGH, KINDS, SWEEP_ONLY_KINDS
 from ddm_sscc.channel.tdl import profile_by_name
+from ddm_sscc.codec.engine import CALIBRATIONS
 from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.fec.transfer import check_max_payload, check_repair
@@ -67,6 +68,7 @@ class SweepSettings:
         cfo_max_hz: each frame gets a CFO drawn uniformly in ±``cfo_max_hz``.
         model: DDM codec model id (None: the default model).
         steps: DDM denoising steps.
+        calibration: DDM table calibration, ``off``, ``offline`` or ``online`` (as ``encode --calibration``).
         chunk: samples per ``OfdmReceiver.push`` call.
         workers: processes of the default executor (does not change results).
         snr_axis: x axis of ``exact_rate.png``, one of ``unified``, ``paper``, ``snr``
@@ -88,6 +90,7 @@ class SweepSettings:
     cfo_max_hz: float = 20e3
     model: str | None = None
     steps: int = DEFAULT_STEPS
+    calibration: str = "online"
     chunk: int = 4096
     workers: int = field(default=2, compare=False)
     snr_axis: str = field(default="unified", compare=False)
@@ -154,6 +157,8 @@ class SweepSettings:
 
         if _not_int(self.steps) or not 1 <= self.steps <= MAX_STEPS:
             raise ConfigError(f"--steps must be in 1..{MAX_STEPS}, got {self.steps!r}")
+        if self.calibration not in CALIBRATIONS:
+            raise ConfigError(f"--calibration must be one of {', '.join(CALIBRATIONS)}, got {self.calibration!r}")
         if _not_int(self.chunk) or self.chunk < 64:
             raise ConfigError(f"chunk must be an integer ≥ 64, got {self.chunk!r}")
         if _not_int(self.workers) or self.workers < 1:
@@ -194,6 +199,7 @@ class SweepSettings:
             "profile": self.profile.upper(),
             "model": self.model or DEFAULT_MODEL,
             "steps": self.steps,
+            "calibration": self.calibration,
             "chunk": self.chunk,
         }
 

@@ -1,7 +1,8 @@
 """Source coding of the digital systems: the byte stream each sends for an image, its decoder, and a disk cache.
 
 * ``ddm``: the whole ``.ddm`` stream (header included) of :func:`ddm_sscc.codec.load_codec` with
-  ``CodecSettings(steps=steps)`` (the order the model was trained for, cosine schedule, the model's calibration).
+  ``CodecSettings.for_calibration(calibration, steps=steps)`` (the order the model was trained
+  for, cosine schedule, ``sweep --calibration``: online by default).
 * ``jpegxl`` / ``png``: imagecodecs with the settings of ``ddm-sscc bench``
   (:func:`ddm_sscc.experiments.baselines.baselines`: JPEG-XL lossless effort 9, PNG level 9).
 * ``raw``: a 5-byte header ``>HHB`` (H, W, C) followed by the 8-bit pixels in ``(H, W, C)`` order.
@@ -14,7 +15,7 @@ the link trials rely on that and decode only streams that arrived complete but
 different (:mod:`.link_trial`).
 
 The cache (``RESULTS_DIR/source_cache/``) holds one stream per (pixel SHA-256,
-system, settings that change the stream: model and steps for DDM, the codec
+system, settings that change the stream: model, steps and calibration for DDM, the codec
 settings and the imagecodecs version for the others) as ``KEY.bin`` plus
 ``KEY.json`` (bits, sub-pixels, pixel and stream SHA-256, shape), so an image is
 coded once per sweep directory, not once per SNR point, and resumes reuse it.
@@ -89,7 +90,9 @@ def settings_key(system: str, settings: SweepSettings) -> str:
     if system == "ddm":
         from ddm_sscc.codec import DEFAULT_MODEL
 
-        return f"ddm model={settings.model or DEFAULT_MODEL} steps={settings.steps} trained-order cosine"  # the model's own order (Halton or lattice)
+        key = f"ddm model={settings.model or DEFAULT_MODEL} steps={settings.steps} trained-order cosine"  # the model's own order
+        # online was the only calibration before --calibration: its key stays, so cached streams stay valid
+        return key if settings.calibration == "online" else f"{key} calibration={settings.calibration}"
     if system in ("jpegxl", "png"):
         import imagecodecs
 
@@ -105,7 +108,7 @@ def encode_source(pixels: np.ndarray, system: str, settings: SweepSettings) -> b
     if system == "ddm":
         from ddm_sscc.codec import CodecSettings
 
-        return _codec(settings.model).encode(pixels, CodecSettings(steps=settings.steps))
+        return _codec(settings.model).encode(pixels, CodecSettings.for_calibration(settings.calibration, steps=settings.steps))
     if system in ("jpegxl", "png"):
         return bytes(_baseline(system).encode(pixels))
     if system == "raw":

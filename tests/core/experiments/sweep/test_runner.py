@@ -93,6 +93,20 @@ def test_other_fixed_settings_are_refused_in_the_same_directory(tmp_path, tiny_i
     assert json.loads((tmp_path / "sweep.json").read_text())["fixed"]["seed"] == 1
 
 
+def test_calibration_is_a_fixed_setting_and_older_directories_coded_online(tmp_path, tiny_images):
+    run_sweep(quick_settings(snrs=(12.0,), systems=("raw",)), tiny_images, tmp_path, executor=SerialExecutor())
+    with pytest.raises(ConfigError, match="calibration='online' there, 'offline' now"):
+        run_sweep(quick_settings(snrs=(12.0,), systems=("raw",), calibration="offline"), tiny_images, tmp_path,
+                  executor=SerialExecutor())
+    # a directory written before --calibration existed has no such key: it coded online
+    path = tmp_path / "sweep.json"
+    record = json.loads(path.read_text())
+    del record["fixed"]["calibration"]
+    path.write_text(json.dumps(record))
+    again = run_sweep(quick_settings(snrs=(12.0,), systems=("raw",)), tiny_images, tmp_path, executor=SerialExecutor())
+    assert again.new_rows == 0
+
+
 def test_same_seed_same_rows_and_another_seed_other_rows(tmp_path, tiny_images):
     settings = quick_settings(snrs=(-1.0,), systems=("raw",), max_payload=64, trials=3)
     a = run_sweep(settings, tiny_images, tmp_path / "a", executor=SerialExecutor())

@@ -50,6 +50,7 @@ def test_defaults_and_parsing():
         ({"systems": ("deepjscc",), "channel": "fast-rayleigh"}, "deepjscc"),
         ({"channel": "fast-rayleigh", "mcs": "auto"}, "no PER table for fast-rayleigh"),
         ({"snr_axis": "log"}, "--snr-axis"),
+        ({"calibration": "auto"}, "--calibration must be one of off, offline, online"),
     ],
 )
 def test_invalid_settings_raise_config_error(overrides, message):

@@ -59,6 +59,22 @@ def test_cache_keys_follow_the_settings_that_matter():
     assert settings_key("ddm", a) != settings_key("ddm", quick_settings(steps=8))
     assert settings_key("png", a) == settings_key("png", quick_settings(steps=8))  # steps do not touch PNG
     assert "effort 9" in settings_key("jpegxl", a) and "level 9" in settings_key("png", a)
+    # calibration changes DDM's stream only; online keeps the key sweeps had before --calibration
+    keys = {settings_key("ddm", quick_settings(steps=4, calibration=c)) for c in ("off", "offline", "online")}
+    assert len(keys) == 3 and "calibration" not in settings_key("ddm", a)
+    assert settings_key("png", quick_settings(calibration="off")) == settings_key("png", a)
+
+
+def test_ddm_stream_follows_the_calibration(tiny_images):
+    from ddm_sscc.codec import CodecSettings, load_codec
+
+    _, pixels = tiny_images[0]
+    codec = load_codec(None)
+    for choice in ("off", "offline", "online"):
+        settings = quick_settings(calibration=choice)
+        stream = encode_source(pixels, "ddm", settings)
+        assert stream == codec.encode(pixels, CodecSettings.for_calibration(choice, steps=settings.steps))
+        assert np.array_equal(decode_source(stream, "ddm", pixels.shape), pixels)
 
 
 def test_cache_round_trip_and_damage(tmp_path, tiny_images):
