@@ -41,6 +41,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--batch", type=positive_int, help="crops per step (default 8; a resumed run: its own)")
     tr.add_argument("--per-step", type=positive_int, help="positions drawn per crop (default 1024; a resumed run: its own)")
     tr.add_argument("--lr", type=positive_float, help="peak learning rate (default 2e-3; a resumed run: its own)")
+    tr.add_argument("--tiny-crops", type=positive_int,
+                    help="tiny JPEG-decoded 32x32 images added to each step, the CIFAR proxy's regime (default none; a resumed run: its own)")
     tr.add_argument("--hidden", type=positive_int, default=128, help="hidden width of a new run (default 128)")
     tr.add_argument("--layers", type=positive_int, default=2, help="hidden layers of a new run (default 2)")
     tr.add_argument("--components", type=positive_int, default=2, help="logistic components of a new run (default 2)")
@@ -99,7 +101,8 @@ def _train(args: argparse.Namespace) -> int:
 
     images, validation, held = split_training_images(Path(args.data), args.holdout)
     cfg, taken = run_train_config(Path(args.out), args.steps, crop=args.crop, crops_per_batch=args.batch,
-                                  per_step=args.per_step, lr=args.lr, seed=args.seed)
+                                  per_step=args.per_step, lr=args.lr, seed=args.seed,
+                                  tiny_crops=args.tiny_crops)
     net = FeatureNetworkConfig(hidden=args.hidden, layers=args.layers, components=args.components, planes=args.planes,
                                lattice=args.lattice_neighbours, order=args.order, compact=args.compact)
     log = (lambda line: None) if args.json else (lambda line: print(f"{PROG}: train: {line}", file=sys.stderr))

@@ -25,6 +25,7 @@ from safetensors.torch import load_file, save_file
 from ddm_sscc.codec.feature_network import FeatureNetwork, FeatureNetworkConfig, mixture_nll_bits
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.training.coding_steps import HeadBatch, batch_examples
+from ddm_sscc.training.tiny_images import TinyImageSource
 
 @dataclass(frozen=True)
 class FeatureTrainConfig:
@@ -41,9 +42,11 @@ class FeatureTrainConfig:
     log_every: int = 100
     save_every_s: float = 180.0
     validation_crops: int = 64
+    tiny_crops: int = 0
+    """Tiny JPEG-decoded images added to every batch (:mod:`ddm_sscc.training.tiny_images`)."""
 
 
-RESUMED_SETTINGS = ("crop", "crops_per_batch", "per_step", "lr", "seed")
+RESUMED_SETTINGS = ("crop", "crops_per_batch", "per_step", "lr", "seed", "tiny_crops")
 """Settings a resumed run keeps from its own checkpoint unless given again."""
 
 
@@ -96,6 +99,15 @@ def validation_batch(validation: list[np.ndarray], cfg: FeatureTrainConfig, per_
     rng = np.random.default_rng([cfg.seed, 7777])
     crops = CropSource(validation, cfg.crop).draw(rng, cfg.validation_crops)
     return batch_examples(crops, rng, per_step or cfg.per_step, net_cfg)
+
+
+def tiny_validation_batch(validation: list[np.ndarray], cfg: FeatureTrainConfig,
+                          net_cfg: FeatureNetworkConfig = FeatureNetworkConfig()) -> dict[int, HeadBatch]:
+    """Fixed validation examples of the tiny regime: ``4 × cfg.validation_crops`` tiny images of
+    the held-out photos at JPEG quality 75 (the CIFAR proxy's), drawn with a seed of their own."""
+    rng = np.random.default_rng([cfg.seed, 7575])
+    images = TinyImageSource(validation).draw(rng, 4 * cfg.validation_crops, jpeg_quality=75)
+    return batch_examples(images, rng, cfg.per_step, net_cfg)
 
 
 def batch_bits(net: FeatureNetwork, batch: dict[int, HeadBatch]) -> tuple[torch.Tensor, int]:
@@ -162,12 +174,17 @@ def train_features(images: list[np.ndarray], validation: list[np.ndarray], run_d
         if net.config != net_cfg:
             log(f"the run's own network settings are kept: {net.config.to_dict()} (those given are for a new run)")
     val_batch = validation_batch(validation, cfg, net_cfg=net.config)
+    tiny = TinyImageSource(images) if cfg.tiny_crops else None
+    tiny_val = tiny_validation_batch(validation, cfg, net.config) if tiny else None
     start, last_save = time.monotonic(), time.monotonic()
     record: dict = {}
     running, running_n = 0.0, 0
     while step < cfg.total_steps:
         rng = np.random.default_rng([cfg.seed, step])
-        batch = batch_examples(source.draw(rng, cfg.crops_per_batch), rng, cfg.per_step, net.config)
+        crops = source.draw(rng, cfg.crops_per_batch)
+        if tiny is not None:  # drawn after the crops, so a run without them sees the same stream
+            crops += tiny.draw(rng, cfg.tiny_crops)
+        batch = batch_examples(crops, rng, cfg.per_step, net.config)
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, cfg)
         bits, count = batch_bits(net, batch)
@@ -184,6 +201,10 @@ def train_features(images: list[np.ndarray], validation: list[np.ndarray], run_d
                 vbits, vcount = batch_bits(net, val_batch)
             record = {"step": step, "train_bpsp": running / max(1, running_n), "val_bpsp": float(vbits) / vcount,
                       "lr": lr_at(step, cfg), "elapsed_s": round(elapsed, 1), "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
+            if tiny_val is not None:
+                with torch.no_grad():
+                    tbits, tcount = batch_bits(net, tiny_val)
+                record["val_tiny_bpsp"] = float(tbits) / tcount
             running, running_n = 0.0, 0
             with open(run_dir / "train.log", "a") as handle:
                 handle.write(json.dumps(record) + "\n")

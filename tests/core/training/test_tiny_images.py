@@ -1,0 +1,52 @@
+"""Tiny JPEG-decoded training images: the CIFAR proxy's regime, made from training photos."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from ddm_sscc.errors import ConfigError
+from ddm_sscc.training.feature_loop import train_features
+from ddm_sscc.training.tiny_images import TinyImageRecipe, TinyImageSource, jpeg_round_trip, tiny_image
+from tests.conftest import real_image
+from tests.core.training.test_training import SMALL, TINY
+
+
+def test_tiny_images_are_shrunk_squares_with_or_without_jpeg():
+    photo = real_image(120, 150, 3)
+    plain = tiny_image(photo, np.random.default_rng(4), TinyImageRecipe(jpeg_share=0.0))
+    jpeg = tiny_image(photo, np.random.default_rng(4), TinyImageRecipe(jpeg_share=0.0), jpeg_quality=75)
+    assert plain.shape == jpeg.shape == (32, 32, 3) and plain.dtype == jpeg.dtype == np.uint8
+    # the same draw of the square; the JPEG step changes the pixels a little, not the picture
+    assert np.array_equal(jpeg, jpeg_round_trip(plain, 75)) and not np.array_equal(jpeg, plain)
+    assert np.abs(jpeg.astype(int) - plain).mean() < 8
+    again = tiny_image(photo, np.random.default_rng(4), TinyImageRecipe(jpeg_share=0.0), jpeg_quality=75)
+    assert np.array_equal(again, jpeg)
+
+
+def test_greyscale_and_small_photos():
+    grey = tiny_image(real_image(40, 36, 1), np.random.default_rng(0), jpeg_quality=90)
+    assert grey.shape == (32, 32, 1)
+    with pytest.raises(ConfigError, match="at least 32×32"):
+        TinyImageSource([real_image(20, 40, 3)])
+
+
+def test_the_recipe_draws_jpeg_at_its_share():
+    source = TinyImageSource([real_image(64, 64, 3)], TinyImageRecipe(jpeg_share=1.0, qualities=(95, 95)))
+    rng = np.random.default_rng(1)
+    assert len(source.draw(rng, 3)) == 3
+
+
+def test_training_with_tiny_crops_resumes_exactly_and_logs_their_validation(tmp_path):
+    images = [real_image(60, 70, 3), real_image(50, 40, 1)]
+    cfg = dataclasses.replace(TINY, tiny_crops=2)
+    straight = train_features(images, images[:1], tmp_path / "a", cfg, SMALL, log=lambda _: None)
+    train_features(images, images[:1], tmp_path / "b", cfg, SMALL, log=lambda _: None, stop_after=3)
+    resumed = train_features(images, images[:1], tmp_path / "b", cfg, SMALL, log=lambda _: None)
+    assert resumed["val_bpsp"] == straight["val_bpsp"] and resumed["val_tiny_bpsp"] == straight["val_tiny_bpsp"]
+    log = [json.loads(line) for line in (tmp_path / "b" / "train.log").read_text().splitlines()]
+    assert all(np.isfinite(r["val_tiny_bpsp"]) for r in log)
+    # the tiny images change what is learned
+    plain = train_features(images, images[:1], tmp_path / "c", TINY, SMALL, log=lambda _: None)
+    assert "val_tiny_bpsp" not in plain and plain["val_bpsp"] != straight["val_bpsp"]
