@@ -85,10 +85,12 @@ def _encode(args: argparse.Namespace) -> int:
 
     from ddm_sscc.codec.container import read_header
     from ddm_sscc.codec.tokens import pixel_sha256
+    from ddm_sscc.codec.zoo import model_name
 
     header, _ = read_header(data)
     record = _run_record("encode", args.image, args.output, header, len(data), seconds) | {
-        "notes": loaded.notes, "sha256": pixel_sha256(loaded.pixels).hex(), "model": codec.model.model_id,
+        "notes": loaded.notes, "sha256": pixel_sha256(loaded.pixels).hex(),
+        "model": model_name(header) or codec.model.model_id,  # the default may code a small image with its other model
     }
     summary = (
         f"{args.image} ({_shape(header)}) -> {args.output}: {len(data)} bytes, {record['bpsp']:.4f} bpsp, "
@@ -143,6 +145,7 @@ def _info(args: argparse.Namespace) -> int:
 def _models(args: argparse.Namespace) -> int:
     from ddm_sscc.codec import DEFAULT_MODEL, available_models, load_codec
     from ddm_sscc.codec.model import AdaptiveModel, trained_order
+    from ddm_sscc.codec.zoo import SMALL_IMAGE_MODEL, SMALL_IMAGE_PIXELS
 
     rows = []
     for model_id in available_models():
@@ -154,10 +157,12 @@ def _models(args: argparse.Namespace) -> int:
                 "calibration": codec.calibration is not None or isinstance(codec.model, AdaptiveModel),
                 "order": trained_order(codec.model).name.lower(),
                 "default": model_id == DEFAULT_MODEL,
+                "default_small_images": model_id == SMALL_IMAGE_MODEL,
             }
         )
+    small = f" (the default also tries it on images of at most {SMALL_IMAGE_PIXELS} pixels)"
     summary = "\n".join(
-        f"{r['model']}{' (default)' if r['default'] else ''}  weights {r['weights_sha256'][:16]}…  "
+        f"{r['model']}{' (default)' if r['default'] else ''}{small if r['default_small_images'] else ''}  weights {r['weights_sha256'][:16]}…  "
         f"calibration {'yes' if r['calibration'] else 'no'}  order {r['order']}"
         for r in rows
     )

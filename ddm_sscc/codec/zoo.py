@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ddm_sscc.codec.context_mean import ContextMeanModel
+from ddm_sscc.codec.default_codec import DefaultCodec
 from ddm_sscc.codec.engine import DiffusionCodec
 from ddm_sscc.errors import ModelMismatchError
 
@@ -64,6 +65,10 @@ _FEATURE_MODELS = {
         "ddm-featmlp-compact-v1.safetensors",
         "289710f5be19415e7ffea65665fe1f7c5fe58a3c8deb327e9a7d71773df1f29f",
     ),
+    "ddm-featmlp-tiny-v1": (  # thumbnails: the default also tries it on small images (SMALL_IMAGE_PIXELS)
+        "ddm-featmlp-tiny-v1.safetensors",
+        "5d22eea5dc476ed15a12d197273453836ee6996289350f8276931a8d893f7590",
+    ),
 }
 """Every model here must pass the cross-machine test (tests/core/codec/test_cross_machine.py).
 
@@ -84,10 +89,21 @@ _REGISTRY: dict[str, Callable[[], DiffusionCodec]] = {
 }
 
 DEFAULT_MODEL = "ddm-featmlp-lattice-v9"
-"""The model ``encode``, ``link``, the GNU Radio blocks and ``sweep`` use when none is named."""
+"""The model ``encode``, ``link``, the GNU Radio blocks and ``sweep`` use when none is named,
+for every image larger than :data:`SMALL_IMAGE_PIXELS`."""
+SMALL_IMAGE_MODEL = "ddm-featmlp-tiny-v1"
+"""The thumbnail model the default also tries on images of at most :data:`SMALL_IMAGE_PIXELS`
+pixels, keeping the shorter file (:mod:`.default_codec`)."""
+SMALL_IMAGE_PIXELS = 64 * 64
+"""The largest H·W for which the default tries :data:`SMALL_IMAGE_MODEL` too."""
 
 WEIGHTS_SUFFIX = ".safetensors"
 """``--model`` also takes a path to a feature-model weights file ending in this."""
+
+
+def default_description() -> str:
+    """What the default codec is, in words: both models and the size that divides them."""
+    return f"{DEFAULT_MODEL} (images of at most {SMALL_IMAGE_PIXELS} pixels: or {SMALL_IMAGE_MODEL}, the shorter)"
 
 
 def available_models() -> list[str]:
@@ -95,9 +111,15 @@ def available_models() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def load_codec(model_id: str | None = None) -> DiffusionCodec:
-    """The codec for ``model_id`` (default: :data:`DEFAULT_MODEL`), or for a weights file's path."""
-    model_id = model_id or DEFAULT_MODEL
+def load_codec(model_id: str | None = None) -> DiffusionCodec | DefaultCodec:
+    """The codec for ``model_id``, or for a weights file's path.
+
+    Without one, the default (:class:`DefaultCodec`): :data:`DEFAULT_MODEL`, and for images of at
+    most :data:`SMALL_IMAGE_PIXELS` pixels also :data:`SMALL_IMAGE_MODEL`, whichever codes
+    shorter.  A named model codes every image itself.
+    """
+    if not model_id:
+        return DefaultCodec(load_codec(DEFAULT_MODEL), load_codec(SMALL_IMAGE_MODEL), SMALL_IMAGE_PIXELS)
     if model_id.endswith(WEIGHTS_SUFFIX):
         from ddm_sscc.codec.feature_model import FeatureModel
 

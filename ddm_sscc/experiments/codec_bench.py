@@ -25,6 +25,7 @@ from ddm_sscc.codec import CodecSettings, OrderKind, ScheduleKind, load_codec
 from ddm_sscc.codec.model import AdaptiveModel, trained_order
 from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.codec.threads import network_threads
+from ddm_sscc.codec.zoo import default_description
 from ddm_sscc.errors import CodecError
 from ddm_sscc.experiments.baselines import baselines, matches
 from ddm_sscc.experiments.datasets import iter_dataset
@@ -83,7 +84,7 @@ def run_bench(settings: BenchSettings, progress: Callable[[str], None] | None = 
     result: dict[str, Any] = {
         "dataset": settings.dataset,
         "images": len(images),
-        "settings": asdict(settings) | {"model": codec.model.model_id, "order": trained_order(codec.model).name.lower()},
+        "settings": asdict(settings) | {"model": settings.model or default_description(), "order": trained_order(codec.model).name.lower()},
         "machine": f"{platform.node()}, {os.cpu_count()} cores, torch threads {torch.get_num_threads()}, "
                    f"network GEMM threads {network_threads() or torch.get_num_threads()}",
         "rows": _summary(rows, [c[0] for c in coders]),

@@ -23,6 +23,7 @@ from ddm_sscc.codec.online_adaptation import AdaptationConfig
 from ddm_sscc.codec.tables import CDF_ONE, LogisticMixtureTables, logistic_cdf_table, mixture_weights
 from ddm_sscc.training.coding_steps import HeadBatch, batch_examples, to_grey
 from ddm_sscc.training.feature_loop import CropSource, load_float_network
+from ddm_sscc.training.tiny_images import TinyImageSource
 
 SHIFTS = range(-8, 9)
 ADAPTATION = AdaptationConfig(offset_cuts=(-32, -8, 8, 32), regression=True)
@@ -34,11 +35,26 @@ ARITHMETIC = FLOAT32_COLUMN_LIMITS
 (``integer_network.FLOAT32_COLUMN_LIMITS``, from ``ddm-featmlp-lattice-v8``)."""
 
 
+TINY_PER_CROP = 4
+"""Tiny images drawn in place of one training crop: a 32×32 image gives about a sixteenth of a
+128×128 crop's examples at a step."""
+
+
 def draw_examples(images: list[np.ndarray], crops: int, seed: int, crop: int = 128, per_step: int = 1024,
-                  net_cfg: FeatureNetworkConfig = FeatureNetworkConfig()) -> dict[int, HeadBatch]:
-    """Examples of every head: ``crops`` training crops, and greyscale copies of an eighth of them."""
+                  net_cfg: FeatureNetworkConfig = FeatureNetworkConfig(), train: dict | None = None) -> dict[int, HeadBatch]:
+    """Examples of every head: ``crops`` training crops, and greyscale copies of an eighth of them.
+
+    A run trained with tiny images (``train["tiny_crops"]``, :mod:`ddm_sscc.training.tiny_images`)
+    is measured on its own mix: that share of the crops are tiny images instead,
+    :data:`TINY_PER_CROP` for each.
+    """
     rng = np.random.default_rng(seed)
-    drawn = CropSource(images, crop).draw(rng, crops)
+    train = train or {}
+    tiny_crops = int(train.get("tiny_crops", 0))
+    tiny = round(crops * tiny_crops / (tiny_crops + int(train.get("crops_per_batch", 1)))) if tiny_crops else 0
+    drawn = CropSource(images, crop).draw(rng, crops - tiny)
+    if tiny:
+        drawn += TinyImageSource(images).draw(rng, TINY_PER_CROP * tiny)
     grey = [to_grey(c) for c in drawn[: max(1, crops // 8)] if c.shape[2] == 3]
     return batch_examples(drawn + grey, rng, per_step, net_cfg)
 
@@ -60,11 +76,12 @@ def export(run_network: Path, out_path: Path, model_id: str, images: list[np.nda
     net, train_facts = load_float_network(run_network)
     k = net.config.components
     crop = int(train_facts.get("train", {}).get("crop", 128))  # the run's crop size
-    examples = draw_examples(images, crops, seed, crop, net_cfg=net.config)
+    train = train_facts.get("train", {})
+    examples = draw_examples(images, crops, seed, crop, net_cfg=net.config, train=train)
     heads_int = quantize(net, {h: b.feats for h, b in examples.items()}, ARITHMETIC)
     heads = build_heads(heads_int, k, ARITHMETIC, net.config.planes, net.config.lattice, net.config.compact)
     tables = LogisticMixtureTables(torch.from_numpy(reciprocal_table()), torch.from_numpy(logistic_cdf_table()))
-    fit = draw_examples(images, crops, seed + 1, crop, net_cfg=net.config)
+    fit = draw_examples(images, crops, seed + 1, crop, net_cfg=net.config, train=train)
     offline = torch.zeros((len(HEADS), CALIBRATION_BUCKETS), dtype=torch.int64)
     report = {"float_bits": 0.0, "integer_bits": 0.0, "calibrated_bits": 0.0, "examples": 0}
     for head, batch in fit.items():

@@ -190,14 +190,14 @@ class SweepSettings:
         The rest (dataset, limit, channel, snrs, trials, systems, mcs) may grow or change between runs
         into the same directory: channel, system, SNR, trial and the MCS setting are part of each row's key.
         """
-        from ddm_sscc.codec import DEFAULT_MODEL
+        from ddm_sscc.codec.zoo import default_description
 
         return {
             "seed": self.seed,
             "max_payload": self.max_payload,
             "cfo_max_hz": float(self.cfo_max_hz),
             "profile": self.profile.upper(),
-            "model": self.model or DEFAULT_MODEL,
+            "model": self.model or default_description(),
             "steps": self.steps,
             "calibration": self.calibration,
             "chunk": self.chunk,

@@ -17,12 +17,56 @@ def test_every_installed_model_is_found_by_its_weights():
     assert model_for_weights(b"\x42" * 32) is None
 
 
-def test_a_format_3_header_names_its_model_by_hash():
-    codec = load_codec()
-    header, _ = read_header(codec.encode(real_image(8, 8, 3)))
+@pytest.mark.parametrize("model_id", [None, "ddm-featmlp-lattice-v9"])
+def test_a_format_3_header_names_its_model_by_hash(model_id):
+    codec = load_codec(model_id)
+    data = codec.encode(real_image(8, 8, 3))
+    header, _ = read_header(data)
     assert header.version == 3 and header.model_id is None
-    assert model_name(header) == codec.model.model_id
-    assert codec_for_header(header).model.model_id == codec.model.model_id
+    used = model_name(header)
+    assert used == model_id if model_id else used in ("ddm-featmlp-lattice-v9", "ddm-featmlp-tiny-v1")
+    assert codec_for_header(header).model.model_id == used
+    assert data == load_codec(used).encode(real_image(8, 8, 3))
+
+
+def test_the_default_keeps_the_shorter_file_of_its_two_models_on_small_images():
+    """Up to SMALL_IMAGE_PIXELS pixels the default codes with DEFAULT_MODEL and SMALL_IMAGE_MODEL
+    and keeps the shorter file; larger images take DEFAULT_MODEL alone; it decodes both."""
+    import numpy as np
+
+    from ddm_sscc.codec import DEFAULT_MODEL, CodecSettings
+    from ddm_sscc.codec.zoo import SMALL_IMAGE_MODEL, SMALL_IMAGE_PIXELS
+
+    default, main, small = load_codec(), load_codec(DEFAULT_MODEL), load_codec(SMALL_IMAGE_MODEL)
+    settings = CodecSettings(steps=8)
+    chosen = set()
+    for height, width in [(64, 64), (1, 1), (3, 5), (32, 32), (24, 40), (65, 64), (1, SMALL_IMAGE_PIXELS + 1), (1, 5000)]:
+        for channels in (1, 3):
+            image = real_image(height, width, channels)
+            data = default.encode(image, settings)
+            ours = main.encode(image, settings)
+            if height * width <= SMALL_IMAGE_PIXELS:
+                theirs = small.encode(image, settings)
+                assert data == (ours if len(ours) <= len(theirs) else theirs), (height, width)
+            else:
+                assert data == ours
+            chosen.add(model_name(read_header(data)[0]))
+            assert np.array_equal(default.decode(data), image)
+    # a thumbnail through JPEG, the regime the small-image model was trained for, goes to it
+    import skimage.data
+    from PIL import Image
+
+    from ddm_sscc.training.tiny_images import jpeg_round_trip
+
+    thumbnail = jpeg_round_trip(np.asarray(Image.fromarray(skimage.data.astronaut()).resize((32, 32), Image.Resampling.BOX)), 75)
+    data = default.encode(thumbnail, settings)
+    assert data == small.encode(thumbnail, settings) and len(data) < len(main.encode(thumbnail, settings))
+    chosen.add(model_name(read_header(data)[0]))
+    assert np.array_equal(default.decode(data), thumbnail)
+    assert chosen == {DEFAULT_MODEL, SMALL_IMAGE_MODEL}  # each wins somewhere, so both paths are tested
+    other, _ = read_header(load_codec("ddm-featmlp-lattice-v8").encode(real_image(4, 4, 1), settings))
+    with pytest.raises(ModelMismatchError, match="this decoder has ddm-featmlp-lattice-v9"):
+        default.check_model(other)
 
 
 def test_unknown_weights_and_a_wrong_model_are_refused():

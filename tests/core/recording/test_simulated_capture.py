@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from ddm_sscc.codec import DEFAULT_MODEL
+from ddm_sscc.codec.zoo import SMALL_IMAGE_MODEL
 from ddm_sscc.channel import ChannelConfig
 from ddm_sscc.codec.tokens import pixel_sha256
 from ddm_sscc.errors import ConfigError
@@ -42,7 +43,7 @@ def test_layout_and_info(capture):
         1,
         1,
     )
-    assert s["model_id"] == DEFAULT_MODEL and s["sample_rate"] == 2e6
+    assert s["model_id"] in (DEFAULT_MODEL, SMALL_IMAGE_MODEL) and s["sample_rate"] == 2e6  # the default's two
     # the 12-bit ADC: every sample on the grid of 1/2048
     codes = np.stack([samples.real, samples.imag]) * 2048
     np.testing.assert_array_equal(codes, np.rint(codes))

@@ -50,3 +50,27 @@ def test_training_with_tiny_crops_resumes_exactly_and_logs_their_validation(tmp_
     # the tiny images change what is learned
     plain = train_features(images, images[:1], tmp_path / "c", TINY, SMALL, log=lambda _: None)
     assert "val_tiny_bpsp" not in plain and plain["val_bpsp"] != straight["val_bpsp"]
+
+
+def test_a_run_with_tiny_crops_is_exported_on_its_own_mix(tmp_path):
+    """``export-model`` measures a run on the mix it trained on; the CLI takes --tiny-crops and keeps it."""
+    from PIL import Image
+
+    from ddm_sscc.training.feature_export import draw_examples
+    from tests.conftest import run_cli
+
+    images = [real_image(80, 90, 3)]
+    plain = draw_examples(images, 8, 1, crop=32, per_step=64)
+    mixed = draw_examples(images, 8, 1, crop=32, per_step=64, train={"tiny_crops": 3, "crops_per_batch": 1})
+    assert sum(len(b.target) for b in plain.values()) != sum(len(b.target) for b in mixed.values())
+    for i in range(2):
+        Image.fromarray(real_image(64, 64, 3)).save(tmp_path / f"{i}.png")
+    ok = run_cli("train", "--data", str(tmp_path), "--out", str(tmp_path / "run"), "--steps", "2", "--crop", "32",
+                 "--batch", "1", "--tiny-crops", "2", "--per-step", "32", "--hidden", "8", "--layers", "1", "--json")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["val_tiny_bpsp"] > 0
+    ex = run_cli("export-model", "--run", str(tmp_path / "run"), "--data", str(tmp_path), "-o", str(tmp_path / "w.safetensors"),
+                 "--crops", "4", "--json")
+    assert ex.returncode == 0, ex.stderr
+    bad = run_cli("train", "--data", str(tmp_path), "--out", str(tmp_path / "run2"), "--tiny-crops", "0")
+    assert bad.returncode == 2 and "--tiny-crops" in bad.stderr and "Traceback" not in bad.stderr
