@@ -43,6 +43,7 @@ class DefaultCodec:
         """Code a uint8 ``(H, W)`` or ``(H, W, C)`` image: the shortest of its candidates' files
         (the main model's on a tie)."""
         height, width = check_image(image).shape[:2]
+        # each candidate reports its own steps (a bar restarts); an exception from progress aborts either
         files = [codec.encode(image, settings, progress) for codec in self.candidates(height, width)]
         return min(files, key=len)
 

@@ -103,7 +103,7 @@ WEIGHTS_SUFFIX = ".safetensors"
 
 def default_description() -> str:
     """What the default codec is, in words: both models and the size that divides them."""
-    return f"{DEFAULT_MODEL} (images of at most {SMALL_IMAGE_PIXELS} pixels: or {SMALL_IMAGE_MODEL}, the shorter)"
+    return f"{DEFAULT_MODEL}, or {SMALL_IMAGE_MODEL} where shorter on images of at most {SMALL_IMAGE_PIXELS} pixels"
 
 
 def available_models() -> list[str]:
