@@ -128,9 +128,11 @@ def test_carousel_receiver_started_5_s_late_recovers_the_image(photo, tmp_path):
 def test_carousel_nobody_hears_ends_at_the_timeout(photo, tmp_path):
     out = tmp_path / "rx.png"
     proc = run_cli(
-        "link", str(photo), "--carousel", "--rx-delay", "600", "--timeout", "4", "-o", str(out), "--json",
+        "link", str(photo), "--carousel", "--rx-delay", "600", "--timeout", "8", "-o", str(out), "--json",
     )  # fmt: skip
-    assert proc.returncode == 1
+    # 8 s: the transmitter must have coded the image first (a 48 x 64 image codes with both of the
+    # default's models), else the link times out before it with an error and no record
+    assert proc.returncode == 1, proc.stderr
     record = json.loads(proc.stdout)
     assert record["exact"] is False and "timed out" in record["error"]
     assert record["frames_sent"] > 0 and record["frames_received"] == 0
