@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ddm_sscc.codec.container import Header, unpack
+from ddm_sscc.codec.container import Header, read_header
 from ddm_sscc.codec.engine import DEFAULT_MAX_PIXELS, CodecSettings, DiffusionCodec, Progress
 from ddm_sscc.codec.tokens import check_image
 
@@ -49,7 +49,7 @@ class DefaultCodec:
 
     def decode(self, data: bytes, progress: Progress | None = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
         """Decode ``.ddm`` bytes made by either codec (the header's weights say which)."""
-        header, _ = unpack(data)
+        header, _ = read_header(data)  # the chosen codec's decode checks the whole file
         return self.codec_named(header).decode(data, progress, max_pixels)
 
     def check_model(self, header: Header) -> None:

@@ -23,7 +23,7 @@ from ddm_sscc.codec.online_adaptation import AdaptationConfig
 from ddm_sscc.codec.tables import CDF_ONE, LogisticMixtureTables, logistic_cdf_table, mixture_weights
 from ddm_sscc.training.coding_steps import HeadBatch, batch_examples, to_grey
 from ddm_sscc.training.feature_loop import CropSource, load_float_network
-from ddm_sscc.training.tiny_images import TinyImageSource
+from ddm_sscc.training.tiny_images import TINY_PER_CROP, TinyImageSource
 
 SHIFTS = range(-8, 9)
 ADAPTATION = AdaptationConfig(offset_cuts=(-32, -8, 8, 32), regression=True)
@@ -33,11 +33,6 @@ held-out photos."""
 ARITHMETIC = FLOAT32_COLUMN_LIMITS
 """New exports run their layers as exact float32 GEMMs, the features in one GEMM with column limits
 (``integer_network.FLOAT32_COLUMN_LIMITS``, from ``ddm-featmlp-lattice-v8``)."""
-
-
-TINY_PER_CROP = 4
-"""Tiny images drawn in place of one training crop: a 32×32 image gives about a sixteenth of a
-128×128 crop's examples at a step."""
 
 
 def draw_examples(images: list[np.ndarray], crops: int, seed: int, crop: int = 128, per_step: int = 1024,
@@ -75,8 +70,8 @@ def export(run_network: Path, out_path: Path, model_id: str, images: list[np.nda
     """Quantise and calibrate a trained network into ``out_path``; returns the measurements."""
     net, train_facts = load_float_network(run_network)
     k = net.config.components
-    crop = int(train_facts.get("train", {}).get("crop", 128))  # the run's crop size
     train = train_facts.get("train", {})
+    crop = int(train.get("crop", 128))  # the run's crop size
     examples = draw_examples(images, crops, seed, crop, net_cfg=net.config, train=train)
     heads_int = quantize(net, {h: b.feats for h, b in examples.items()}, ARITHMETIC)
     heads = build_heads(heads_int, k, ARITHMETIC, net.config.planes, net.config.lattice, net.config.compact)

@@ -25,7 +25,7 @@ from safetensors.torch import load_file, save_file
 from ddm_sscc.codec.feature_network import FeatureNetwork, FeatureNetworkConfig, mixture_nll_bits
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.training.coding_steps import HeadBatch, batch_examples
-from ddm_sscc.training.tiny_images import TinyImageSource
+from ddm_sscc.training.tiny_images import TINY_PER_CROP, TinyImageSource
 
 @dataclass(frozen=True)
 class FeatureTrainConfig:
@@ -103,10 +103,10 @@ def validation_batch(validation: list[np.ndarray], cfg: FeatureTrainConfig, per_
 
 def tiny_validation_batch(validation: list[np.ndarray], cfg: FeatureTrainConfig,
                           net_cfg: FeatureNetworkConfig = FeatureNetworkConfig()) -> dict[int, HeadBatch]:
-    """Fixed validation examples of the tiny regime: ``4 × cfg.validation_crops`` tiny images of
+    """Fixed validation examples of the tiny regime: ``TINY_PER_CROP × cfg.validation_crops`` tiny images of
     the held-out photos at JPEG quality 75 (the CIFAR proxy's), drawn with a seed of their own."""
     rng = np.random.default_rng([cfg.seed, 7575])
-    images = TinyImageSource(validation).draw(rng, 4 * cfg.validation_crops, jpeg_quality=75)
+    images = TinyImageSource(validation).draw(rng, TINY_PER_CROP * cfg.validation_crops, jpeg_quality=75)
     return batch_examples(images, rng, cfg.per_step, net_cfg)
 
 

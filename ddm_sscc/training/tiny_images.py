@@ -19,6 +19,10 @@ from PIL import Image
 
 from ddm_sscc.errors import ConfigError
 
+TINY_PER_CROP = 4
+"""Tiny images that stand in for one training crop where a mix is measured (the export, the tiny
+validation set): a 32×32 image gives about a sixteenth of a 128×128 crop's examples at a step."""
+
 
 @dataclass(frozen=True)
 class TinyImageRecipe:
