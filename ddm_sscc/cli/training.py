@@ -6,7 +6,6 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ddm_sscc.cli.common import (
     PROG,
@@ -16,9 +15,6 @@ from ddm_sscc.cli.common import (
     positive_int,
     seed_value,
 )
-
-if TYPE_CHECKING:  # the codec (and torch) load lazily, so `--help` stays fast
-    pass
 
 
 def _add_pack_crops(sub: argparse._SubParsersAction) -> None:
@@ -51,6 +47,11 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                     help="raw neighbours at each position's dyadic lattice spacing, in a new run")
     tr.add_argument("--compact", action="store_true",
                     help="the compact feature set in a new run (5 boxes, a 3x3 window: a fast model's)")
+    tr.add_argument("--block-phase", action="store_true",
+                    help="the position's phase in the JPEG 8x8 block grid as features, in a new run")
+    tr.add_argument("--init-from", metavar="RUN",
+                    help="start a new run from this run's network and its settings (--hidden, --layers ... are "
+                         "ignored); --block-phase may be added, its inputs starting at zero weight")
     # order.TRAINABLE_ORDERS, spelled out: importing ddm_sscc.codec here would load torch for every command
     tr.add_argument("--order", choices=("halton", "lattice"), default="halton",
                     help="denoising order a new run is trained for (default halton)")
@@ -98,17 +99,24 @@ def _train(args: argparse.Namespace) -> int:
     from ddm_sscc.codec.feature_network import FeatureNetworkConfig
     from ddm_sscc.training.feature_loop import run_train_config, train_features
     from ddm_sscc.training.training_images import split_training_images
+    from ddm_sscc.training.warm_start import warm_start_config
 
     images, validation, held = split_training_images(Path(args.data), args.holdout)
     cfg, taken = run_train_config(Path(args.out), args.steps, crop=args.crop, crops_per_batch=args.batch,
                                   per_step=args.per_step, lr=args.lr, seed=args.seed,
                                   tiny_crops=args.tiny_crops)
-    net = FeatureNetworkConfig(hidden=args.hidden, layers=args.layers, components=args.components, planes=args.planes,
-                               lattice=args.lattice_neighbours, order=args.order, compact=args.compact)
+    init_from = Path(args.init_from) if args.init_from else None
+    if init_from is not None:  # the network's shape is the source run's
+        net = warm_start_config(init_from, block_phase=args.block_phase)
+    else:
+        net = FeatureNetworkConfig(hidden=args.hidden, layers=args.layers, components=args.components,
+                                   planes=args.planes, lattice=args.lattice_neighbours, order=args.order,
+                                   compact=args.compact, block_phase=args.block_phase)
     log = (lambda line: None) if args.json else (lambda line: print(f"{PROG}: train: {line}", file=sys.stderr))
     if taken:
         log(f"settings kept from the run's checkpoint: {taken}")
-    result = train_features(images, validation, Path(args.out), cfg, net, minutes=args.minutes, log=log)
+    result = train_features(images, validation, Path(args.out), cfg, net, minutes=args.minutes, log=log,
+                            init_from=init_from)
     record = {"command": "train", "out": args.out, "images": len(images), "validation": held} | result
     emit(args, record, f"trained to step {result['step']}/{args.steps}: validation {result['val_bpsp']:.4f} bpsp "
           f"(held out: {', '.join(held)}), {result['elapsed_s']:.0f} s this session -> {args.out}")

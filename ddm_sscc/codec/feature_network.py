@@ -48,6 +48,8 @@ class FeatureNetworkConfig:
     """The denoising order the network is trained for (a :class:`~ddm_sscc.codec.order.OrderKind` name, lower case)."""
     compact: bool = False
     """The compact feature set (:data:`~ddm_sscc.codec.local_features.COMPACT_RADII`, a ``3 × 3`` window): a fast model's."""
+    block_phase: bool = False
+    """The position's phase in the JPEG 8 × 8 block grid (:data:`~ddm_sscc.codec.local_features.BLOCK_PHASE_COLUMNS`): a model for JPEG-decoded images."""
 
     def __post_init__(self) -> None:
         if self.order.upper() not in (kind.name for kind in TRAINABLE_ORDERS):
@@ -72,7 +74,7 @@ class FeatureNetwork(torch.nn.Module):
     def __init__(self, config: FeatureNetworkConfig = FeatureNetworkConfig()) -> None:
         super().__init__()
         self.config = config
-        self.heads = torch.nn.ModuleList(_mlp(feature_count(c, C, config.planes, config.lattice, config.compact), config) for C, c in HEADS)
+        self.heads = torch.nn.ModuleList(_mlp(feature_count(c, C, config.planes, config.lattice, config.compact, config.block_phase), config) for C, c in HEADS)
 
     def forward(self, head: int, feats: torch.Tensor) -> torch.Tensor:
         return self.heads[head](feats.to(torch.float32) / FEATURE_SCALE)

@@ -101,11 +101,11 @@ class Arithmetic:
             raise ValueError("value_limit needs the float32 arithmetic without limbs")
 
     def input_limits(self, channels: int, channel: int, planes: bool, lattice: bool,
-                     compact: bool = False) -> torch.Tensor | None:
+                     compact: bool = False, block_phase: bool = False) -> torch.Tensor | None:
         """int64 ``(F,)`` bound of each feature of head ``(channels, channel)``; None without column limits."""
         if not self.value_limit:
             return None
-        return feature_limits(channel, channels, planes, lattice, self.value_limit, compact)
+        return feature_limits(channel, channels, planes, lattice, self.value_limit, compact, block_phase)
 
     def exact_rows(self, weight: torch.Tensor, bias: torch.Tensor, shift: torch.Tensor, layer: int,
                    last: bool, input_limits: torch.Tensor | None = None) -> torch.Tensor:
@@ -343,7 +343,8 @@ def quantize(net: FeatureNetwork, calibration: dict[int, torch.Tensor],
     heads = []
     for head, mlp in enumerate(net.heads):
         linears = [m for m in mlp if isinstance(m, torch.nn.Linear)]
-        limits = arithmetic.input_limits(*HEADS[head], net.config.planes, net.config.lattice, net.config.compact)
+        limits = arithmetic.input_limits(*HEADS[head], net.config.planes, net.config.lattice, net.config.compact,
+                                         net.config.block_phase)
         x = calibration[head] if limits is None else torch.clamp(calibration[head], -limits, limits)
         x = x.to(torch.float32) / FEATURE_SCALE
         in_shift = _INPUT_SHIFT
@@ -371,13 +372,14 @@ def quantize(net: FeatureNetwork, calibration: dict[int, torch.Tensor],
 
 
 def build_heads(tensors: list[dict[str, torch.Tensor]], components: int, arithmetic: Arithmetic = FLOAT64,
-                planes: bool = False, lattice: bool = False, compact: bool = False) -> list[IntegerHead]:
+                planes: bool = False, lattice: bool = False, compact: bool = False,
+                block_phase: bool = False) -> list[IntegerHead]:
     """Runnable heads from the integer tensors of :func:`quantize` (or a weights file), one per
     ``HEADS`` entry; ``planes`` and ``lattice`` (the network's config) give the column limits."""
     heads = []
     for (channels, channel), t in zip(HEADS, tensors):
         count = sum(1 for name in t if name.startswith("weight"))
-        limits = arithmetic.input_limits(channels, channel, planes, lattice, compact)
+        limits = arithmetic.input_limits(channels, channel, planes, lattice, compact, block_phase)
         if arithmetic.gemm == "float32":
             layers: list = [
                 Float32Layer(t[f"weight{i}"], t[f"bias{i}"], t[f"shift{i}"], relu=i < count - 1,

@@ -49,6 +49,11 @@ LATTICE_OFFSETS = ((-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (-1, 1), (1, -1),
 """Directions of the lattice neighbours, at the queried position's lattice spacing."""
 LATTICE_TOP = 1 << 12
 """Spacing given to position (0, 0), which lies on every lattice."""
+JPEG_BLOCK = 8
+"""Side of a JPEG block: a decoded JPEG's errors jump at the block edges, which lie at multiples of 8."""
+BLOCK_PHASE_COLUMNS = 2 * JPEG_BLOCK + 2
+"""The block-phase features: one-hot ``y mod 8`` and ``x mod 8``, then ``⌊y/8⌋ mod 2`` and ``⌊x/8⌋ mod 2``
+(4:2:0 chroma is coded in 16 × 16 blocks)."""
 FEATURE_LIMIT = 4095
 DENSITY_SCALE = 256
 UNKNOWN_BASE = 128 * VALUE_SCALE
@@ -89,7 +94,7 @@ def window_offsets(compact: bool = False) -> tuple[tuple[int, int], ...]:
 
 
 def feature_count(channel: int, channels: int, planes: bool = False, lattice: bool = False,
-                  compact: bool = False) -> int:
+                  compact: bool = False, block_phase: bool = False) -> int:
     """Length of the feature vector of ``channel`` in a ``channels``-channel image."""
     per_radius = 3 if channel == 0 else 5 + (channel >= 2)
     per_neighbour = 2 if channel == 0 else 5
@@ -97,7 +102,7 @@ def feature_count(channel: int, channels: int, planes: bool = False, lattice: bo
     per_lattice = 2 if channel == 0 else 3
     lattice_columns = 1 + len(LATTICE_OFFSETS) * per_lattice if lattice else 0
     return (len(box_radii(compact)) * per_radius + len(window_offsets(compact)) * per_neighbour + 2
-            + len(PLANE_RADII) * per_plane + lattice_columns)
+            + len(PLANE_RADII) * per_plane + lattice_columns + (BLOCK_PHASE_COLUMNS if block_phase else 0))
 
 
 SPREAD_LIMIT = VALUE_SCALE * 128
@@ -107,7 +112,7 @@ DIFF_SPREAD_LIMIT = VALUE_SCALE * 255
 
 
 def feature_limits(channel: int, channels: int, planes: bool = False, lattice: bool = False,
-                   value_limit: int = FEATURE_LIMIT, compact: bool = False) -> torch.Tensor:
+                   value_limit: int = FEATURE_LIMIT, compact: bool = False, block_phase: bool = False) -> torch.Tensor:
     """Bound of each feature's magnitude, in the order :func:`features` writes them: int64 ``(F,)``.
 
     Densities, known flags, spreads and the step conditioning have bounds that follow from
@@ -131,8 +136,10 @@ def feature_limits(channel: int, channels: int, planes: bool = False, lattice: b
     if lattice:
         # the level (log2 of the spacing, × 256) has no smaller bound: coordinates may exceed 2^12
         limits += [FEATURE_LIMIT] + ([flag, v] if channel == 0 else [flag, v, v]) * len(LATTICE_OFFSETS)
+    if block_phase:
+        limits += [flag] * BLOCK_PHASE_COLUMNS
     limits += [flag, flag]  # mask ratio and step position, in 1/256
-    assert len(limits) == feature_count(channel, channels, planes, lattice, compact)
+    assert len(limits) == feature_count(channel, channels, planes, lattice, compact, block_phase)
     return torch.tensor(limits, dtype=torch.int64).clamp_(max=FEATURE_LIMIT)
 
 
@@ -163,6 +170,8 @@ class StepSummary:
     tile_height: int = 0
     compact: bool = False
     """The compact feature set (:data:`COMPACT_RADII`, the ``3 × 3`` window)."""
+    block_phase: bool = False
+    """The position's phase in the JPEG block grid (:data:`BLOCK_PHASE_COLUMNS`)."""
     _boxes: dict = field(default_factory=dict)
 
     def row_bounds(self, ys: torch.Tensor) -> tuple[torch.Tensor | int, torch.Tensor | int]:
@@ -194,11 +203,11 @@ assert _WRAPPED_BOX_LIMIT < 1 << 32
 
 
 def summarise(canvas: torch.Tensor, planes: bool = False, lattice: bool = False,
-              tile_height: int | None = None, compact: bool = False) -> StepSummary:
+              tile_height: int | None = None, compact: bool = False, block_phase: bool = False) -> StepSummary:
     """Summarise an int64 canvas ``(C, H, W)`` (values 0..255 or MASK) at the start of a step.
 
-    ``planes`` and ``lattice`` add those feature groups, ``compact`` takes the compact set (a
-    network's :class:`FeatureNetworkConfig`).
+    ``planes``, ``lattice`` and ``block_phase`` add those feature groups, ``compact`` takes the
+    compact set (a network's :class:`FeatureNetworkConfig`).
     With ``tile_height``, the canvas is ``H / tile_height`` images stacked vertically (a training
     batch), and every feature of a position is the one it has in its own image alone.
     """
@@ -215,7 +224,7 @@ def summarise(canvas: torch.Tensor, planes: bool = False, lattice: bool = False,
     if tile_height is not None and (tile_height < 1 or height % tile_height):
         raise ValueError(f"a canvas of height {height} is not made of tiles of height {tile_height}")
     return StepSummary(known=known, channels=channels, stacked=stacked, planes=planes, lattice=lattice,
-                       tile_height=tile_height or height, compact=compact)
+                       tile_height=tile_height or height, compact=compact, block_phase=block_phase)
 
 
 def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor, channel: int,
@@ -270,8 +279,8 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
         undecided &= ~take
     base = torch.where(undecided, fallback, chosen)
 
-    feats = torch.empty((feature_count(channel, summary.channels, summary.planes, summary.lattice, summary.compact), n),
-                        dtype=dtype)
+    feats = torch.empty((feature_count(channel, summary.channels, summary.planes, summary.lattice, summary.compact,
+                                       summary.block_phase), n), dtype=dtype)
     columns: list[torch.Tensor] = []
     first = gather(canvas[0], positions) if channel >= 2 else None
     for r, (count, sums, squares, diff_squares, area, _) in enumerate(stats):
@@ -292,6 +301,8 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
                                               base, lower))
     if summary.lattice:
         row = _lattice_into(feats, row, canvas, summary.known, ys, xs, top, bottom, channel, base, lower)
+    if summary.block_phase:
+        row = _block_phase_into(feats, row, ys - top, xs)
     # the step conditioning stays last (the export's offline calibration reads the mask ratio there)
     feats[row] = torch.as_tensor(mask_ratio_q, dtype=torch.int64)
     feats[row + 1] = torch.as_tensor(step_q, dtype=torch.int64)
@@ -375,6 +386,17 @@ def _lattice_into(feats: torch.Tensor, row: int, canvas: torch.Tensor, known: to
     feats[row] = level * DENSITY_SCALE
     return _neighbours_into(feats, row + 1, canvas, known, ys, xs, _LATTICE_DY * spacing, _LATTICE_DX * spacing,
                             top, bottom, channel, base, lower, False)
+
+
+def _block_phase_into(feats: torch.Tensor, row: int, ys: torch.Tensor, xs: torch.Tensor) -> int:
+    """Where the position lies in the JPEG block grid of its image (``ys`` relative to its tile), as flags (×256).
+
+    A JPEG-decoded image's errors are independent per block, so neighbours across a block edge
+    predict worse than neighbours inside one; only the phase tells the network where the edges are.
+    """
+    columns = [ys % JPEG_BLOCK == p for p in range(JPEG_BLOCK)] + [xs % JPEG_BLOCK == p for p in range(JPEG_BLOCK)]
+    columns += [(ys // JPEG_BLOCK) % 2 == 1, (xs // JPEG_BLOCK) % 2 == 1]
+    return _put(feats, row, [DENSITY_SCALE * c.to(torch.int64) for c in columns])
 
 
 def _neighbours_into(feats: torch.Tensor, row: int, canvas: torch.Tensor, known: torch.Tensor, ys: torch.Tensor,

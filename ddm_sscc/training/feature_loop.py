@@ -26,6 +26,7 @@ from ddm_sscc.codec.feature_network import FeatureNetwork, FeatureNetworkConfig,
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.training.coding_steps import HeadBatch, batch_examples
 from ddm_sscc.training.tiny_images import TINY_PER_CROP, TinyImageSource
+from ddm_sscc.training.warm_start import warm_start_network
 
 @dataclass(frozen=True)
 class FeatureTrainConfig:
@@ -154,8 +155,13 @@ def _run_metadata(path: Path) -> tuple[FeatureNetworkConfig, dict]:
 
 def train_features(images: list[np.ndarray], validation: list[np.ndarray], run_dir: Path,
                    cfg: FeatureTrainConfig = FeatureTrainConfig(), net_cfg: FeatureNetworkConfig = FeatureNetworkConfig(),
-                   minutes: float | None = None, log=print, stop_after: int | None = None) -> dict:
+                   minutes: float | None = None, log=print, stop_after: int | None = None,
+                   init_from: Path | None = None) -> dict:
     """Train (or resume) until ``cfg.total_steps``, ``minutes`` of wall time or step ``stop_after``.
+
+    A new run starts from random weights, or with ``init_from`` (a run directory) from that
+    run's network widened to ``net_cfg`` (:func:`~ddm_sscc.training.warm_start.widened`); a
+    resumed run ignores it.
 
     Returns the last log record (step, training and validation bpsp, learning rate, seconds).
     """
@@ -173,6 +179,10 @@ def train_features(images: list[np.ndarray], validation: list[np.ndarray], run_d
         log(f"resumed {run_dir} at step {step}")
         if net.config != net_cfg:
             log(f"the run's own network settings are kept: {net.config.to_dict()} (those given are for a new run)")
+    elif init_from is not None:
+        net = warm_start_network(init_from, net_cfg)
+        optimizer = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+        log(f"new run started from {init_from}'s network")
     val_batch = validation_batch(validation, cfg, net_cfg=net.config)
     tiny = TinyImageSource(images) if cfg.tiny_crops else None
     tiny_val = tiny_validation_batch(validation, cfg, net.config) if tiny else None

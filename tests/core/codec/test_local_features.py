@@ -1,16 +1,20 @@
-"""The integer features: the plane and lattice-neighbour options (``FeatureNetworkConfig.planes``, ``.lattice``)."""
+"""The integer features: the plane, lattice-neighbour and block-phase options (``FeatureNetworkConfig.planes``,
+``.lattice``, ``.block_phase``)."""
 
 import numpy as np
 import pytest
 import torch
 
 from ddm_sscc.codec.local_features import (
+    BLOCK_PHASE_COLUMNS,
+    DENSITY_SCALE,
     GRADIENT_STEPS,
     LATTICE_OFFSETS,
     LATTICE_TOP,
     PLANE_RADII,
     VALUE_SCALE,
     feature_count,
+    feature_limits,
     features,
     lattice_spacing,
     summarise,
@@ -49,7 +53,7 @@ def test_planes_recover_a_linear_image():
         assert (planes[:, r, 2] - GRADIENT_STEPS).abs().max() <= 1
 
 
-@pytest.mark.parametrize("option", ["planes", "lattice"])
+@pytest.mark.parametrize("option", ["planes", "lattice", "block_phase"])
 def test_optional_features_extend_the_plain_ones(option):
     """Models without an option (v1, v2, v3) see exactly the features they were trained on."""
     rng = np.random.default_rng(3)
@@ -156,3 +160,28 @@ def test_wrapped_prefix_sums_give_exact_box_sums_past_2_to_the_32():
     for ours, theirs in zip(wrapped.box_stats(positions), exact.box_stats(positions)):
         for a, b in zip(ours[:5], theirs[:5]):
             assert torch.equal(a, b)
+
+
+def test_block_phase_flags_the_position_in_its_own_images_jpeg_grid():
+    """One flag of y mod 8, one of x mod 8, then ⌊y/8⌋ and ⌊x/8⌋ mod 2, each ×256, with y counted
+    from the top of the position's own tile (a training batch stacks images vertically)."""
+    rng = np.random.default_rng(5)
+    tile, width = 24, 20
+    image = rng.integers(0, 256, size=(3, 2 * tile, width))
+    canvas = sparse_canvas(image, seed=3, revealed=0.4)
+    queried = [(0, 0), (7, 9), (tile + 7, 9), (tile + 17, 19), (tile - 1, 8)]
+    positions = torch.tensor([y * width + x for y, x in queried])
+    summary = summarise(canvas, lattice=True, tile_height=tile, block_phase=True)
+    for channel in range(3):
+        feats = features(canvas, summary, positions, channel, 100, 30)[1]
+        assert feats.shape[1] == feature_count(channel, 3, lattice=True, block_phase=True)
+        phase = feats[:, -2 - BLOCK_PHASE_COLUMNS : -2]
+        for row, (y, x) in zip(phase, queried):
+            y %= tile
+            expected = torch.zeros(BLOCK_PHASE_COLUMNS, dtype=torch.int64)
+            expected[[y % 8, 8 + x % 8]] = DENSITY_SCALE
+            expected[16], expected[17] = DENSITY_SCALE * ((y // 8) % 2), DENSITY_SCALE * ((x // 8) % 2)
+            assert torch.equal(row, expected), (y, x)
+        limits = feature_limits(channel, 3, lattice=True, block_phase=True)
+        assert (feats.abs() <= limits).all()
+        assert torch.equal(limits[-2 - BLOCK_PHASE_COLUMNS : -2], torch.full((BLOCK_PHASE_COLUMNS,), DENSITY_SCALE))
