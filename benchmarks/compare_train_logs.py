@@ -1,6 +1,7 @@
 """Compare two training runs' validation bpsp at equal steps, averaged over step bins.
 
-    .venv/bin/python benchmarks/compare_train_logs.py RUN_A/train.log RUN_B/train.log [--bins 0,1000,...]
+    .venv/bin/python benchmarks/compare_train_logs.py RUN_A/train.log RUN_B/train.log [--bins 0,1000,...] \
+        [--key val_tiny_bpsp]
 
 Both logs must come from runs with the same seed, data stream and validation crops (same
 ``--batch``/``--per-step``/``--crop``), e.g. a lever run against
@@ -16,9 +17,9 @@ import itertools
 import json
 
 
-def validation(path: str) -> dict[int, float]:
+def validation(path: str, key: str = "val_bpsp") -> dict[int, float]:
     with open(path) as f:
-        return {r["step"]: r["val_bpsp"] for r in map(json.loads, f) if "val_bpsp" in r}
+        return {r["step"]: r[key] for r in map(json.loads, f) if key in r}
 
 
 def main() -> None:
@@ -26,10 +27,11 @@ def main() -> None:
     parser.add_argument("log_a")
     parser.add_argument("log_b")
     parser.add_argument("--bins", default="0,1000,2000,3000,4000,5000,5700")
+    parser.add_argument("--key", default="val_bpsp", help="the logged value compared (val_tiny_bpsp: the tiny images')")
     args = parser.parse_args()
-    a, b = validation(args.log_a), validation(args.log_b)
+    a, b = validation(args.log_a, args.key), validation(args.log_b, args.key)
     edges = [int(v) for v in args.bins.split(",")]
-    print(f"# validation bpsp at equal steps: A = {args.log_a}, B = {args.log_b}")
+    print(f"# {args.key} at equal steps: A = {args.log_a}, B = {args.log_b}")
     for lo, hi in itertools.pairwise(edges):
         steps = [s for s in a if lo < s <= hi and s in b]
         if steps:
