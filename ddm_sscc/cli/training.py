@@ -49,9 +49,11 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                     help="the compact feature set in a new run (5 boxes, a 3x3 window: a fast model's)")
     tr.add_argument("--block-phase", action="store_true",
                     help="the position's phase in the JPEG 8x8 block grid as features, in a new run")
+    tr.add_argument("--block-window", action="store_true",
+                    help="the revealed pixels of the position's own JPEG 8x8 block as features, in a new run")
     tr.add_argument("--init-from", metavar="RUN",
                     help="start a new run from this run's network and its settings (--hidden, --layers ... are "
-                         "ignored); --block-phase may be added, its inputs starting at zero weight")
+                         "ignored); --block-phase and --block-window may be added, their inputs starting at zero weight")
     # order.TRAINABLE_ORDERS, spelled out: importing ddm_sscc.codec here would load torch for every command
     tr.add_argument("--order", choices=("halton", "lattice"), default="halton",
                     help="denoising order a new run is trained for (default halton)")
@@ -107,11 +109,12 @@ def _train(args: argparse.Namespace) -> int:
                                   tiny_crops=args.tiny_crops)
     init_from = Path(args.init_from) if args.init_from else None
     if init_from is not None:  # the network's shape is the source run's
-        net = warm_start_config(init_from, block_phase=args.block_phase)
+        net = warm_start_config(init_from, block_phase=args.block_phase, block_window=args.block_window)
     else:
         net = FeatureNetworkConfig(hidden=args.hidden, layers=args.layers, components=args.components,
                                    planes=args.planes, lattice=args.lattice_neighbours, order=args.order,
-                                   compact=args.compact, block_phase=args.block_phase)
+                                   compact=args.compact, block_phase=args.block_phase,
+                                   block_window=args.block_window)
     log = (lambda line: None) if args.json else (lambda line: print(f"{PROG}: train: {line}", file=sys.stderr))
     if taken:
         log(f"settings kept from the run's checkpoint: {taken}")

@@ -53,8 +53,7 @@ class FeatureModel:
         self.components = weights.config.components
         self.trained_order = weights.config.order_kind
         config = weights.config
-        self.heads = build_heads(weights.heads, self.components, weights.arithmetic, config.planes, config.lattice,
-                                 config.compact, config.block_phase)
+        self.heads = build_heads(weights.heads, self.components, weights.arithmetic, **config.feature_groups())
         self.tables = LogisticMixtureTables(weights.reciprocals, weights.cdf_table)
 
     @classmethod
@@ -93,8 +92,7 @@ class FeatureSession:
         key = (step.index, step.steps)
         if key != self._summary_key:
             config = self.model.weights.config
-            self._summary = summarise(canvas, config.planes, config.lattice, compact=config.compact,
-                                      block_phase=config.block_phase)
+            self._summary = summarise(canvas, **config.feature_groups())
             self._summary_key = key
         if self.adaptation is not None and (step.index, step.channel) != self._adapted_at:
             # learn once per (step, channel): the engine may ask for one in several chunks,

@@ -50,6 +50,13 @@ class FeatureNetworkConfig:
     """The compact feature set (:data:`~ddm_sscc.codec.local_features.COMPACT_RADII`, a ``3 × 3`` window): a fast model's."""
     block_phase: bool = False
     """The position's phase in the JPEG 8 × 8 block grid (:data:`~ddm_sscc.codec.local_features.BLOCK_PHASE_COLUMNS`): a model for JPEG-decoded images."""
+    block_window: bool = False
+    """The revealed pixels of the position's own JPEG block, by place in the block (:func:`~ddm_sscc.codec.local_features.features`)."""
+
+    def feature_groups(self) -> dict[str, bool]:
+        """The optional feature groups, as :func:`~ddm_sscc.codec.local_features.summarise` takes them."""
+        return {"planes": self.planes, "lattice": self.lattice, "compact": self.compact,
+                "block_phase": self.block_phase, "block_window": self.block_window}
 
     def __post_init__(self) -> None:
         if self.order.upper() not in (kind.name for kind in TRAINABLE_ORDERS):
@@ -74,7 +81,7 @@ class FeatureNetwork(torch.nn.Module):
     def __init__(self, config: FeatureNetworkConfig = FeatureNetworkConfig()) -> None:
         super().__init__()
         self.config = config
-        self.heads = torch.nn.ModuleList(_mlp(feature_count(c, C, config.planes, config.lattice, config.compact, config.block_phase), config) for C, c in HEADS)
+        self.heads = torch.nn.ModuleList(_mlp(feature_count(c, C, **config.feature_groups()), config) for C, c in HEADS)
 
     def forward(self, head: int, feats: torch.Tensor) -> torch.Tensor:
         return self.heads[head](feats.to(torch.float32) / FEATURE_SCALE)

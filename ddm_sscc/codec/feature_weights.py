@@ -162,7 +162,7 @@ def _check_shapes(w: FeatureWeights) -> None:
 
     k = w.config.components
     for (channels, channel), head in zip(HEADS, w.heads):
-        width = feature_count(channel, channels, w.config.planes, w.config.lattice, w.config.compact, w.config.block_phase)
+        width = feature_count(channel, channels, **w.config.feature_groups())
         for i in range(w.config.layers + 1):
             weight, bias, shift = head[f"weight{i}"], head[f"bias{i}"], head[f"shift{i}"]
             out = w.config.hidden if i < w.config.layers else 3 * k
@@ -172,8 +172,7 @@ def _check_shapes(w: FeatureWeights) -> None:
             if (weight.dtype != torch.int64 or int(weight.abs().max()) > WEIGHT_LIMIT or int(bias.abs().max()) >= 1 << 40
                     or int(shift.min()) < 0 or int(shift.max()) > 62):
                 raise ValueError(f"head {channels}/{channel} layer {i} is outside the integer ranges")
-            limits = (w.arithmetic.input_limits(channels, channel, w.config.planes, w.config.lattice, w.config.compact,
-                                               w.config.block_phase)
+            limits = (w.arithmetic.input_limits(channels, channel, **w.config.feature_groups())
                       if i == 0 else None)
             inexact = int((~w.arithmetic.exact_rows(weight, bias, shift, i, i == w.config.layers, limits)).sum())
             if inexact:

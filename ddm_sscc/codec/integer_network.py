@@ -100,12 +100,13 @@ class Arithmetic:
         if self.value_limit and (self.gemm, self.input_limb_bits) != ("float32", 0):
             raise ValueError("value_limit needs the float32 arithmetic without limbs")
 
-    def input_limits(self, channels: int, channel: int, planes: bool, lattice: bool,
-                     compact: bool = False, block_phase: bool = False) -> torch.Tensor | None:
-        """int64 ``(F,)`` bound of each feature of head ``(channels, channel)``; None without column limits."""
+    def input_limits(self, channels: int, channel: int, planes: bool = False, lattice: bool = False,
+                     **groups: bool) -> torch.Tensor | None:
+        """int64 ``(F,)`` bound of each feature of head ``(channels, channel)`` under the feature groups
+        (:meth:`~ddm_sscc.codec.feature_network.FeatureNetworkConfig.feature_groups`); None without column limits."""
         if not self.value_limit:
             return None
-        return feature_limits(channel, channels, planes, lattice, self.value_limit, compact, block_phase)
+        return feature_limits(channel, channels, planes, lattice, self.value_limit, **groups)
 
     def exact_rows(self, weight: torch.Tensor, bias: torch.Tensor, shift: torch.Tensor, layer: int,
                    last: bool, input_limits: torch.Tensor | None = None) -> torch.Tensor:
@@ -343,8 +344,7 @@ def quantize(net: FeatureNetwork, calibration: dict[int, torch.Tensor],
     heads = []
     for head, mlp in enumerate(net.heads):
         linears = [m for m in mlp if isinstance(m, torch.nn.Linear)]
-        limits = arithmetic.input_limits(*HEADS[head], net.config.planes, net.config.lattice, net.config.compact,
-                                         net.config.block_phase)
+        limits = arithmetic.input_limits(*HEADS[head], **net.config.feature_groups())
         x = calibration[head] if limits is None else torch.clamp(calibration[head], -limits, limits)
         x = x.to(torch.float32) / FEATURE_SCALE
         in_shift = _INPUT_SHIFT
@@ -372,14 +372,14 @@ def quantize(net: FeatureNetwork, calibration: dict[int, torch.Tensor],
 
 
 def build_heads(tensors: list[dict[str, torch.Tensor]], components: int, arithmetic: Arithmetic = FLOAT64,
-                planes: bool = False, lattice: bool = False, compact: bool = False,
-                block_phase: bool = False) -> list[IntegerHead]:
+                **groups: bool) -> list[IntegerHead]:
     """Runnable heads from the integer tensors of :func:`quantize` (or a weights file), one per
-    ``HEADS`` entry; ``planes`` and ``lattice`` (the network's config) give the column limits."""
+    ``HEADS`` entry; the network's feature groups (``FeatureNetworkConfig.feature_groups()``) give
+    the column limits."""
     heads = []
     for (channels, channel), t in zip(HEADS, tensors):
         count = sum(1 for name in t if name.startswith("weight"))
-        limits = arithmetic.input_limits(channels, channel, planes, lattice, compact, block_phase)
+        limits = arithmetic.input_limits(channels, channel, **groups)
         if arithmetic.gemm == "float32":
             layers: list = [
                 Float32Layer(t[f"weight{i}"], t[f"bias{i}"], t[f"shift{i}"], relu=i < count - 1,

@@ -54,6 +54,8 @@ JPEG_BLOCK = 8
 BLOCK_PHASE_COLUMNS = 2 * JPEG_BLOCK + 2
 """The block-phase features: one-hot ``y mod 8`` and ``x mod 8``, then ``⌊y/8⌋ mod 2`` and ``⌊x/8⌋ mod 2``
 (4:2:0 chroma is coded in 16 × 16 blocks)."""
+_BLOCK_J = torch.arange(JPEG_BLOCK * JPEG_BLOCK, dtype=torch.int64)[:, None]
+"""Raster index of each pixel of a JPEG block (the block-window features' neighbours), ``(64, 1)``."""
 FEATURE_LIMIT = 4095
 DENSITY_SCALE = 256
 UNKNOWN_BASE = 128 * VALUE_SCALE
@@ -94,7 +96,7 @@ def window_offsets(compact: bool = False) -> tuple[tuple[int, int], ...]:
 
 
 def feature_count(channel: int, channels: int, planes: bool = False, lattice: bool = False,
-                  compact: bool = False, block_phase: bool = False) -> int:
+                  compact: bool = False, block_phase: bool = False, block_window: bool = False) -> int:
     """Length of the feature vector of ``channel`` in a ``channels``-channel image."""
     per_radius = 3 if channel == 0 else 5 + (channel >= 2)
     per_neighbour = 2 if channel == 0 else 5
@@ -102,7 +104,8 @@ def feature_count(channel: int, channels: int, planes: bool = False, lattice: bo
     per_lattice = 2 if channel == 0 else 3
     lattice_columns = 1 + len(LATTICE_OFFSETS) * per_lattice if lattice else 0
     return (len(box_radii(compact)) * per_radius + len(window_offsets(compact)) * per_neighbour + 2
-            + len(PLANE_RADII) * per_plane + lattice_columns + (BLOCK_PHASE_COLUMNS if block_phase else 0))
+            + len(PLANE_RADII) * per_plane + lattice_columns + (BLOCK_PHASE_COLUMNS if block_phase else 0)
+            + (len(_BLOCK_J) * per_lattice if block_window else 0))
 
 
 SPREAD_LIMIT = VALUE_SCALE * 128
@@ -112,7 +115,8 @@ DIFF_SPREAD_LIMIT = VALUE_SCALE * 255
 
 
 def feature_limits(channel: int, channels: int, planes: bool = False, lattice: bool = False,
-                   value_limit: int = FEATURE_LIMIT, compact: bool = False, block_phase: bool = False) -> torch.Tensor:
+                   value_limit: int = FEATURE_LIMIT, compact: bool = False, block_phase: bool = False,
+                   block_window: bool = False) -> torch.Tensor:
     """Bound of each feature's magnitude, in the order :func:`features` writes them: int64 ``(F,)``.
 
     Densities, known flags, spreads and the step conditioning have bounds that follow from
@@ -138,8 +142,10 @@ def feature_limits(channel: int, channels: int, planes: bool = False, lattice: b
         limits += [FEATURE_LIMIT] + ([flag, v] if channel == 0 else [flag, v, v]) * len(LATTICE_OFFSETS)
     if block_phase:
         limits += [flag] * BLOCK_PHASE_COLUMNS
+    if block_window:
+        limits += ([flag, v] if channel == 0 else [flag, v, v]) * len(_BLOCK_J)
     limits += [flag, flag]  # mask ratio and step position, in 1/256
-    assert len(limits) == feature_count(channel, channels, planes, lattice, compact, block_phase)
+    assert len(limits) == feature_count(channel, channels, planes, lattice, compact, block_phase, block_window)
     return torch.tensor(limits, dtype=torch.int64).clamp_(max=FEATURE_LIMIT)
 
 
@@ -172,6 +178,8 @@ class StepSummary:
     """The compact feature set (:data:`COMPACT_RADII`, the ``3 × 3`` window)."""
     block_phase: bool = False
     """The position's phase in the JPEG block grid (:data:`BLOCK_PHASE_COLUMNS`)."""
+    block_window: bool = False
+    """The revealed pixels of the position's own JPEG block (:func:`_block_window_into`)."""
     _boxes: dict = field(default_factory=dict)
 
     def row_bounds(self, ys: torch.Tensor) -> tuple[torch.Tensor | int, torch.Tensor | int]:
@@ -203,10 +211,11 @@ assert _WRAPPED_BOX_LIMIT < 1 << 32
 
 
 def summarise(canvas: torch.Tensor, planes: bool = False, lattice: bool = False,
-              tile_height: int | None = None, compact: bool = False, block_phase: bool = False) -> StepSummary:
+              tile_height: int | None = None, compact: bool = False, block_phase: bool = False,
+              block_window: bool = False) -> StepSummary:
     """Summarise an int64 canvas ``(C, H, W)`` (values 0..255 or MASK) at the start of a step.
 
-    ``planes``, ``lattice`` and ``block_phase`` add those feature groups, ``compact`` takes the
+    ``planes``, ``lattice``, ``block_phase`` and ``block_window`` add those feature groups, ``compact`` takes the
     compact set (a network's :class:`FeatureNetworkConfig`).
     With ``tile_height``, the canvas is ``H / tile_height`` images stacked vertically (a training
     batch), and every feature of a position is the one it has in its own image alone.
@@ -224,7 +233,8 @@ def summarise(canvas: torch.Tensor, planes: bool = False, lattice: bool = False,
     if tile_height is not None and (tile_height < 1 or height % tile_height):
         raise ValueError(f"a canvas of height {height} is not made of tiles of height {tile_height}")
     return StepSummary(known=known, channels=channels, stacked=stacked, planes=planes, lattice=lattice,
-                       tile_height=tile_height or height, compact=compact, block_phase=block_phase)
+                       tile_height=tile_height or height, compact=compact, block_phase=block_phase,
+                       block_window=block_window)
 
 
 def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor, channel: int,
@@ -280,7 +290,7 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
     base = torch.where(undecided, fallback, chosen)
 
     feats = torch.empty((feature_count(channel, summary.channels, summary.planes, summary.lattice, summary.compact,
-                                       summary.block_phase), n), dtype=dtype)
+                                       summary.block_phase, summary.block_window), n), dtype=dtype)
     columns: list[torch.Tensor] = []
     first = gather(canvas[0], positions) if channel >= 2 else None
     for r, (count, sums, squares, diff_squares, area, _) in enumerate(stats):
@@ -303,6 +313,8 @@ def features(canvas: torch.Tensor, summary: StepSummary, positions: torch.Tensor
         row = _lattice_into(feats, row, canvas, summary.known, ys, xs, top, bottom, channel, base, lower)
     if summary.block_phase:
         row = _block_phase_into(feats, row, ys - top, xs)
+    if summary.block_window:
+        row = _block_window_into(feats, row, canvas, summary.known, ys, xs, top, bottom, channel, base, lower)
     # the step conditioning stays last (the export's offline calibration reads the mask ratio there)
     feats[row] = torch.as_tensor(mask_ratio_q, dtype=torch.int64)
     feats[row + 1] = torch.as_tensor(step_q, dtype=torch.int64)
@@ -397,6 +409,20 @@ def _block_phase_into(feats: torch.Tensor, row: int, ys: torch.Tensor, xs: torch
     columns = [ys % JPEG_BLOCK == p for p in range(JPEG_BLOCK)] + [xs % JPEG_BLOCK == p for p in range(JPEG_BLOCK)]
     columns += [(ys // JPEG_BLOCK) % 2 == 1, (xs // JPEG_BLOCK) % 2 == 1]
     return _put(feats, row, [DENSITY_SCALE * c.to(torch.int64) for c in columns])
+
+
+def _block_window_into(feats: torch.Tensor, row: int, canvas: torch.Tensor, known: torch.Tensor, ys: torch.Tensor,
+                       xs: torch.Tensor, top: torch.Tensor | int, bottom: torch.Tensor | int, channel: int,
+                       base: torch.Tensor, lower: torch.Tensor | None) -> int:
+    """Every pixel of the position's own 8 × 8 JPEG block, in the block's raster order (so a column
+    is a place in the block, not an offset from the position): known (×256), value − base and, for
+    ``c > 0``, the colour-difference prediction, as the lattice neighbours.  A decoded block is a
+    few quantised DCT coefficients, so its revealed pixels constrain the rest more than the same
+    pixels across an edge; with the block phase the network can learn that structure.
+    """
+    dy = _BLOCK_J // JPEG_BLOCK - (ys - top) % JPEG_BLOCK
+    dx = _BLOCK_J % JPEG_BLOCK - xs % JPEG_BLOCK
+    return _neighbours_into(feats, row, canvas, known, ys, xs, dy, dx, top, bottom, channel, base, lower, False)
 
 
 def _neighbours_into(feats: torch.Tensor, row: int, canvas: torch.Tensor, known: torch.Tensor, ys: torch.Tensor,

@@ -89,8 +89,7 @@ def _tile_examples(drawn: list[_DrawnStep], config: FeatureNetworkConfig) -> lis
     sizes = [len(d.pick) for d in drawn]
     mask_q = torch.tensor([d.mask_q for d in drawn]).repeat_interleave(torch.tensor(sizes))
     step_q = torch.tensor([d.step_q for d in drawn]).repeat_interleave(torch.tensor(sizes))
-    summary = summarise(canvas, config.planes, config.lattice, tile_height=height, compact=config.compact,
-                        block_phase=config.block_phase)
+    summary = summarise(canvas, tile_height=height, **config.feature_groups())
     out: list[dict[int, HeadBatch]] = [{} for _ in drawn]
     for channel in range(channels):
         base, feats = features(canvas, summary, pick, channel, mask_q, step_q)

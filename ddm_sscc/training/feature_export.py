@@ -74,8 +74,7 @@ def export(run_network: Path, out_path: Path, model_id: str, images: list[np.nda
     crop = int(train.get("crop", 128))  # the run's crop size
     examples = draw_examples(images, crops, seed, crop, net_cfg=net.config, train=train)
     heads_int = quantize(net, {h: b.feats for h, b in examples.items()}, ARITHMETIC)
-    heads = build_heads(heads_int, k, ARITHMETIC, net.config.planes, net.config.lattice, net.config.compact,
-                        net.config.block_phase)
+    heads = build_heads(heads_int, k, ARITHMETIC, **net.config.feature_groups())
     tables = LogisticMixtureTables(torch.from_numpy(reciprocal_table()), torch.from_numpy(logistic_cdf_table()))
     fit = draw_examples(images, crops, seed + 1, crop, net_cfg=net.config, train=train)
     offline = torch.zeros((len(HEADS), CALIBRATION_BUCKETS), dtype=torch.int64)

@@ -28,6 +28,7 @@ from ddm_sscc.training.coding_steps import HeadBatch, batch_examples
 from ddm_sscc.training.tiny_images import TINY_PER_CROP, TinyImageSource
 from ddm_sscc.training.warm_start import warm_start_network
 
+
 @dataclass(frozen=True)
 class FeatureTrainConfig:
     """Optimisation settings (the network's live in :class:`FeatureNetworkConfig`)."""

@@ -17,8 +17,10 @@ import torch
 from ddm_sscc.codec.feature_network import FeatureNetwork, FeatureNetworkConfig
 from ddm_sscc.errors import ConfigError
 
-ADDABLE_GROUPS = ("block_phase",)
-"""Feature groups a warm start may add (each appends columns before the step conditioning)."""
+ADDABLE_GROUPS = ("block_phase", "block_window")
+"""Feature groups a warm start may add, in the order :func:`~ddm_sscc.codec.local_features.features`
+writes them (each just before the step conditioning): a group may be added only after every group
+the source already has."""
 _CONDITIONING = 2
 
 
@@ -26,9 +28,11 @@ def widened(old: FeatureNetwork, config: FeatureNetworkConfig) -> FeatureNetwork
     """A network of ``config`` that computes what ``old`` computes; ``config`` may only add
     groups of :data:`ADDABLE_GROUPS` to ``old.config``."""
     added = [g for g in ADDABLE_GROUPS if getattr(config, g) and not getattr(old.config, g)]
-    if replace(old.config, **{g: True for g in added}) != config:
-        raise ConfigError(f"a warm start may only add {' or '.join(ADDABLE_GROUPS)} to the network it starts "
-                          f"from: {old.config.to_dict()} cannot become {config.to_dict()}")
+    had = [i for i, g in enumerate(ADDABLE_GROUPS) if getattr(old.config, g)]
+    in_order = all(ADDABLE_GROUPS.index(g) > max(had, default=-1) for g in added)
+    if replace(old.config, **{g: True for g in added}) != config or not in_order:
+        raise ConfigError(f"a warm start may only add {' or '.join(ADDABLE_GROUPS)} (in that order) to the network "
+                          f"it starts from: {old.config.to_dict()} cannot become {config.to_dict()}")
     new = FeatureNetwork(config)
     with torch.no_grad():
         for old_mlp, new_mlp in zip(old.heads, new.heads):

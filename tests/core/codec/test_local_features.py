@@ -53,7 +53,7 @@ def test_planes_recover_a_linear_image():
         assert (planes[:, r, 2] - GRADIENT_STEPS).abs().max() <= 1
 
 
-@pytest.mark.parametrize("option", ["planes", "lattice", "block_phase"])
+@pytest.mark.parametrize("option", ["planes", "lattice", "block_phase", "block_window"])
 def test_optional_features_extend_the_plain_ones(option):
     """Models without an option (v1, v2, v3) see exactly the features they were trained on."""
     rng = np.random.default_rng(3)
@@ -185,3 +185,29 @@ def test_block_phase_flags_the_position_in_its_own_images_jpeg_grid():
         limits = feature_limits(channel, 3, lattice=True, block_phase=True)
         assert (feats.abs() <= limits).all()
         assert torch.equal(limits[-2 - BLOCK_PHASE_COLUMNS : -2], torch.full((BLOCK_PHASE_COLUMNS,), DENSITY_SCALE))
+
+
+def test_block_window_is_the_positions_own_jpeg_block_by_place():
+    """Column j of the block window is pixel j (raster order) of the position's own 8 × 8 block,
+    counted from the top of its tile: known (×256) and value − base, as the lattice neighbours;
+    places outside the image or not yet revealed are 0."""
+    rng = np.random.default_rng(6)
+    tile, width = 20, 13  # neither a multiple of 8: the last blocks are cut
+    image = rng.integers(0, 256, size=(1, 2 * tile, width))
+    canvas = sparse_canvas(image, seed=4, revealed=0.5)
+    queried = [(0, 0), (tile + 3, 12), (tile + 17, 9), (9, 5)]
+    for y, x in queried:
+        canvas[:, y, x] = MASK
+    positions = torch.tensor([y * width + x for y, x in queried])
+    summary = summarise(canvas, tile_height=tile, block_phase=True, block_window=True)
+    base, feats = features(canvas, summary, positions, 0, 100, 30)
+    assert feats.shape[1] == feature_count(0, 1, block_phase=True, block_window=True)
+    window = feats[:, -2 - 128 : -2].reshape(len(queried), 64, 2)
+    for k, (y, x) in enumerate(queried):
+        top = y - y % tile
+        for j in range(64):
+            by, bx = top + (y - top) // 8 * 8 + j // 8, x // 8 * 8 + j % 8
+            inside = by < top + tile and bx < width
+            known = inside and int(canvas[0, by, bx]) != MASK
+            expected = [DENSITY_SCALE, VALUE_SCALE * int(canvas[0, by, bx]) - int(base[k])] if known else [0, 0]
+            assert window[k, j].tolist() == expected, (y, x, j)

@@ -155,7 +155,7 @@ def test_cli_train_refuses_empty_folder(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("options", [[], ["--planes"], ["--order", "lattice"], ["--block-phase"]])
+@pytest.mark.parametrize("options", [[], ["--planes"], ["--order", "lattice"], ["--block-phase", "--block-window"]])
 def test_cli_train_export_encode(tmp_path, options):
     """A tiny run, exported to an integer weights file that encode and decode take with --model."""
     for i in range(2):
@@ -180,7 +180,7 @@ def test_cli_train_export_encode(tmp_path, options):
     assert np.array_equal(np.asarray(Image.open(tmp_path / "out.png")), real_image(20, 24, 3))
     config = json.loads(safe_open_metadata(weights)["config"])
     assert config["planes"] is ("--planes" in options)
-    assert config["block_phase"] is ("--block-phase" in options)
+    assert config["block_phase"] is ("--block-phase" in options) and config["block_window"] is ("--block-window" in options)
     # the encoder takes the order the model was trained for
     info = run_cli("info", str(tmp_path / "img.ddm"), "--json")
     assert json.loads(info.stdout)["order"] == config["order"] == ("lattice" if "lattice" in options else "halton")

@@ -49,6 +49,10 @@ def test_a_warm_start_may_only_add_features(source_run):
         widened(old, dataclasses.replace(old.config, hidden=old.config.hidden + 1))
     with pytest.raises(ConfigError, match="may only add block_phase"):
         widened(old, dataclasses.replace(old.config, lattice=False, block_phase=True))
+    # the block phase's columns come before the block window's: it cannot be added after it
+    windowed = widened(old, dataclasses.replace(old.config, block_window=True))
+    with pytest.raises(ConfigError, match="in that order"):
+        widened(windowed, dataclasses.replace(windowed.config, block_phase=True))
     with pytest.raises(ConfigError, match="no network.safetensors"):
         warm_start_config(source_run.parent / "missing")
 
@@ -67,3 +71,17 @@ def test_cli_trains_a_block_phase_run_from_another_run(tmp_path, source_run):
                   str(tmp_path / "nothing"), *common)
     assert bad.returncode != 0 and "no network.safetensors" in bad.stderr
     assert "Traceback" not in bad.stderr and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_adding_the_block_window_to_a_block_phase_network_keeps_its_code_lengths(source_run):
+    old, _ = load_float_network(source_run / "network.safetensors")
+    phased = widened(old, dataclasses.replace(old.config, block_phase=True))
+    with torch.no_grad():
+        for p in phased.parameters():
+            p.add_(0.01 * torch.randn_like(p))  # the block phase's inputs trained: not zero any more
+    both = widened(phased, dataclasses.replace(phased.config, block_window=True))
+    images = [real_image(32, 32, 3)]
+    with torch.no_grad():
+        a, _ = batch_bits(phased, batch_examples(images, np.random.default_rng(5), 64, phased.config))
+        b, _ = batch_bits(both, batch_examples(images, np.random.default_rng(5), 64, both.config))
+    assert abs(float(a) - float(b)) < 1e-3 * float(a)
