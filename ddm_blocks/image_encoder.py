@@ -9,7 +9,6 @@ import time
 import pmt
 from gnuradio import gr
 
-from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError, DdmError
 from ddm_sscc.fec.framing import Frame
 from ddm_sscc.fec.transfer import check_max_payload, check_repair
@@ -35,7 +34,8 @@ class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
     Args:
         image: image file (PNG, TIFF, PPM, BMP) or ``builtin:NAME``.
         model: codec model id ("" for the default model).
-        steps: denoising steps T.
+        steps: denoising steps T; 0 (the default) picks it by image size, as ``encode`` without
+            ``--steps`` does (a GNU Radio parameter cannot be None).
         calibration: ``off``, ``offline`` or ``online`` (as ``ddm-sscc encode --calibration``;
             ``ddm-featmlp-compact-v1`` with 16 steps and ``offline`` is the fast setting).
         mcs: payload MCS name, e.g. ``qpsk-1/2``.
@@ -54,7 +54,7 @@ class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
         self,
         image: str = "builtin:astronaut",
         model: str = "",
-        steps: int = DEFAULT_STEPS,
+        steps: int = 0,
         mcs: str = "qpsk-1/2",
         max_payload: int = DEFAULT_MAX_PAYLOAD,
         repeat: int = 1,
@@ -71,7 +71,9 @@ class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
         from ddm_sscc.codec import CodecSettings, available_models
 
         mcs_by_name(mcs)  # refuse settings before the flowgraph starts
-        CodecSettings.for_calibration(calibration, steps=steps)
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
+            raise ConfigError(f"steps must be a non-negative integer (0 = by image size), got {steps!r}")
+        CodecSettings.for_calibration(calibration, steps=steps or None)
         if model and model not in available_models():
             raise ConfigError(f"model {model!r} is not installed (available: {', '.join(available_models())})")
         check_max_payload(max_payload)
@@ -86,7 +88,7 @@ class image_encoder(gr.basic_block):  # noqa: N801 - GNU Radio block naming
         if carousel and frame_rate == 0:
             raise ConfigError("carousel needs a frame_rate, or it floods the TX queue")
         load_image(image)  # a missing or unreadable image fails here, not in the thread
-        self.image, self.model, self.steps, self.mcs = image, model, int(steps), mcs
+        self.image, self.model, self.steps, self.mcs = image, model, steps or None, mcs
         self.calibration = calibration
         self.max_payload, self.repeat = int(max_payload), repeat
         self.interval, self.frame_rate = float(interval), float(frame_rate)

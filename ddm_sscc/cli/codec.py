@@ -16,6 +16,7 @@ from ddm_sscc.cli.common import (
     seed_value,
     step_progress,
 )
+from ddm_sscc.codec.schedule import DEFAULT_STEPS_HELP
 
 if TYPE_CHECKING:  # the codec (and torch) load lazily, so `--help` stays fast
     from ddm_sscc.codec.container import Header
@@ -25,7 +26,7 @@ def _add_encode(sub: argparse._SubParsersAction) -> None:
     enc = sub.add_parser("encode", help="compress an image into a .ddm file")
     enc.add_argument("image", help="PNG, TIFF, PPM or BMP file, or builtin:NAME (astronaut, camera, chelsea, coffee)")
     enc.add_argument("-o", "--output", required=True, help="output .ddm file")
-    enc.add_argument("--steps", type=positive_int, default=32, help="denoising steps T (default 32)")
+    enc.add_argument("--steps", type=positive_int, default=None, help=DEFAULT_STEPS_HELP)
     enc.add_argument("--order", choices=("halton", "lattice", "raster", "random"),
                      help="reveal order (default: the order the model was trained for)")
     enc.add_argument("--seed", type=seed_value, default=0, help="seed of the random order (default 0)")
@@ -103,8 +104,8 @@ def _encode(args: argparse.Namespace) -> int:
 def _decode(args: argparse.Namespace) -> int:
     from ddm_sscc.codec.container import read_header
     from ddm_sscc.codec.engine import check_pixel_limit
-    from ddm_sscc.codec.zoo import codec_for_header
     from ddm_sscc.codec.tokens import pixel_sha256
+    from ddm_sscc.codec.zoo import codec_for_header
     from ddm_sscc.image_io import output_format, save_image
     from ddm_sscc.output_file import check_output
 

@@ -9,14 +9,15 @@ import sys
 from pathlib import Path
 
 from ddm_sscc.cli.common import (
-    calibration_option,
-    fountain_options,
     PROG,
+    calibration_option,
     emit,
+    fountain_options,
     number_in,
     output_options,
     positive_int,
 )
+from ddm_sscc.codec.schedule import DEFAULT_STEPS_HELP
 from ddm_sscc.errors import DdmError
 
 SWEEP_CHANNELS = ("awgn", "rayleigh", "selective", "fast-rayleigh")
@@ -30,7 +31,7 @@ def _add_bench(sub: argparse._SubParsersAction) -> None:
     bench.add_argument("--dataset", required=True, help="kodak, cifar-npz, or a folder of images")
     bench.add_argument("--limit", type=positive_int, help="first N images only")
     bench.add_argument("--crop", type=positive_int, help="centre-crop images to S×S")
-    bench.add_argument("--steps", type=positive_int, default=32, help="DDM steps T (default 32)")
+    bench.add_argument("--steps", type=positive_int, default=None, help=DEFAULT_STEPS_HELP)
     bench.add_argument("--model", help="model id from the zoo or a weights file (default: the default model)")
     calibration_option(bench)
     bench.add_argument("--ablation", action="store_true", help="order, schedule and calibration (off/offline/online), one at a time")
@@ -77,7 +78,7 @@ def _add_sweep(sub: argparse._SubParsersAction) -> None:
     fountain_options(sw, carousel=False, what="; recorded in every row")
     sw.add_argument("--seed", type=int, default=1, help="seed of every random draw (default 1)")
     sw.add_argument("--model", help="DDM model id (default: the default model)")
-    sw.add_argument("--steps", type=positive_int, default=32, help="DDM steps T (default 32)")
+    sw.add_argument("--steps", type=positive_int, default=None, help=DEFAULT_STEPS_HELP)
     calibration_option(sw)
     sw.add_argument("--workers", type=positive_int, default=2, help="local worker processes (default 2)")
     sw.add_argument("--cluster", metavar="ADDRESS", help="run on this Dask scheduler (e.g. tcp://127.0.0.1:8786)")

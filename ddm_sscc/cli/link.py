@@ -15,6 +15,7 @@ from ddm_sscc.cli.common import (
     positive_int,
     snr_db,
 )
+from ddm_sscc.codec.schedule import DEFAULT_STEPS_HELP
 
 if TYPE_CHECKING:  # the codec (and torch) load lazily, so `--help` stays fast
     pass
@@ -34,7 +35,7 @@ def _add_link(sub: argparse._SubParsersAction) -> None:
     link.add_argument("--doppler", type=number_in(0, 1e4), default=0.0, help="maximum Doppler shift in Hz (selective)")
     link.add_argument("--seed", type=int, default=0, help="seed of the channel's random draws (default 0)")
     link.add_argument("--model", default="", help="codec model id (default: the default model)")
-    link.add_argument("--steps", type=positive_int, default=32, help="denoising steps T (default 32)")
+    link.add_argument("--steps", type=positive_int, default=None, help=DEFAULT_STEPS_HELP)
     calibration_option(link)
     link.add_argument("--max-payload", type=positive_int, default=1024, help="payload bytes per frame (default 1024)")
     link.add_argument("--timeout", type=number_in(0, 86400, above=True), default=300.0, help="give up after this many seconds (default 300)")

@@ -18,6 +18,7 @@ from ddm_sscc.cli.common import (
     radio_options,
     summary_out,
 )
+from ddm_sscc.codec.schedule import DEFAULT_STEPS_HELP
 from ddm_sscc.errors import DdmError
 
 if TYPE_CHECKING:  # the codec (and torch) load lazily, so `--help` stays fast
@@ -37,7 +38,7 @@ def _add_tx(sub: argparse._SubParsersAction) -> None:
     tx.add_argument("--loop", type=number_in(0, 3600), metavar="INTERVAL", help="repeat forever, INTERVAL s apart (Ctrl-C stops)")
     tx.add_argument("--seconds", type=number_in(0, 1e6, above=True), help="with --loop: stop after this many seconds")
     tx.add_argument("--model", default="", help="codec model id (default: the default model)")
-    tx.add_argument("--steps", type=positive_int, default=32, help="denoising steps T (default 32)")
+    tx.add_argument("--steps", type=positive_int, default=None, help=DEFAULT_STEPS_HELP)
     calibration_option(tx)
     fountain_options(tx, carousel=True)
     tx.add_argument("--json", action="store_true", help="print one JSON object")
@@ -57,7 +58,7 @@ def _add_loopback(sub: argparse._SubParsersAction) -> None:
     radio_options(loop)
     loop.add_argument("-o", "--output", required=True, help="received image, written only if bit-exact")
     loop.add_argument("--model", default="", help="codec model id (default: the default model)")
-    loop.add_argument("--steps", type=positive_int, default=32, help="denoising steps T (default 32)")
+    loop.add_argument("--steps", type=positive_int, default=None, help=DEFAULT_STEPS_HELP)
     calibration_option(loop)
     fountain_options(loop, carousel=False)
     output_options(loop)

@@ -30,7 +30,7 @@ from ddm_sscc.codec.container import Header, pack, stored_pixel_hash, unpack
 from ddm_sscc.codec.model import AdaptiveModel, CalibrationMode, DenoisingModel, StepInfo, narrow_tables, trained_order
 from ddm_sscc.codec.narrow_tables import NarrowTables
 from ddm_sscc.codec.order import OrderKind, make_order
-from ddm_sscc.codec.schedule import DEFAULT_STEPS, MAX_STEPS, ScheduleKind, effective_steps, step_counts
+from ddm_sscc.codec.schedule import MAX_STEPS, ScheduleKind, default_steps, effective_steps, step_counts
 from ddm_sscc.codec.tables import frequency_tables
 from ddm_sscc.codec.tokens import check_image, image_to_tokens, masked_canvas, pixel_sha256, tokens_to_image
 from ddm_sscc.errors import ConfigError, ImageTooLargeError, IntegrityError, ModelMismatchError
@@ -54,7 +54,8 @@ class CodecSettings:
     """Encoder choices; the decoder reads them all from the header.
 
     Attributes:
-        steps: T, the number of denoising steps (clamped to H·W).
+        steps: T, the number of denoising steps (clamped to H·W); None (the default) picks it
+            by image size (:func:`~ddm_sscc.codec.schedule.default_steps`).
         order: which positions each step reveals; None (the default) is the order the
             model was trained for (:func:`~ddm_sscc.codec.model.trained_order`).
         schedule: how many positions each step reveals.
@@ -66,7 +67,7 @@ class CodecSettings:
             make them: the same bits to within the tables' rounding, in less time.
     """
 
-    steps: int = DEFAULT_STEPS
+    steps: int | None = None
     order: OrderKind | None = None
     schedule: ScheduleKind = ScheduleKind.COSINE
     order_seed: int = 0
@@ -75,7 +76,7 @@ class CodecSettings:
     narrow: bool = True
 
     def __post_init__(self) -> None:
-        if not 1 <= self.steps <= MAX_STEPS:
+        if self.steps is not None and not 1 <= self.steps <= MAX_STEPS:
             raise ConfigError(f"steps must be in 1..{MAX_STEPS}, got {self.steps}")
         if not isinstance(self.order, OrderKind | None) or not isinstance(self.schedule, ScheduleKind):
             raise ConfigError("order and schedule must be OrderKind and ScheduleKind members")
@@ -89,6 +90,10 @@ class CodecSettings:
         if calibration not in CALIBRATIONS:
             raise ConfigError(f"calibration must be off, offline or online, got {calibration!r}")
         return cls(calibrate=calibration != "off", adapt=calibration == "online", **fields)
+
+    def steps_for(self, positions: int) -> int:
+        """The T an image of ``positions`` = H·W pixels is coded with (before clamping to H·W)."""
+        return self.steps if self.steps is not None else default_steps(positions)
 
 
 class DiffusionCodec:
@@ -114,7 +119,7 @@ class DiffusionCodec:
             height=height,
             width=width,
             channels=channels,
-            steps=effective_steps(height * width, settings.steps),
+            steps=effective_steps(height * width, settings.steps_for(height * width)),
             order=order,
             schedule=settings.schedule,
             order_seed=settings.order_seed if order == OrderKind.RANDOM else 0,

@@ -23,7 +23,7 @@ import torch
 
 from ddm_sscc.codec import CodecSettings, OrderKind, ScheduleKind, load_codec
 from ddm_sscc.codec.model import AdaptiveModel, trained_order
-from ddm_sscc.codec.schedule import DEFAULT_STEPS
+from ddm_sscc.codec.schedule import steps_label
 from ddm_sscc.codec.threads import network_threads
 from ddm_sscc.codec.zoo import default_description
 from ddm_sscc.errors import CodecError
@@ -39,7 +39,7 @@ class BenchSettings:
     dataset: str
     limit: int | None = None
     crop: int | None = None
-    steps: int = DEFAULT_STEPS
+    steps: int | None = None
     model: str | None = None
     ablation: bool = False
     sweep_steps: bool = False
@@ -167,7 +167,7 @@ def to_markdown(result: dict[str, Any]) -> str:
     lines = [
         f"Dataset {result['dataset']}: {result['images']} images"
         + (f", centre-cropped to {s['crop']}×{s['crop']}" if s["crop"] else ", full size")
-        + f"; DDM model {s['model']}, T={s['steps']}, {s.get('order', 'halton')}/cosine, "
+        + f"; DDM model {s['model']}, T={steps_label(s['steps'])}, {s.get('order', 'halton')}/cosine, "
         + f"calibration {s.get('calibration', 'online')}; {result['machine']}.",
         "",
         "| codec | bpsp | encode s/image | decode s/image |",

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from ddm_sscc.codec.container import Header, read_header
-from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.fec.framing import Frame
 from ddm_sscc.fec.transfer import TransferEncoder, check_max_payload, check_repair, symbol_size_for_payload
@@ -132,7 +131,7 @@ def encode_image_frames(
     image: str,
     *,
     model: str | None = None,
-    steps: int = DEFAULT_STEPS,
+    steps: int | None = None,
     mcs: str | Mcs = "qpsk-1/2",
     max_payload: int = DEFAULT_MAX_PAYLOAD,
     session_id: int | None = None,

@@ -23,7 +23,6 @@ from pathlib import Path
 from ddm_sscc.channel.model import ChannelConfig
 from ddm_sscc.channel.snr import unified_snr_db
 from ddm_sscc.codec.engine import CodecSettings
-from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.fec.transfer import check_max_payload, check_repair
 from ddm_sscc.link.flowgraph_process import FlowgraphProcess, LinkError, read_json, stop_all
@@ -59,7 +58,7 @@ class LinkSettings:
     profile: str = "EPA"
     doppler_hz: float = 0.0
     model: str = ""
-    steps: int = DEFAULT_STEPS
+    steps: int | None = None
     calibration: str = "online"
     max_payload: int = DEFAULT_MAX_PAYLOAD
     timeout: float = 300.0
@@ -132,7 +131,7 @@ def run_zmq_link(settings: LinkSettings, progress: Callable[[dict], None] | None
         ],
         "tx": [
             py, str(scripts["tx"]), "--image", settings.image, "--mcs", settings.mcs,
-            "--max-payload", str(settings.max_payload), "--steps", str(settings.steps),
+            "--max-payload", str(settings.max_payload), "--steps", str(settings.steps or 0),  # 0: by image size
             "--calibration", settings.calibration,
             "--stats-path", str(tx_stats), "--address", a, f"--repair={settings.repair!r}",
             "--carousel", str(int(settings.carousel)), f"--frame-rate={settings.frame_rate!r}",

@@ -12,7 +12,6 @@ import time
 import numpy as np
 
 from ddm_sscc.codec.engine import CodecSettings
-from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError, DdmError
 from ddm_sscc.link.image_assembly import ImageAssembler
 from ddm_sscc.link.image_frames import encode_image_frames
@@ -36,7 +35,7 @@ def run_image_loopback(
     *,
     force: bool = False,
     model: str = "",
-    steps: int = DEFAULT_STEPS,
+    steps: int | None = None,
     repair: float = 0.0,
     adi_module=None,
     calibration: str = "online",

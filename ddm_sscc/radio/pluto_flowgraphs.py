@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ddm_sscc.codec.engine import CodecSettings
-from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.fec.transfer import symbol_size_for_payload
 from ddm_sscc.link.flowgraph_process import FlowgraphProcess, LinkError, read_json
@@ -62,13 +61,13 @@ def prepare_radio(config: PlutoConfig, adi_module=None) -> None:
 
 
 def tx_argv(script: Path, config: PlutoConfig, modem: ModemConfig, image: str, *, repeat: int, interval: float,
-            model: str, steps: int, stats_path: Path, repair: float = 0.0, carousel: bool = False,
+            model: str, steps: int | None, stats_path: Path, repair: float = 0.0, carousel: bool = False,
             calibration: str = "online") -> list[str]:  # fmt: skip
     """Command line of the generated ``tx_pluto`` script (a carousel paces its frames at :func:`air_frame_rate`)."""
     frame_rate = air_frame_rate(config, modem) if carousel else 0.0
     return [
         sys.executable, str(script), "--image", image, "--mcs", modem.mcs, "--max-payload", str(modem.max_payload),
-        "--steps", str(steps), "--calibration", calibration, "--repeat", str(repeat), f"--interval={interval!r}",
+        "--steps", str(steps or 0), "--calibration", calibration, "--repeat", str(repeat), f"--interval={interval!r}",
         f"--repair={repair!r}", "--carousel", str(int(carousel)), f"--frame-rate={frame_rate!r}",
         f"--tx-attenuation={config.tx_attenuation_db!r}", f"--tx-scale={config.tx_scale!r}",
         "--stats-path", str(stats_path), *_radio_args(config),
@@ -111,7 +110,7 @@ def run_pluto_tx(
     loop_interval: float | None = None,
     seconds: float | None = None,
     model: str = "",
-    steps: int = DEFAULT_STEPS,
+    steps: int | None = None,
     repair: float = 0.0,
     carousel: bool = False,
     status: Callable[[str], None] | None = None,

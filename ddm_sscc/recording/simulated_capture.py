@@ -24,7 +24,6 @@ import numbers
 import numpy as np
 
 from ddm_sscc.channel.model import Channel, ChannelConfig
-from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.fec.transfer import check_repair
 from ddm_sscc.link.image_frames import DEFAULT_MAX_PAYLOAD, ImageFrames, frames_from_ddm
@@ -50,7 +49,7 @@ def simulate_capture(
     repeat: int = 1,
     repair: float = 0.0,
     model: str | None = None,
-    steps: int = DEFAULT_STEPS,
+    steps: int | None = None,
     modem_sample_rate: float = 2e6,
 ) -> tuple[np.ndarray, dict[str, object]]:
     """Code ``image``, send its frames as bursts with random gaps through ``channel``; the received samples.
@@ -65,7 +64,7 @@ def simulate_capture(
         seed: the one seed of the gaps and the channel.
         repeat: how many times the whole session is sent (the same frames each time).
         repair: RaptorQ repair symbols per source symbol, sent after the source frames.
-        model, steps: codec model id (None: default) and denoising steps.
+        model, steps: codec model id (None: default) and denoising steps (None: by image size).
         modem_sample_rate: the OFDM modem's rate (Hz).
 
     Returns:
@@ -129,7 +128,7 @@ def simulate_capture(
         "repeat": repeat,
         "repair": repair,
         "model_id": session.record()["model_id"],
-        "steps": int(steps),
+        "steps": session.header.steps,  # the T used (None picks it by size)
     }
     if isinstance(image, str):
         settings["image"] = image
@@ -158,7 +157,7 @@ def simulate_capture(
 
 
 def _frames(
-    image: str | np.ndarray, *, mcs: str, max_payload: int, model: str | None, steps: int, repair: float
+    image: str | np.ndarray, *, mcs: str, max_payload: int, model: str | None, steps: int | None, repair: float
 ) -> tuple[ImageFrames, str]:
     """The image's frames and its full pixel SHA-256 (hex; the ``.ddm`` header may hold only a prefix)."""
     from ddm_sscc.codec import CodecSettings, load_codec

@@ -216,7 +216,10 @@ def test_repeat_forever_with_a_frame_rate_paces_and_stops(image_path, reference)
         ({"repair": True}, ConfigError),
         ({"carousel": True}, ConfigError),  # a carousel without a frame rate would flood the TX queue
         ({"max_payload": 0x10000}, ConfigError),
-        ({"steps": 0}, ConfigError),
+        ({"steps": -1}, ConfigError),  # 0 is T by image size
+        ({"steps": 1.5}, ConfigError),
+        ({"steps": True}, ConfigError),
+        ({"steps": 4097}, ConfigError),
         ({"model": "no-such-model"}, ConfigError),
         ({"calibration": "sometimes"}, ConfigError),
     ],

@@ -138,19 +138,21 @@ def test_usage_errors_exit_2(tmp_path):
 
 
 def test_every_steps_option_defaults_to_the_codecs():
-    """The CLI spells the default out (importing the codec would load torch for every command)."""
+    """Every coding command leaves T to the codec's size rule and says so in its help."""
     import argparse
 
     from ddm_sscc.cli import build_parser
-    from ddm_sscc.codec.schedule import DEFAULT_STEPS
+    from ddm_sscc.codec.schedule import DEFAULT_STEPS_HELP
 
     parser = build_parser()
     commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
     defaults = {name: next(a.default for a in sub._actions if a.dest == "steps")
                 for name, sub in commands.items() if name != "train" and any(a.dest == "steps" for a in sub._actions)}
     assert {"encode", "link", "bench", "sweep"} <= set(defaults)
-    assert set(defaults.values()) == {DEFAULT_STEPS}, defaults
-    assert CodecSettings().steps == DEFAULT_STEPS
+    assert set(defaults.values()) == {None}, defaults
+    helps = {next(a.help for a in commands[name]._actions if a.dest == "steps") for name in defaults}
+    assert helps == {DEFAULT_STEPS_HELP}, helps
+    assert CodecSettings().steps is None
 
 
 def test_models_lists_the_default():

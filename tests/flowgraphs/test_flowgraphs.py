@@ -279,20 +279,19 @@ def test_block_definition_matches_its_constructor(path: Path):
 
 def test_every_steps_default_is_the_codecs():
     """The encoder block, every flowgraph with a ``steps`` setting and the block's constructor
-    default to :data:`~ddm_sscc.codec.schedule.DEFAULT_STEPS`, as ``encode`` does."""
+    default to 0, T by image size, as ``encode`` without ``--steps`` does."""
     import ddm_blocks
-    from ddm_sscc.codec.schedule import DEFAULT_STEPS
 
     block = _block_yml(BLOCKS_GRC / "ddm_image_encoder.block.yml")
-    assert [p["default"] for p in block["parameters"] if p["id"] == "steps"] == [str(DEFAULT_STEPS)]
-    assert inspect.signature(ddm_blocks.image_encoder.__init__).parameters["steps"].default == DEFAULT_STEPS
+    assert [p["default"] for p in block["parameters"] if p["id"] == "steps"] == ["0"]
+    assert inspect.signature(ddm_blocks.image_encoder.__init__).parameters["steps"].default == 0
     found = []
     for grc in GRC_FILES:
         for b in yaml.safe_load(grc.read_text())["blocks"]:
             if b["id"] == "ddm_image_encoder" or (b["id"] == "parameter" and b["name"] == "steps"):
                 value = b["parameters"]["value" if b["id"] == "parameter" else "steps"]
                 found.append((grc.name, value))
-    assert found and all(value in (str(DEFAULT_STEPS), "steps") for _, value in found), found
+    assert found and all(value in ("0", "steps") for _, value in found), found
 
 
 # ---- running ---------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ import numpy as np
 from ddm_sscc.channel import FAST_RAYLEIGH, KINDS, SWEEP_ONLY_KINDS
 from ddm_sscc.channel.tdl import profile_by_name
 from ddm_sscc.codec.engine import CALIBRATIONS
-from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.fec.transfer import check_max_payload, check_repair
 
@@ -67,7 +66,7 @@ class SweepSettings:
         seed: the one seed every random choice derives from (:func:`.tasks.trial_seed`).
         cfo_max_hz: each frame gets a CFO drawn uniformly in ±``cfo_max_hz``.
         model: DDM codec model id (None: the default model).
-        steps: DDM denoising steps.
+        steps: DDM denoising steps (None: by image size, :func:`~ddm_sscc.codec.schedule.default_steps`).
         calibration: DDM table calibration, ``off``, ``offline`` or ``online`` (as ``encode --calibration``).
         chunk: samples per ``OfdmReceiver.push`` call.
         workers: processes of the default executor (does not change results).
@@ -89,7 +88,7 @@ class SweepSettings:
     seed: int = 1
     cfo_max_hz: float = 20e3
     model: str | None = None
-    steps: int = DEFAULT_STEPS
+    steps: int | None = None
     calibration: str = "online"
     chunk: int = 4096
     workers: int = field(default=2, compare=False)
@@ -155,7 +154,7 @@ class SweepSettings:
             raise ConfigError(f"--model must be a model id, got {self.model!r}")
         from ddm_sscc.codec.schedule import MAX_STEPS
 
-        if _not_int(self.steps) or not 1 <= self.steps <= MAX_STEPS:
+        if self.steps is not None and (_not_int(self.steps) or not 1 <= self.steps <= MAX_STEPS):
             raise ConfigError(f"--steps must be in 1..{MAX_STEPS}, got {self.steps!r}")
         if self.calibration not in CALIBRATIONS:
             raise ConfigError(f"--calibration must be one of {', '.join(CALIBRATIONS)}, got {self.calibration!r}")
@@ -190,6 +189,7 @@ class SweepSettings:
         The rest (dataset, limit, channel, snrs, trials, systems, mcs) may grow or change between runs
         into the same directory: channel, system, SNR, trial and the MCS setting are part of each row's key.
         """
+        from ddm_sscc.codec.schedule import steps_label
         from ddm_sscc.codec.zoo import default_description
 
         return {
@@ -198,7 +198,7 @@ class SweepSettings:
             "cfo_max_hz": float(self.cfo_max_hz),
             "profile": self.profile.upper(),
             "model": self.model or default_description(),
-            "steps": self.steps,
+            "steps": steps_label(self.steps),
             "calibration": self.calibration,
             "chunk": self.chunk,
         }

@@ -88,9 +88,10 @@ def pixel_sha256_hex(pixels: np.ndarray) -> str:
 def settings_key(system: str, settings: SweepSettings) -> str:
     """The settings that change ``system``'s stream, as a short text (part of the cache key)."""
     if system == "ddm":
+        from ddm_sscc.codec.schedule import steps_label
         from ddm_sscc.codec.zoo import default_description
 
-        key = f"ddm model={settings.model or default_description()} steps={settings.steps} trained-order cosine"  # the model's own order
+        key = f"ddm model={settings.model or default_description()} steps={steps_label(settings.steps)} trained-order cosine"  # the model's own order
         # online was the only calibration before --calibration: its key stays, so cached streams stay valid
         return key if settings.calibration == "online" else f"{key} calibration={settings.calibration}"
     if system in ("jpegxl", "png"):

@@ -42,3 +42,25 @@ def test_fewer_positions_than_steps_clamps():
         cosine_schedule(3, 4)
     with pytest.raises(ConfigError):
         effective_steps(10, 0)
+
+
+def test_default_steps_grow_with_the_image_where_more_steps_code_smaller():
+    from ddm_sscc.codec.schedule import DEFAULT_STEPS, LARGE_IMAGE_PIXELS, LARGE_IMAGE_STEPS, default_steps, steps_label
+
+    assert default_steps(1) == default_steps(64 * 64) == default_steps(LARGE_IMAGE_PIXELS - 1) == DEFAULT_STEPS
+    assert default_steps(LARGE_IMAGE_PIXELS) == default_steps(768 * 512) == LARGE_IMAGE_STEPS
+    assert steps_label(16) == "16" and steps_label(None) == f"{DEFAULT_STEPS}/{LARGE_IMAGE_STEPS} by size"
+
+
+@pytest.mark.parametrize(("shape", "given", "recorded"), [((128, 128), None, 64), ((127, 128), None, 32),
+                                                          ((128, 128), 16, 16), ((3, 5), None, 15)])
+def test_the_header_records_the_steps_the_size_rule_chose(shape, given, recorded):
+    """The decoder reads T from the header, so only the encoder applies the rule."""
+    from ddm_sscc.codec import CodecSettings, load_codec
+    from ddm_sscc.codec.container import read_header
+
+    codec = load_codec("context-mean-v1")
+    image = np.random.default_rng(0).integers(0, 256, (*shape, 3), dtype=np.uint8)
+    data = codec.encode(image, CodecSettings(steps=given))
+    assert read_header(data)[0].steps == recorded
+    assert np.array_equal(codec.decode(data), image)

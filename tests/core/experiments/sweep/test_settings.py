@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from ddm_sscc.codec.schedule import DEFAULT_STEPS
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.experiments.per import parse_snr_range
 from ddm_sscc.experiments.sweep.settings import SweepSettings, check_results_dir, load_images, parse_systems
@@ -20,7 +19,7 @@ def test_defaults_and_parsing():
     s = make(snrs=tuple(parse_snr_range("0:2:0.5")), systems=parse_systems("ddm, PNG,raw"))
     assert s.snrs == (0.0, 0.5, 1.0, 1.5, 2.0)
     assert s.systems == ("ddm", "png", "raw")
-    assert s.mcs == "qpsk-1/2" and s.max_payload == 1024 and s.steps == DEFAULT_STEPS and s.cfo_max_hz == 20e3
+    assert s.mcs == "qpsk-1/2" and s.max_payload == 1024 and s.steps is None and s.cfo_max_hz == 20e3
     assert make(mcs="AUTO").mcs == "auto"
     assert s.digital_systems == ("ddm", "png", "raw") and s.analog_systems == ()
 
