@@ -69,9 +69,13 @@ _FEATURE_MODELS = {
         "ddm-featmlp-tiny-v1.safetensors",
         "5d22eea5dc476ed15a12d197273453836ee6996289350f8276931a8d893f7590",
     ),
-    "ddm-featmlp-tiny-v3": (  # thumbnails, JPEG block phase: the default also tries it on small images
+    "ddm-featmlp-tiny-v3": (  # thumbnails, JPEG block phase: the default's small-image model until tiny-v4
         "ddm-featmlp-tiny-v3.safetensors",
         "a76e0dbcefe4cf5f8f1bf80459e18028161cb763e803cf37da4e2b3eb9dc3490",
+    ),
+    "ddm-featmlp-tiny-v4": (  # thumbnails, JPEG block phase and block window: the default also tries it
+        "ddm-featmlp-tiny-v4.safetensors",
+        "ae858d9c661ef414bec11fba7aa0f8ca7d851558d4b88d308d680178f66c225e",
     ),
 }
 """Every model here must pass the cross-machine test (tests/core/codec/test_cross_machine.py).
@@ -95,7 +99,7 @@ _REGISTRY: dict[str, Callable[[], DiffusionCodec]] = {
 DEFAULT_MODEL = "ddm-featmlp-lattice-v9"
 """The model ``encode``, ``link``, the GNU Radio blocks and ``sweep`` use when none is named,
 for every image larger than :data:`SMALL_IMAGE_PIXELS`."""
-SMALL_IMAGE_MODEL = "ddm-featmlp-tiny-v3"
+SMALL_IMAGE_MODEL = "ddm-featmlp-tiny-v4"
 """The thumbnail model the default also tries on images of at most :data:`SMALL_IMAGE_PIXELS`
 pixels, keeping the shorter file (:mod:`.default_codec`)."""
 SMALL_IMAGE_PIXELS = 64 * 64

@@ -9,7 +9,7 @@ from ddm_sscc.codec import CodecSettings, DiffusionCodec, OrderKind, ScheduleKin
 from ddm_sscc.codec.container import unpack
 from ddm_sscc.codec.context_mean import ContextMeanModel
 from ddm_sscc.codec.tokens import pixel_sha256
-from ddm_sscc.codec.zoo import codec_for_header
+from ddm_sscc.codec.zoo import DEFAULT_MODEL, SMALL_IMAGE_MODEL, codec_for_header
 from ddm_sscc.errors import ModelMismatchError
 from tests.conftest import OtherWeightsModel, random_image, real_image
 
@@ -17,10 +17,20 @@ EXPECTED = Path(__file__).resolve().parents[2] / "expected"
 SIZES = [(1, 1), (3, 5), (1, 5000), (31, 33), (32, 32), (64, 48)]
 
 
+IN_USE = sorted({DEFAULT_MODEL, SMALL_IMAGE_MODEL, "ddm-featmlp-compact-v1", ContextMeanModel.model_id})
+"""The models the commands code with: the default's two, the fast setting's and the parameter-free
+reference.  The others stay in the zoo so that their files decode; they share the engine and the
+feature model's code, so they get the round trips of every shape, the golden bitstreams of every
+format and the cross-machine test, not every order, schedule, chunk size and thread count again."""
+
+
 @pytest.fixture(scope="module", params=available_models())
 def codec(request) -> DiffusionCodec:
-    """Every model in the zoo."""
+    """Every model in the zoo (those in :data:`IN_USE` for tests marked ``in_use_only``)."""
     return load_codec(request.param)
+
+
+in_use_only = pytest.mark.parametrize("codec", IN_USE, indirect=True)
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +55,7 @@ def test_exact_round_trip(codec, height, width, channels, source):
 @pytest.mark.parametrize("order", list(OrderKind))
 @pytest.mark.parametrize("schedule", list(ScheduleKind))
 @pytest.mark.parametrize("steps", [1, 4, 64])
+@in_use_only
 def test_every_order_schedule_and_step_count(codec, order, schedule, steps):
     image = real_image(24, 20, 3)
     settings = CodecSettings(steps=steps, order=order, schedule=schedule, order_seed=99)
@@ -62,6 +73,7 @@ def test_real_photo_compresses(codec):
     assert bpsp < 6.0, f"{codec.model.model_id} coded a real photo at {bpsp:.2f} bpsp"
 
 
+@in_use_only
 def test_32x32_rgb_round_trip_under_a_second(codec):
     image = real_image(32, 32, 3)
     codec.decode(codec.encode(image))  # warm-up
@@ -100,6 +112,7 @@ def test_pixel_hash_binds_shape():
     assert pixel_sha256(image) != pixel_sha256(image.reshape(6, 4, 1))
 
 
+@in_use_only
 def test_decode_does_not_depend_on_threads(codec):
     image = real_image(48, 40, 3)
     data = codec.encode(image)
@@ -117,13 +130,16 @@ GOLDEN = {"context-mean-v1": "", "ddm-featmlp-int-v1": "featmlp_", "ddm-featmlp-
           "ddm-featmlp-lattice-v5": "lattice5_", "ddm-featmlp-lattice-v6": "lattice6_",
           "ddm-featmlp-lattice-v7": "lattice7_", "ddm-featmlp-lattice-v8": "lattice8_",
           "ddm-featmlp-lattice-v9": "lattice9_", "ddm-featmlp-compact-v1": "compact1_",
-          "ddm-featmlp-tiny-v1": "tiny1_", "ddm-featmlp-tiny-v3": "tiny3_"}
+          "ddm-featmlp-tiny-v1": "tiny1_", "ddm-featmlp-tiny-v3": "tiny3_",
+          "ddm-featmlp-tiny-v4": "tiny4_"}
 """File-name prefix of each zoo model's golden bitstreams in tests/expected/."""
 AFTER_FORMAT_1 = {"ddm-featmlp-lattice-v3", "ddm-featmlp-lattice-v4", "ddm-featmlp-lattice-v5",
                   "ddm-featmlp-lattice-v6", "ddm-featmlp-lattice-v7", "ddm-featmlp-lattice-v8",
-                  "ddm-featmlp-lattice-v9", "ddm-featmlp-compact-v1", "ddm-featmlp-tiny-v1", "ddm-featmlp-tiny-v3"}
+                  "ddm-featmlp-lattice-v9", "ddm-featmlp-compact-v1", "ddm-featmlp-tiny-v1", "ddm-featmlp-tiny-v3",
+                  "ddm-featmlp-tiny-v4"}
 """Zoo models added after the compact header: no format 1 files."""
-AFTER_FORMAT_2 = {"ddm-featmlp-lattice-v9", "ddm-featmlp-compact-v1", "ddm-featmlp-tiny-v1", "ddm-featmlp-tiny-v3"}
+AFTER_FORMAT_2 = {"ddm-featmlp-lattice-v9", "ddm-featmlp-compact-v1", "ddm-featmlp-tiny-v1", "ddm-featmlp-tiny-v3",
+                  "ddm-featmlp-tiny-v4"}
 """Zoo models added after format 3: no format 2 files."""
 
 
@@ -163,6 +179,7 @@ def test_older_format_golden_bitstreams_still_decode(codec, version, name, chann
     assert len(old) - len(full) == id_bytes + (47 if version == 1 else 0)
 
 
+@in_use_only
 def test_narrow_tables_are_what_models_that_make_them_code(codec):
     """Feature models code narrow tables unless told not to; the image is the same, the size
     within a few bytes (they factor the same probabilities)."""
@@ -245,6 +262,7 @@ def test_huge_headers_are_refused_before_allocating(tmp_path):
     assert raised.returncode == 1 and "--max-pixels" not in raised.stderr and "Traceback" not in raised.stderr
 
 
+@in_use_only
 def test_chunked_steps_code_the_same_bits(codec, monkeypatch):
     """The engine may split a step into chunks to bound memory; the bitstream must not notice."""
     from ddm_sscc.codec import engine
