@@ -198,7 +198,7 @@ class SweepSettings:
             "cfo_max_hz": float(self.cfo_max_hz),
             "profile": self.profile.upper(),
             "model": self.model or default_description(),
-            "steps": steps_label(self.steps),
+            "steps": self.steps if self.steps is not None else steps_label(None),  # an int, as before the rule
             "calibration": self.calibration,
             "chunk": self.chunk,
         }
