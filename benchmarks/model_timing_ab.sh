@@ -5,7 +5,7 @@
 #   [THREADS="1 2"] sh benchmarks/model_timing_ab.sh MODEL_A [MODEL_B ...] [-- KODIM ...]   (default: kodim23 kodim01)
 #
 # A model is a zoo id or a weights file (.safetensors). It may carry its number of steps as MODEL@T (ddm-featmlp-lattice-v7@64); without it, the
-# default T. THREADS lists `--threads` values to alternate (default: none given, the CLI's own);
+# default T (by image size: 64 for Kodak). THREADS lists `--threads` values to alternate (default: none given, the CLI's own);
 # at least two models, or one model and two thread counts. Each line is what `ddm-sscc encode` /
 # `decode` print (bytes, bpsp, steps, model, seconds), after a `# threads N` line.
 set -e
