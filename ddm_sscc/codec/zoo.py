@@ -73,9 +73,13 @@ _FEATURE_MODELS = {
         "ddm-featmlp-tiny-v3.safetensors",
         "a76e0dbcefe4cf5f8f1bf80459e18028161cb763e803cf37da4e2b3eb9dc3490",
     ),
-    "ddm-featmlp-tiny-v4": (  # thumbnails, JPEG block phase and block window: the default also tries it
+    "ddm-featmlp-tiny-v4": (  # thumbnails, JPEG block phase and block window: the small-image model until tiny-v5
         "ddm-featmlp-tiny-v4.safetensors",
         "ae858d9c661ef414bec11fba7aa0f8ca7d851558d4b88d308d680178f66c225e",
+    ),
+    "ddm-featmlp-tiny-v5": (  # tiny-v4's run trained on to 20,000 steps: the default also tries it
+        "ddm-featmlp-tiny-v5.safetensors",
+        "5d9e4e994f0501c0b1ae07e88ca6c78a0bb5b22e38e15570924e58a916acc2bb",
     ),
 }
 """Every model here must pass the cross-machine test (tests/core/codec/test_cross_machine.py).
@@ -99,7 +103,7 @@ _REGISTRY: dict[str, Callable[[], DiffusionCodec]] = {
 DEFAULT_MODEL = "ddm-featmlp-lattice-v9"
 """The model ``encode``, ``link``, the GNU Radio blocks and ``sweep`` use when none is named,
 for every image larger than :data:`SMALL_IMAGE_PIXELS`."""
-SMALL_IMAGE_MODEL = "ddm-featmlp-tiny-v4"
+SMALL_IMAGE_MODEL = "ddm-featmlp-tiny-v5"
 """The thumbnail model the default also tries on images of at most :data:`SMALL_IMAGE_PIXELS`
 pixels, keeping the shorter file (:mod:`.default_codec`)."""
 SMALL_IMAGE_PIXELS = 64 * 64

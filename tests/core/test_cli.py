@@ -163,8 +163,9 @@ def test_models_lists_the_default():
                                                       "ddm-featmlp-lattice-v5", "ddm-featmlp-lattice-v6",
                                                       "ddm-featmlp-lattice-v7", "ddm-featmlp-lattice-v8",
                                                       "ddm-featmlp-lattice-v9", "ddm-featmlp-compact-v1",
-                                                      "ddm-featmlp-tiny-v1", "ddm-featmlp-tiny-v3", "ddm-featmlp-tiny-v4"}
-    assert [m["model"] for m in record["models"] if m["default_small_images"]] == ["ddm-featmlp-tiny-v4"]
+                                                      "ddm-featmlp-tiny-v1", "ddm-featmlp-tiny-v3", "ddm-featmlp-tiny-v4",
+                                                      "ddm-featmlp-tiny-v5"}
+    assert [m["model"] for m in record["models"] if m["default_small_images"]] == ["ddm-featmlp-tiny-v5"]
     orders = {m["model"]: m["order"] for m in record["models"]}
     assert orders["ddm-featmlp-int-v2"] == "halton" and orders["ddm-featmlp-lattice-v3"] == "lattice"
 

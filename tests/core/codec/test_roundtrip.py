@@ -131,15 +131,15 @@ GOLDEN = {"context-mean-v1": "", "ddm-featmlp-int-v1": "featmlp_", "ddm-featmlp-
           "ddm-featmlp-lattice-v7": "lattice7_", "ddm-featmlp-lattice-v8": "lattice8_",
           "ddm-featmlp-lattice-v9": "lattice9_", "ddm-featmlp-compact-v1": "compact1_",
           "ddm-featmlp-tiny-v1": "tiny1_", "ddm-featmlp-tiny-v3": "tiny3_",
-          "ddm-featmlp-tiny-v4": "tiny4_"}
+          "ddm-featmlp-tiny-v4": "tiny4_", "ddm-featmlp-tiny-v5": "tiny5_"}
 """File-name prefix of each zoo model's golden bitstreams in tests/expected/."""
 AFTER_FORMAT_1 = {"ddm-featmlp-lattice-v3", "ddm-featmlp-lattice-v4", "ddm-featmlp-lattice-v5",
                   "ddm-featmlp-lattice-v6", "ddm-featmlp-lattice-v7", "ddm-featmlp-lattice-v8",
                   "ddm-featmlp-lattice-v9", "ddm-featmlp-compact-v1", "ddm-featmlp-tiny-v1", "ddm-featmlp-tiny-v3",
-                  "ddm-featmlp-tiny-v4"}
+                  "ddm-featmlp-tiny-v4", "ddm-featmlp-tiny-v5"}
 """Zoo models added after the compact header: no format 1 files."""
 AFTER_FORMAT_2 = {"ddm-featmlp-lattice-v9", "ddm-featmlp-compact-v1", "ddm-featmlp-tiny-v1", "ddm-featmlp-tiny-v3",
-                  "ddm-featmlp-tiny-v4"}
+                  "ddm-featmlp-tiny-v4", "ddm-featmlp-tiny-v5"}
 """Zoo models added after format 3: no format 2 files."""
 
 

@@ -24,7 +24,7 @@ def test_a_format_3_header_names_its_model_by_hash(model_id):
     header, _ = read_header(data)
     assert header.version == 3 and header.model_id is None
     used = model_name(header)
-    assert used == model_id if model_id else used in ("ddm-featmlp-lattice-v9", "ddm-featmlp-tiny-v4")
+    assert used == model_id if model_id else used in ("ddm-featmlp-lattice-v9", "ddm-featmlp-tiny-v5")
     assert codec_for_header(header).model.model_id == used
     assert data == load_codec(used).encode(real_image(8, 8, 3))
 
