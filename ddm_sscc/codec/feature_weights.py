@@ -76,8 +76,7 @@ def save_feature_weights(path: str | os.PathLike[str], model_id: str, config: Fe
                          heads: list[dict[str, torch.Tensor]], offline_shift: torch.Tensor, facts: dict,
                          adaptation: AdaptationConfig = SCALE_CONTEXTS, arithmetic: Arithmetic = FLOAT64) -> bytes:
     """Write a weights file; returns its SHA-256."""
-    from safetensors.torch import save_file
-
+    from ddm_sscc.codec.safetensors_file import save_canonical
     from ddm_sscc.codec.tables import logistic_cdf_table
 
     tensors = {f"head{h}.{name}": t.to(torch.int64).contiguous() for h, head in enumerate(heads) for name, t in head.items()}
@@ -93,10 +92,7 @@ def save_feature_weights(path: str | os.PathLike[str], model_id: str, config: Fe
         metadata["adaptation"] = json.dumps(fields)
     if arithmetic != FLOAT64:  # absent in older files, which stay byte-identical
         metadata["arithmetic"] = json.dumps(arithmetic.to_dict())
-    tmp = Path(f"{path}.part")
-    save_file(tensors, str(tmp), metadata=metadata)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    save_canonical(tensors, path, metadata)
     return file_sha256(path)
 
 

@@ -79,7 +79,7 @@ _FEATURE_MODELS = {
     ),
     "ddm-featmlp-tiny-v5": (  # tiny-v4's run trained on to 20,000 steps: the default also tries it
         "ddm-featmlp-tiny-v5.safetensors",
-        "5d9e4e994f0501c0b1ae07e88ca6c78a0bb5b22e38e15570924e58a916acc2bb",
+        "44b3c786f6abb081ca3a8aa2b357c42a69307dd44c7f2dc0f983983840f0174f",
     ),
 }
 """Every model here must pass the cross-machine test (tests/core/codec/test_cross_machine.py).

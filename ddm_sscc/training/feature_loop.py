@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
 from ddm_sscc.codec.feature_network import FeatureNetwork, FeatureNetworkConfig, mixture_nll_bits
+from ddm_sscc.codec.safetensors_file import save_canonical
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.training.coding_steps import HeadBatch, batch_examples
 from ddm_sscc.training.tiny_images import TINY_PER_CROP, TinyImageSource
@@ -133,9 +133,7 @@ def save_run(run_dir: Path, net: FeatureNetwork, optimizer: torch.optim.Optimize
 
 
 def _atomic_save(path: Path, tensors: dict, metadata: dict) -> None:
-    tmp = path.with_suffix(".part")
-    save_file(tensors, str(tmp), metadata=metadata)
-    os.replace(tmp, path)
+    save_canonical(tensors, path, metadata)
 
 
 def load_float_network(path: Path) -> tuple[FeatureNetwork, dict]:
