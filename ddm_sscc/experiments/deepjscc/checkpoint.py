@@ -15,9 +15,10 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError, safe_open
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
 from ddm_sscc.codec.file_hash import file_sha256
+from ddm_sscc.codec.safetensors_file import save_canonical
 from ddm_sscc.errors import ConfigError, ModelMismatchError
 from ddm_sscc.experiments.deepjscc.model import DeepJscc, DeepJsccConfig
 
@@ -32,9 +33,7 @@ def save_deepjscc(path: str | os.PathLike[str], model: DeepJscc, facts: dict | N
     path = Path(path)
     state = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in model.state_dict().items()}
     metadata = {"config": model.config.to_json(), "facts": json.dumps(facts or {}, sort_keys=True)}
-    tmp = Path(f"{path}.part")
-    save_file(state, str(tmp), metadata=metadata)
-    os.replace(tmp, path)
+    save_canonical(state, path, metadata)
     sha = file_sha256(path).hex()
     record = {"file": path.name, "sha256": sha, "config": json.loads(model.config.to_json()), "facts": facts or {}}
     tmp_json = Path(f"{sidecar_path(path)}.part")
