@@ -36,3 +36,14 @@ def test_the_file_reads_back_with_safetensors(tmp_path):
     with safe_open(str(path), framework="pt") as handle:
         assert handle.metadata() == METADATA
     assert not list(tmp_path.glob("*.part")) and (path.stat().st_mode & 0o777) == 0o644
+
+
+def test_exporting_the_same_weights_twice_gives_the_same_file(tmp_path):
+    from ddm_sscc.codec.feature_weights import load_feature_weights, save_feature_weights
+    from ddm_sscc.codec.zoo import WEIGHTS_DIR
+
+    w = load_feature_weights(WEIGHTS_DIR / "ddm-featmlp-lattice-v9.safetensors")
+    facts = {"run": "runs/x", "export": {"float_bpsp": 3.1, "examples": 10}}
+    shas = {save_feature_weights(tmp_path / f"{i}.safetensors", "ddm-featmlp-x", w.config, w.heads, w.offline_shift,
+                                 facts, w.adaptation, w.arithmetic) for i in range(3)}
+    assert len(shas) == 1
