@@ -87,10 +87,10 @@ def save_feature_weights(path: str | os.PathLike[str], model_id: str, config: Fe
     metadata = {"model_id": model_id, "config": json.dumps(config.to_dict()), "facts": json.dumps(facts)}
     if adaptation != SCALE_CONTEXTS:
         fields: dict = {"offset_cuts": list(adaptation.offset_cuts)}
-        if adaptation.regression:  # absent in older files, which stay byte-identical
+        if adaptation.regression:  # absent in older files, so exporting their runs again writes the same metadata
             fields["regression"] = True
         metadata["adaptation"] = json.dumps(fields)
-    if arithmetic != FLOAT64:  # absent in older files, which stay byte-identical
+    if arithmetic != FLOAT64:  # absent in older files, so exporting their runs again writes the same metadata
         metadata["arithmetic"] = json.dumps(arithmetic.to_dict())
     save_canonical(tensors, path, metadata)
     return file_sha256(path)
