@@ -20,13 +20,13 @@ import argparse
 
 import numpy as np
 import torch
+from tiny_jpeg_bpsp import heldout_rng, heldout_tiny_images  # beside this script
 
 from ddm_sscc.codec import CodecSettings, DiffusionCodec, load_codec
 from ddm_sscc.codec.model import trained_order
 from ddm_sscc.codec.tables import TABLE_TOTAL
 from ddm_sscc.experiments.datasets import data_root
 from ddm_sscc.image_io import load_image
-from ddm_sscc.training.tiny_images import TinyImageRecipe, TinyImageSource
 from ddm_sscc.training.training_images import DEFAULT_HOLDOUT
 
 
@@ -78,14 +78,14 @@ def main() -> None:
         raise SystemExit("ensemble_bits.py: --models takes exactly two model ids")
     probe = PairProbe(*(load_codec(name).model for name in names), args.temper)
     files = args.files or [str(data_root() / "train" / name) for name in DEFAULT_HOLDOUT]
-    rng = np.random.default_rng([0, 3232])
+    rng = heldout_rng()
     codec = DiffusionCodec(probe)
     print(f"# {names[0]} + {names[1]}: {f'{args.tiny} tiny q75 images' if args.tiny else 'the 768x512 crop'} per photo "
           f"of {len(files)}, T={args.steps or 'by size'}, calibration online; ideal code lengths in bpsp")
     for path in files:
         photo = load_image(path).pixels
         if args.tiny:
-            images = TinyImageSource([photo], TinyImageRecipe(size=32, min_side=48)).draw(rng, args.tiny, jpeg_quality=75)
+            images = heldout_tiny_images(photo, rng, args.tiny)
         else:
             images = [np.ascontiguousarray(photo[:512, :768])]
         for image in images:

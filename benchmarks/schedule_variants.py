@@ -42,11 +42,7 @@ def _powered_fraction(kind, t, steps):
 
 def group_boundaries(height: int, width: int) -> np.ndarray:
     """Cumulative position counts at which the lattice order moves to its next group."""
-    cap = max(height, width).bit_length()
-    tx = order._trailing_zeros(np.arange(width, dtype=np.int64), cap)[None, :]
-    ty = order._trailing_zeros(np.arange(height, dtype=np.int64), cap)[:, None]
-    group = (2 * (cap - np.minimum(tx, ty)) + (tx != ty)).reshape(-1)
-    counts = np.bincount(group)
+    counts = np.bincount(order.lattice_groups(height, width))
     return np.cumsum(counts[counts > 0])[:-1]
 
 

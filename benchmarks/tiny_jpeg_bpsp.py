@@ -59,7 +59,7 @@ def main() -> None:
           f"of {len(files)}, {args.size}x{args.size}, JPEG quality "
           f"{args.quality or 'none'}, seed {args.seed}; models {', '.join(names)}, T={args.steps}, calibration "
           f"{args.calibration}; {platform.node()} {os.cpu_count()} cores")
-    rng = np.random.default_rng([args.seed, 3232])
+    rng = heldout_rng(args.seed)
     totals, jxl_bits, subpixels = [0] * len(codecs), 0, 0
     start = time.perf_counter()
     for path in files:
@@ -67,8 +67,7 @@ def main() -> None:
         if args.crops:
             images = [_crop(photo, rng, args.size, args.quality) for _ in range(args.per_image)]
         else:
-            source = TinyImageSource([photo], TinyImageRecipe(size=args.size, min_side=max(48, args.size)))
-            images = source.draw(rng, args.per_image, jpeg_quality=args.quality or None)
+            images = heldout_tiny_images(photo, rng, args.per_image, args.size, args.quality)
         bits, jbits = [0] * len(codecs), 0
         for i, image in enumerate(images):
             for k, codec in enumerate(codecs):
@@ -84,6 +83,19 @@ def main() -> None:
         jxl_bits, subpixels = jxl_bits + jbits, subpixels + n
     print("mean: " + "  ".join(f"{name} {t / subpixels:.4f} ({t / jxl_bits:.4f}x)" for name, t in zip(names, totals))
           + f"  jpegxl {jxl_bits / subpixels:.4f}  ({time.perf_counter() - start:.0f} s)")
+
+
+def heldout_rng(seed: int = 0) -> np.random.Generator:
+    """The generator the held-out tiny images are drawn with (one for all photos, in order)."""
+    return np.random.default_rng([seed, 3232])
+
+
+def heldout_tiny_images(photo: np.ndarray, rng: np.random.Generator, count: int, size: int = 32,
+                        quality: int = 75) -> list[np.ndarray]:
+    """``count`` tiny images of ``photo``: random squares shrunk to ``size``, then JPEG at ``quality``
+    (0: none) and decoded. The other thumbnail benchmarks draw theirs here, so all see the same images."""
+    source = TinyImageSource([photo], TinyImageRecipe(size=size, min_side=max(48, size)))
+    return source.draw(rng, count, jpeg_quality=quality or None)
 
 
 def _crop(photo: np.ndarray, rng: np.random.Generator, size: int, quality: int) -> np.ndarray:

@@ -15,11 +15,11 @@ Measured 2026-12-07: T = 24, 32, 48 alone 2.8917, 2.8805, 2.8803; the shortest o
 import argparse
 
 import numpy as np
+from tiny_jpeg_bpsp import heldout_rng, heldout_tiny_images  # beside this script
 
 from ddm_sscc.codec import CodecSettings, load_codec
 from ddm_sscc.experiments.datasets import data_root
 from ddm_sscc.image_io import load_image
-from ddm_sscc.training.tiny_images import TinyImageRecipe, TinyImageSource
 from ddm_sscc.training.training_images import DEFAULT_HOLDOUT
 
 
@@ -33,11 +33,11 @@ def main() -> None:
     except ValueError:
         raise SystemExit(f"--steps: {args.steps!r} is not a comma-separated list of integers") from None
     codec = load_codec(args.model)
-    rng = np.random.default_rng([0, 3232])
+    rng = heldout_rng()
     sizes = []
     for name in DEFAULT_HOLDOUT:
         photo = load_image(str(data_root() / "train" / name)).pixels
-        for image in TinyImageSource([photo], TinyImageRecipe(size=32, min_side=48)).draw(rng, 100, jpeg_quality=75):
+        for image in heldout_tiny_images(photo, rng, 100):
             sizes.append([len(codec.encode(image, CodecSettings(steps=t))) for t in steps])
     bpsp = np.asarray(sizes) * 8 / (32 * 32 * 3)
     print(f"# {args.model}, {len(bpsp)} held-out tiny q75 images, 32x32; bpsp from the whole .ddm file")

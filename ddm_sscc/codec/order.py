@@ -140,6 +140,19 @@ def _trailing_zeros(values: np.ndarray, cap: int) -> np.ndarray:
     return out
 
 
+def lattice_groups(height: int, width: int) -> np.ndarray:
+    """The group of each position in the lattice order: int64 ``(H·W,)``, revealed smaller first.
+
+    A level's cell centres (``2·(cap − level)``) come before its edge midpoints (one more).
+    """
+    _check_size(height, width)
+    cap = max(height, width).bit_length()
+    tx = _trailing_zeros(np.arange(width, dtype=np.int64), cap)[None, :]
+    ty = _trailing_zeros(np.arange(height, dtype=np.int64), cap)[:, None]
+    level = np.minimum(tx, ty)
+    return (2 * (cap - level) + (tx != ty)).reshape(-1)
+
+
 def lattice_order(height: int, width: int) -> np.ndarray:
     """Coarse-to-fine dyadic lattice order, Halton order inside each set.
 
@@ -151,12 +164,7 @@ def lattice_order(height: int, width: int) -> np.ndarray:
     Returns:
         int64 array of shape ``(H·W,)``: flat positions ``y * W + x`` in order.
     """
-    _check_size(height, width)
-    cap = max(height, width).bit_length()
-    tx = _trailing_zeros(np.arange(width, dtype=np.int64), cap)[None, :]
-    ty = _trailing_zeros(np.arange(height, dtype=np.int64), cap)[:, None]
-    level = np.minimum(tx, ty)
-    group = (2 * (cap - level) + (tx != ty)).reshape(-1)  # smaller first
+    group = lattice_groups(height, width)
     halton = halton_order(height, width)
     rank = np.empty(height * width, dtype=np.int64)
     rank[halton] = np.arange(height * width, dtype=np.int64)

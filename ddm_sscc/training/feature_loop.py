@@ -124,16 +124,12 @@ def batch_bits(net: FeatureNetwork, batch: dict[int, HeadBatch]) -> tuple[torch.
 
 def save_run(run_dir: Path, net: FeatureNetwork, optimizer: torch.optim.Optimizer, step: int, facts: dict) -> None:
     weights = {k: v.detach().to(torch.float32).contiguous() for k, v in net.state_dict().items()}
-    _atomic_save(run_dir / "network.safetensors", weights, {"config": json.dumps(net.config.to_dict()), "facts": json.dumps(facts)})
+    save_canonical(weights, run_dir / "network.safetensors", {"config": json.dumps(net.config.to_dict()), "facts": json.dumps(facts)})
     state = {}
     for i, group in optimizer.state_dict()["state"].items():
         for key, value in group.items():
             state[f"{i}.{key}"] = torch.as_tensor(value, dtype=torch.float32).contiguous()
-    _atomic_save(run_dir / "train_state.safetensors", state, {"step": str(step)})
-
-
-def _atomic_save(path: Path, tensors: dict, metadata: dict) -> None:
-    save_canonical(tensors, path, metadata)
+    save_canonical(state, run_dir / "train_state.safetensors", {"step": str(step)})
 
 
 def load_float_network(path: Path) -> tuple[FeatureNetwork, dict]:
