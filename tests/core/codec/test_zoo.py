@@ -69,6 +69,38 @@ def test_the_default_keeps_the_shorter_file_of_its_two_models_on_small_images():
         default.check_model(other)
 
 
+def test_the_default_tries_the_small_image_model_at_several_steps_when_none_are_given():
+    """With T left to the codec, a small image is coded by DEFAULT_MODEL at the size rule's T and
+    by SMALL_IMAGE_MODEL at each T of SMALL_IMAGE_STEPS; the shortest file is kept (the first on a
+    tie) and decodes, its header recording the T it was coded at."""
+    import numpy as np
+
+    from ddm_sscc.codec import DEFAULT_MODEL, CodecSettings
+    from ddm_sscc.codec.default_codec import SMALL_IMAGE_STEPS
+    from ddm_sscc.codec.zoo import SMALL_IMAGE_MODEL
+
+    default, main, small = load_codec(), load_codec(DEFAULT_MODEL), load_codec(SMALL_IMAGE_MODEL)
+    assert len(SMALL_IMAGE_STEPS) > 1
+    import skimage.data
+    from PIL import Image
+
+    from ddm_sscc.training.tiny_images import jpeg_round_trip
+
+    thumbnail = jpeg_round_trip(np.asarray(Image.fromarray(skimage.data.astronaut()).resize((32, 32), Image.Resampling.BOX)), 75)
+    steps_kept = set()
+    for image in (real_image(32, 32, 3), real_image(24, 40, 1), thumbnail):
+        files = [main.encode(image)] + [small.encode(image, CodecSettings(steps=t)) for t in SMALL_IMAGE_STEPS]
+        data = default.encode(image)
+        assert data == min(files, key=len)
+        steps_kept.add(read_header(data)[0].steps)
+        assert np.array_equal(default.decode(data), image)
+    assert steps_kept <= set(SMALL_IMAGE_STEPS)  # the size rule's T for these sizes is among them
+    # 2 x 3 pixels: every T runs as 6 steps, so the small model codes it once
+    tried = default.candidates(2, 3, CodecSettings())
+    assert [(codec.model.model_id, s.steps) for codec, s in tried] == [(DEFAULT_MODEL, None), (SMALL_IMAGE_MODEL, 6)]
+    assert len(default.candidates(32, 32, CodecSettings(steps=8))) == 2
+
+
 def test_unknown_weights_and_a_wrong_model_are_refused():
     from ddm_sscc.codec.engine import DiffusionCodec
 
