@@ -28,7 +28,6 @@ from ddm_sscc.codec.engine import DEFAULT_MAX_PIXELS, CodecSettings, DiffusionCo
 from ddm_sscc.codec.schedule import effective_steps
 from ddm_sscc.codec.tokens import check_image
 
-
 SMALL_IMAGE_STEPS = (32, 24, 48)
 """The T the thumbnail model is tried at when the caller gives none (the first is the size rule's,
 so that a tie keeps it)."""

@@ -21,6 +21,7 @@ from ddm_sscc.codec.feature_weights import CALIBRATION_BUCKETS, reciprocal_table
 from ddm_sscc.codec.integer_network import FLOAT32_COLUMN_LIMITS, SCALE_INDICES, build_heads, quantize
 from ddm_sscc.codec.online_adaptation import AdaptationConfig
 from ddm_sscc.codec.tables import CDF_ONE, LogisticMixtureTables, logistic_cdf_table, mixture_weights
+from ddm_sscc.training.chroma_history import with_chroma_history
 from ddm_sscc.training.coding_steps import HeadBatch, batch_examples, to_grey
 from ddm_sscc.training.feature_loop import CropSource, load_float_network
 from ddm_sscc.training.tiny_images import TINY_PER_CROP, TinyImageSource
@@ -41,13 +42,16 @@ def draw_examples(images: list[np.ndarray], crops: int, seed: int, crop: int = 1
 
     A run trained with tiny images (``train["tiny_crops"]``, :mod:`ddm_sscc.training.tiny_images`)
     is measured on its own mix: that share of the crops are tiny images instead,
-    :data:`TINY_PER_CROP` for each.
+    :data:`TINY_PER_CROP` for each.  So is a run trained with chroma history
+    (``train["chroma_history"]``): that share of its crops get it.
     """
     rng = np.random.default_rng(seed)
     train = train or {}
     tiny_crops = int(train.get("tiny_crops", 0))
     tiny = round(crops * tiny_crops / (tiny_crops + int(train.get("crops_per_batch", 1)))) if tiny_crops else 0
     drawn = CropSource(images, crop).draw(rng, crops - tiny)
+    if share := float(train.get("chroma_history", 0.0)):
+        drawn = with_chroma_history(drawn, rng, share)
     if tiny:
         drawn += TinyImageSource(images).draw(rng, TINY_PER_CROP * tiny)
     grey = [to_grey(c) for c in drawn[: max(1, crops // 8)] if c.shape[2] == 3]

@@ -24,6 +24,7 @@ from safetensors.torch import load_file
 from ddm_sscc.codec.feature_network import FeatureNetwork, FeatureNetworkConfig, mixture_nll_bits
 from ddm_sscc.codec.safetensors_file import save_canonical
 from ddm_sscc.errors import ConfigError
+from ddm_sscc.training.chroma_history import chroma_subsampled, with_chroma_history
 from ddm_sscc.training.coding_steps import HeadBatch, batch_examples
 from ddm_sscc.training.tiny_images import TINY_PER_CROP, TinyImageSource
 from ddm_sscc.training.warm_start import warm_start_network
@@ -46,9 +47,15 @@ class FeatureTrainConfig:
     validation_crops: int = 64
     tiny_crops: int = 0
     """Tiny JPEG-decoded images added to every batch (:mod:`ddm_sscc.training.tiny_images`)."""
+    chroma_history: float = 0.0
+    """Share of the training crops given a 4:2:0 chroma history (:mod:`ddm_sscc.training.chroma_history`)."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.chroma_history <= 1.0:  # NaN fails it too
+            raise ConfigError(f"the chroma-history share must be in 0..1, got {self.chroma_history}")
 
 
-RESUMED_SETTINGS = ("crop", "crops_per_batch", "per_step", "lr", "seed", "tiny_crops")
+RESUMED_SETTINGS = ("crop", "crops_per_batch", "per_step", "lr", "seed", "tiny_crops", "chroma_history")
 """Settings a resumed run keeps from its own checkpoint unless given again."""
 
 
@@ -101,6 +108,15 @@ def validation_batch(validation: list[np.ndarray], cfg: FeatureTrainConfig, per_
     rng = np.random.default_rng([cfg.seed, 7777])
     crops = CropSource(validation, cfg.crop).draw(rng, cfg.validation_crops)
     return batch_examples(crops, rng, per_step or cfg.per_step, net_cfg)
+
+
+def chroma_validation_batch(validation: list[np.ndarray], cfg: FeatureTrainConfig,
+                            net_cfg: FeatureNetworkConfig = FeatureNetworkConfig()) -> dict[int, HeadBatch]:
+    """The validation crops of :func:`validation_batch` (same crops and drawn steps), each with a
+    4:2:0 chroma history upsampled bilinearly."""
+    rng = np.random.default_rng([cfg.seed, 7777])
+    crops = CropSource(validation, cfg.crop).draw(rng, cfg.validation_crops)
+    return batch_examples([chroma_subsampled(c) for c in crops], rng, cfg.per_step, net_cfg)
 
 
 def tiny_validation_batch(validation: list[np.ndarray], cfg: FeatureTrainConfig,
@@ -181,12 +197,15 @@ def train_features(images: list[np.ndarray], validation: list[np.ndarray], run_d
     val_batch = validation_batch(validation, cfg, net_cfg=net.config)
     tiny = TinyImageSource(images) if cfg.tiny_crops else None
     tiny_val = tiny_validation_batch(validation, cfg, net.config) if tiny else None
+    chroma_val = chroma_validation_batch(validation, cfg, net.config) if cfg.chroma_history else None
     start, last_save = time.monotonic(), time.monotonic()
     record: dict = {}
     running, running_n = 0.0, 0
     while step < cfg.total_steps:
         rng = np.random.default_rng([cfg.seed, step])
         crops = source.draw(rng, cfg.crops_per_batch)
+        if cfg.chroma_history:  # drawn after the crops, so a run without it sees the same stream
+            crops = with_chroma_history(crops, rng, cfg.chroma_history)
         if tiny is not None:  # drawn after the crops, so a run without them sees the same stream
             crops += tiny.draw(rng, cfg.tiny_crops)
         batch = batch_examples(crops, rng, cfg.per_step, net.config)
@@ -210,6 +229,10 @@ def train_features(images: list[np.ndarray], validation: list[np.ndarray], run_d
                 with torch.no_grad():
                     tbits, tcount = batch_bits(net, tiny_val)
                 record["val_tiny_bpsp"] = float(tbits) / tcount
+            if chroma_val is not None:
+                with torch.no_grad():
+                    cbits, ccount = batch_bits(net, chroma_val)
+                record["val_chroma_bpsp"] = float(cbits) / ccount
             running, running_n = 0.0, 0
             with open(run_dir / "train.log", "a") as handle:
                 handle.write(json.dumps(record) + "\n")

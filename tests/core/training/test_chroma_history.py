@@ -1,0 +1,89 @@
+"""Training crops with a 4:2:0 chroma history (the colour structure of JPEG-decoded images)."""
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from ddm_sscc.errors import ConfigError
+from ddm_sscc.training.chroma_history import chroma_subsampled, with_chroma_history
+from ddm_sscc.training.feature_loop import FeatureTrainConfig, train_features
+from tests.conftest import real_image, run_cli
+from tests.core.training.test_training import SMALL, TINY
+
+
+def _chroma(image: np.ndarray) -> np.ndarray:
+    return np.asarray(Image.fromarray(image).convert("YCbCr"), dtype=int)
+
+
+def test_chroma_history_keeps_luma_and_makes_chroma_blockwise():
+    photo = real_image(40, 50, 3)
+    for upsampling in (Image.Resampling.NEAREST, Image.Resampling.BILINEAR):
+        out = chroma_subsampled(photo, upsampling)
+        assert out.shape == photo.shape and out.dtype == np.uint8 and not np.array_equal(out, photo)
+        # luma survives up to the 8-bit roundings of the two conversions
+        assert np.abs(_chroma(out)[..., 0] - _chroma(photo)[..., 0]).max() <= 3
+    blocks = _chroma(chroma_subsampled(photo, Image.Resampling.NEAREST))[..., 1:].reshape(20, 2, 25, 2, 2)
+    # replicated chroma: each 2x2 block has one Cb and one Cr, up to the RGB round trip's rounding
+    assert (blocks.max(axis=(1, 3)) - blocks.min(axis=(1, 3))).max() <= 3
+    assert (np.abs(_chroma(photo)[..., 1:].reshape(20, 2, 25, 2, 2) - blocks.mean(axis=(1, 3), keepdims=True))).max() > 3
+
+
+def test_greyscale_and_odd_sizes():
+    grey = real_image(7, 9, 1)
+    assert chroma_subsampled(grey) is grey
+    assert chroma_subsampled(real_image(7, 9, 3)).shape == (7, 9, 3)
+
+
+def test_the_share_chooses_crops_and_the_stream_does_not_depend_on_it():
+    crops = [real_image(16, 16, 3), real_image(16, 16, 1), real_image(16, 16, 3)]
+    rngs = [np.random.default_rng(5) for _ in range(3)]
+    none, some, every = (with_chroma_history(crops, rng, share) for rng, share in zip(rngs, (0.0, 0.5, 1.0)))
+    assert all(a is b for a, b in zip(none, crops))
+    assert every[1] is crops[1] and not np.array_equal(every[0], crops[0]) and not np.array_equal(every[2], crops[2])
+    assert len(some) == 3
+    assert len({rng.integers(1 << 30) for rng in rngs}) == 1  # each share drew the same numbers
+
+
+def test_a_run_with_chroma_history_resumes_exactly_and_logs_its_validation(tmp_path):
+    images = [real_image(60, 70, 3), real_image(50, 40, 1)]
+    cfg = dataclasses.replace(TINY, chroma_history=0.5)
+    straight = train_features(images, images[:1], tmp_path / "a", cfg, SMALL, log=lambda _: None)
+    train_features(images, images[:1], tmp_path / "b", cfg, SMALL, log=lambda _: None, stop_after=3)
+    resumed = train_features(images, images[:1], tmp_path / "b", cfg, SMALL, log=lambda _: None)
+    assert resumed["val_bpsp"] == straight["val_bpsp"] and resumed["val_chroma_bpsp"] == straight["val_chroma_bpsp"]
+    log = [json.loads(line) for line in (tmp_path / "b" / "train.log").read_text().splitlines()]
+    assert all(np.isfinite(r["val_chroma_bpsp"]) for r in log)
+    plain = train_features(images, images[:1], tmp_path / "c", TINY, SMALL, log=lambda _: None)
+    assert "val_chroma_bpsp" not in plain and plain["val_bpsp"] != straight["val_bpsp"]
+
+
+@pytest.mark.parametrize("share", [-0.1, 1.5, float("nan")])
+def test_a_share_outside_0_to_1_is_refused(share):
+    with pytest.raises(ConfigError, match="chroma-history share"):
+        FeatureTrainConfig(chroma_history=share)
+
+
+def test_the_cli_takes_the_share_and_refuses_a_bad_one(tmp_path):
+    for i in range(2):
+        Image.fromarray(real_image(64, 64, 3)).save(tmp_path / f"{i}.png")
+    common = ["train", "--data", str(tmp_path), "--steps", "1", "--crop", "32", "--batch", "1", "--per-step", "32",
+              "--hidden", "8", "--layers", "1", "--json"]
+    ok = run_cli(*common, "--out", str(tmp_path / "run"), "--chroma-history", "0.5")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["val_chroma_bpsp"] > 0
+    bad = run_cli(*common, "--out", str(tmp_path / "run2"), "--chroma-history", "2")
+    assert bad.returncode == 1 and "chroma-history share" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (tmp_path / "run2").exists()
+
+
+def test_a_run_with_chroma_history_is_exported_on_its_own_mix():
+    from ddm_sscc.training.feature_export import draw_examples
+
+    images = [real_image(80, 90, 3)]
+    plain = draw_examples(images, 4, 1, crop=32, per_step=64)
+    mixed = draw_examples(images, 4, 1, crop=32, per_step=64, train={"chroma_history": 1.0})
+    assert plain.keys() == mixed.keys()
+    assert any(not np.array_equal(plain[h].target, mixed[h].target) for h in plain)
