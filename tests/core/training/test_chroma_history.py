@@ -9,9 +9,9 @@ from PIL import Image
 
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.training.chroma_history import chroma_subsampled, with_chroma_history
-from ddm_sscc.training.feature_loop import FeatureTrainConfig, train_features
+from ddm_sscc.training.feature_loop import FeatureTrainConfig
 from tests.conftest import real_image, run_cli
-from tests.core.training.test_training import SMALL, TINY
+from tests.core.training.test_training import TINY, check_extra_validation
 
 
 def _chroma(image: np.ndarray) -> np.ndarray:
@@ -48,16 +48,7 @@ def test_the_share_chooses_crops_and_the_stream_does_not_depend_on_it():
 
 
 def test_a_run_with_chroma_history_resumes_exactly_and_logs_its_validation(tmp_path):
-    images = [real_image(60, 70, 3), real_image(50, 40, 1)]
-    cfg = dataclasses.replace(TINY, chroma_history=0.5)
-    straight = train_features(images, images[:1], tmp_path / "a", cfg, SMALL, log=lambda _: None)
-    train_features(images, images[:1], tmp_path / "b", cfg, SMALL, log=lambda _: None, stop_after=3)
-    resumed = train_features(images, images[:1], tmp_path / "b", cfg, SMALL, log=lambda _: None)
-    assert resumed["val_bpsp"] == straight["val_bpsp"] and resumed["val_chroma_bpsp"] == straight["val_chroma_bpsp"]
-    log = [json.loads(line) for line in (tmp_path / "b" / "train.log").read_text().splitlines()]
-    assert all(np.isfinite(r["val_chroma_bpsp"]) for r in log)
-    plain = train_features(images, images[:1], tmp_path / "c", TINY, SMALL, log=lambda _: None)
-    assert "val_chroma_bpsp" not in plain and plain["val_bpsp"] != straight["val_bpsp"]
+    check_extra_validation(tmp_path, dataclasses.replace(TINY, chroma_history=0.5), "val_chroma_bpsp")
 
 
 @pytest.mark.parametrize("share", [-0.1, 1.5, float("nan")])

@@ -7,10 +7,9 @@ import numpy as np
 import pytest
 
 from ddm_sscc.errors import ConfigError
-from ddm_sscc.training.feature_loop import train_features
 from ddm_sscc.training.tiny_images import TinyImageRecipe, TinyImageSource, jpeg_round_trip, tiny_image
 from tests.conftest import real_image
-from tests.core.training.test_training import SMALL, TINY
+from tests.core.training.test_training import TINY, check_extra_validation
 
 
 def test_tiny_images_are_shrunk_squares_with_or_without_jpeg():
@@ -39,17 +38,7 @@ def test_the_recipe_draws_jpeg_at_its_share():
 
 
 def test_training_with_tiny_crops_resumes_exactly_and_logs_their_validation(tmp_path):
-    images = [real_image(60, 70, 3), real_image(50, 40, 1)]
-    cfg = dataclasses.replace(TINY, tiny_crops=2)
-    straight = train_features(images, images[:1], tmp_path / "a", cfg, SMALL, log=lambda _: None)
-    train_features(images, images[:1], tmp_path / "b", cfg, SMALL, log=lambda _: None, stop_after=3)
-    resumed = train_features(images, images[:1], tmp_path / "b", cfg, SMALL, log=lambda _: None)
-    assert resumed["val_bpsp"] == straight["val_bpsp"] and resumed["val_tiny_bpsp"] == straight["val_tiny_bpsp"]
-    log = [json.loads(line) for line in (tmp_path / "b" / "train.log").read_text().splitlines()]
-    assert all(np.isfinite(r["val_tiny_bpsp"]) for r in log)
-    # the tiny images change what is learned
-    plain = train_features(images, images[:1], tmp_path / "c", TINY, SMALL, log=lambda _: None)
-    assert "val_tiny_bpsp" not in plain and plain["val_bpsp"] != straight["val_bpsp"]
+    check_extra_validation(tmp_path, dataclasses.replace(TINY, tiny_crops=2), "val_tiny_bpsp")
 
 
 def test_a_run_with_tiny_crops_is_exported_on_its_own_mix(tmp_path):

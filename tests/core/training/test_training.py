@@ -138,6 +138,20 @@ def test_training_resumes_exactly(tmp_path):
     assert [r["step"] for r in log] == [1, 2, 3, 4, 5, 6] and all(np.isfinite(r["val_bpsp"]) for r in log)
 
 
+def check_extra_validation(tmp_path, cfg: FeatureTrainConfig, key: str) -> None:
+    """A run of ``cfg`` logs the validation ``key`` on every line, resumes to the same values as
+    an unbroken run, and learns something else than a run of TINY (which logs no ``key``)."""
+    images = [real_image(60, 70, 3), real_image(50, 40, 1)]
+    straight = train_features(images, images[:1], tmp_path / "a", cfg, SMALL, log=lambda _: None)
+    train_features(images, images[:1], tmp_path / "b", cfg, SMALL, log=lambda _: None, stop_after=3)
+    resumed = train_features(images, images[:1], tmp_path / "b", cfg, SMALL, log=lambda _: None)
+    assert resumed["val_bpsp"] == straight["val_bpsp"] and resumed[key] == straight[key]
+    log = [json.loads(line) for line in (tmp_path / "b" / "train.log").read_text().splitlines()]
+    assert all(np.isfinite(r[key]) for r in log)
+    plain = train_features(images, images[:1], tmp_path / "c", TINY, SMALL, log=lambda _: None)
+    assert key not in plain and plain["val_bpsp"] != straight["val_bpsp"]
+
+
 def test_holdout_defaults_and_errors(tmp_path):
     for name in ("a.png", "b.png"):
         Image.fromarray(real_image(40, 40, 3)).save(tmp_path / name)
