@@ -131,7 +131,8 @@ def test_carousel_nobody_hears_ends_at_the_timeout(photo, tmp_path):
         "link", str(photo), "--carousel", "--rx-delay", "600", "--timeout", "8", "-o", str(out), "--json",
     )  # fmt: skip
     # 8 s: the transmitter must have coded the image first (a 48 x 64 image codes with both of the
-    # default's models), else the link times out before it with an error and no record
+    # default's models, the small one at three T: 4.4 s with both cores busy), else the link times
+    # out before it with an error and no record
     assert proc.returncode == 1, proc.stderr
     record = json.loads(proc.stdout)
     assert record["exact"] is False and "timed out" in record["error"]
