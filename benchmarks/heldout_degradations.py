@@ -15,7 +15,7 @@ encoder, default calibration) and by JPEG-XL lossless effort 9, and the ratio is
 - ``chroma+grain``: both, grain after chroma;
 - ``jpeg95``: saved as JPEG at quality 95 (Pillow, 4:2:0) and decoded.
 
-    .venv/bin/python benchmarks/heldout_degradations.py [--model ID] [--steps T] [--variants clean,chroma,...]
+    .venv/bin/python benchmarks/heldout_degradations.py [--model ID] [--alternate ID] [--steps T] [--variants clean,chroma,...]
 
 Measured 2026-12-07 with ddm-featmlp-lattice-v9 at T = 64 (model, JPEG-XL, ratio): clean 3.0141,
 3.1699, 0.9509; chroma 2.3950, 2.1163, 1.1317; grain 3.4717, 3.5441, 0.9796; chroma+grain 3.1330,
@@ -32,6 +32,8 @@ from PIL import Image
 from scipy.ndimage import gaussian_filter
 
 from ddm_sscc.codec import CodecSettings, load_codec
+from ddm_sscc.codec.container import read_header
+from ddm_sscc.codec.zoo import model_name
 from ddm_sscc.experiments.baselines import baselines
 from ddm_sscc.experiments.datasets import data_root
 from ddm_sscc.image_io import load_image
@@ -65,23 +67,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="ddm-featmlp-lattice-v9")
     parser.add_argument("--steps", type=int, default=64)
+    parser.add_argument("--alternate", help="a second model (id or file): each image is coded by both and the shorter "
+                        "file kept (what an encoder that chose between them perfectly would send)")
     parser.add_argument("--variants", default=",".join(VARIANTS), help="comma-separated, of " + ", ".join(VARIANTS))
     args = parser.parse_args()
     variants = args.variants.split(",")
     if unknown := set(variants) - set(VARIANTS):
         raise SystemExit(f"--variants: unknown {sorted(unknown)}; known {list(VARIANTS)}")
-    codec = load_codec(args.model)
+    codecs = [load_codec(args.model)] + ([load_codec(args.alternate)] if args.alternate else [])
     jpegxl = next(b for b in baselines() if b.name == "jpegxl")
-    print(f"# {args.model} T={args.steps} online against JPEG-XL e9; held-out 768x512 crops {', '.join(DEFAULT_HOLDOUT)}")
+    print(f"# {args.model}{' or ' + args.alternate if args.alternate else ''} T={args.steps} online against JPEG-XL e9; held-out 768x512 crops {', '.join(DEFAULT_HOLDOUT)}")
     for variant in variants:
         ours = theirs = subpixels = 0
+        chosen = []
         rng = np.random.default_rng(20261207)
         for name in DEFAULT_HOLDOUT:
             image = VARIANTS[variant](np.ascontiguousarray(load_image(str(data_root() / "train" / name)).pixels[:512, :768]), rng)
-            ours += 8 * len(codec.encode(image, CodecSettings(steps=args.steps)))
+            data = min((codec.encode(image, CodecSettings(steps=args.steps)) for codec in codecs), key=len)
+            chosen.append(model_name(read_header(data)[0]) or read_header(data)[0].weights_sha256.hex()[:8])
+            ours += 8 * len(data)
             theirs += 8 * len(jpegxl.encode(image))
             subpixels += image.size
-        print(f"{variant:14s} model {ours / subpixels:.4f}  jpegxl {theirs / subpixels:.4f}  ratio {ours / theirs:.4f}", flush=True)
+        print(f"{variant:14s} model {ours / subpixels:.4f}  jpegxl {theirs / subpixels:.4f}  ratio {ours / theirs:.4f}"
+              + (f"  chosen {chosen}" if args.alternate else ""), flush=True)
 
 
 if __name__ == "__main__":
