@@ -42,6 +42,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     tr.add_argument("--chroma-history", type=float, metavar="SHARE",
                     help="share (0..1) of the training crops given a 4:2:0 chroma history, the colour structure of "
                          "JPEG-decoded images (default 0; a resumed run: its own)")
+    tr.add_argument("--grain", type=float, metavar="SHARE",
+                    help="share (0..1) of the training crops given film-like grain (default 0; a resumed run: its own)")
     tr.add_argument("--hidden", type=positive_int, default=128, help="hidden width of a new run (default 128)")
     tr.add_argument("--layers", type=positive_int, default=2, help="hidden layers of a new run (default 2)")
     tr.add_argument("--components", type=positive_int, default=2, help="logistic components of a new run (default 2)")
@@ -109,7 +111,8 @@ def _train(args: argparse.Namespace) -> int:
     images, validation, held = split_training_images(Path(args.data), args.holdout)
     cfg, taken = run_train_config(Path(args.out), args.steps, crop=args.crop, crops_per_batch=args.batch,
                                   per_step=args.per_step, lr=args.lr, seed=args.seed,
-                                  tiny_crops=args.tiny_crops, chroma_history=args.chroma_history)
+                                  tiny_crops=args.tiny_crops, chroma_history=args.chroma_history,
+                                  grain=args.grain)
     init_from = Path(args.init_from) if args.init_from else None
     if init_from is not None:  # the network's shape is the source run's
         net = warm_start_config(init_from, block_phase=args.block_phase, block_window=args.block_window)

@@ -24,6 +24,7 @@ from ddm_sscc.codec.tables import CDF_ONE, LogisticMixtureTables, logistic_cdf_t
 from ddm_sscc.training.chroma_history import with_chroma_history
 from ddm_sscc.training.coding_steps import HeadBatch, batch_examples, to_grey
 from ddm_sscc.training.feature_loop import CropSource, load_float_network
+from ddm_sscc.training.film_grain import with_grain
 from ddm_sscc.training.tiny_images import TINY_PER_CROP, TinyImageSource
 
 SHIFTS = range(-8, 9)
@@ -42,8 +43,8 @@ def draw_examples(images: list[np.ndarray], crops: int, seed: int, crop: int = 1
 
     A run trained with tiny images (``train["tiny_crops"]``, :mod:`ddm_sscc.training.tiny_images`)
     is measured on its own mix: that share of the crops are tiny images instead,
-    :data:`TINY_PER_CROP` for each.  So is a run trained with chroma history
-    (``train["chroma_history"]``): that share of its crops get it.
+    :data:`TINY_PER_CROP` for each.  So is a run trained with chroma history or grain
+    (``train["chroma_history"]``, ``train["grain"]``): those shares of its crops get them.
     """
     rng = np.random.default_rng(seed)
     train = train or {}
@@ -52,6 +53,8 @@ def draw_examples(images: list[np.ndarray], crops: int, seed: int, crop: int = 1
     drawn = CropSource(images, crop).draw(rng, crops - tiny)
     if share := float(train.get("chroma_history", 0.0)):
         drawn = with_chroma_history(drawn, rng, share)
+    if share := float(train.get("grain", 0.0)):
+        drawn = with_grain(drawn, rng, share)
     if tiny:
         drawn += TinyImageSource(images).draw(rng, TINY_PER_CROP * tiny)
     grey = [to_grey(c) for c in drawn[: max(1, crops // 8)] if c.shape[2] == 3]

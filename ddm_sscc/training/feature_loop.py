@@ -26,6 +26,7 @@ from ddm_sscc.codec.safetensors_file import save_canonical
 from ddm_sscc.errors import ConfigError
 from ddm_sscc.training.chroma_history import chroma_subsampled, with_chroma_history
 from ddm_sscc.training.coding_steps import HeadBatch, batch_examples
+from ddm_sscc.training.film_grain import grainy, with_grain
 from ddm_sscc.training.tiny_images import TINY_PER_CROP, TinyImageSource
 from ddm_sscc.training.warm_start import warm_start_network
 
@@ -49,13 +50,16 @@ class FeatureTrainConfig:
     """Tiny JPEG-decoded images added to every batch (:mod:`ddm_sscc.training.tiny_images`)."""
     chroma_history: float = 0.0
     """Share of the training crops given a 4:2:0 chroma history (:mod:`ddm_sscc.training.chroma_history`)."""
+    grain: float = 0.0
+    """Share of the training crops given film-like grain (:mod:`ddm_sscc.training.film_grain`)."""
 
     def __post_init__(self) -> None:
-        if not 0.0 <= self.chroma_history <= 1.0:  # NaN fails it too
-            raise ConfigError(f"the chroma-history share must be in 0..1, got {self.chroma_history}")
+        for name, share in (("chroma-history", self.chroma_history), ("grain", self.grain)):
+            if not 0.0 <= share <= 1.0:  # NaN fails it too
+                raise ConfigError(f"the {name} share must be in 0..1, got {share}")
 
 
-RESUMED_SETTINGS = ("crop", "crops_per_batch", "per_step", "lr", "seed", "tiny_crops", "chroma_history")
+RESUMED_SETTINGS = ("crop", "crops_per_batch", "per_step", "lr", "seed", "tiny_crops", "chroma_history", "grain")
 """Settings a resumed run keeps from its own checkpoint unless given again."""
 
 
@@ -110,13 +114,19 @@ def validation_batch(validation: list[np.ndarray], cfg: FeatureTrainConfig, per_
     return batch_examples(crops, rng, per_step or cfg.per_step, net_cfg)
 
 
-def chroma_validation_batch(validation: list[np.ndarray], cfg: FeatureTrainConfig,
-                            net_cfg: FeatureNetworkConfig = FeatureNetworkConfig()) -> dict[int, HeadBatch]:
-    """The validation crops of :func:`validation_batch` (same crops and drawn steps), each with a
-    4:2:0 chroma history upsampled bilinearly."""
+def history_validation_batch(validation: list[np.ndarray], cfg: FeatureTrainConfig, history: str,
+                             net_cfg: FeatureNetworkConfig = FeatureNetworkConfig()) -> dict[int, HeadBatch]:
+    """The validation crops of :func:`validation_batch` (same crops and drawn steps), each with
+    ``history``: ``"chroma"`` a 4:2:0 chroma history upsampled bilinearly, ``"grain"`` grain of
+    2 levels, grain size 0.7 px, half of it shared by the channels."""
     rng = np.random.default_rng([cfg.seed, 7777])
     crops = CropSource(validation, cfg.crop).draw(rng, cfg.validation_crops)
-    return batch_examples([chroma_subsampled(c) for c in crops], rng, cfg.per_step, net_cfg)
+    if history == "chroma":
+        crops = [chroma_subsampled(c) for c in crops]
+    else:
+        noise_rng = np.random.default_rng([cfg.seed, 7778])
+        crops = [grainy(c, noise_rng, sigma=2.0, blur=0.7, shared=0.5) for c in crops]
+    return batch_examples(crops, rng, cfg.per_step, net_cfg)
 
 
 def tiny_validation_batch(validation: list[np.ndarray], cfg: FeatureTrainConfig,
@@ -196,8 +206,13 @@ def train_features(images: list[np.ndarray], validation: list[np.ndarray], run_d
         log(f"new run started from {init_from}'s network")
     val_batch = validation_batch(validation, cfg, net_cfg=net.config)
     tiny = TinyImageSource(images) if cfg.tiny_crops else None
-    tiny_val = tiny_validation_batch(validation, cfg, net.config) if tiny else None
-    chroma_val = chroma_validation_batch(validation, cfg, net.config) if cfg.chroma_history else None
+    extra_val = {}  # validation sets of the run's other regimes, by log key
+    if tiny is not None:
+        extra_val["val_tiny_bpsp"] = tiny_validation_batch(validation, cfg, net.config)
+    if cfg.chroma_history:
+        extra_val["val_chroma_bpsp"] = history_validation_batch(validation, cfg, "chroma", net.config)
+    if cfg.grain:
+        extra_val["val_grain_bpsp"] = history_validation_batch(validation, cfg, "grain", net.config)
     start, last_save = time.monotonic(), time.monotonic()
     record: dict = {}
     running, running_n = 0.0, 0
@@ -206,6 +221,8 @@ def train_features(images: list[np.ndarray], validation: list[np.ndarray], run_d
         crops = source.draw(rng, cfg.crops_per_batch)
         if cfg.chroma_history:  # drawn after the crops, so a run without it sees the same stream
             crops = with_chroma_history(crops, rng, cfg.chroma_history)
+        if cfg.grain:
+            crops = with_grain(crops, rng, cfg.grain)
         if tiny is not None:  # drawn after the crops, so a run without them sees the same stream
             crops += tiny.draw(rng, cfg.tiny_crops)
         batch = batch_examples(crops, rng, cfg.per_step, net.config)
@@ -225,14 +242,10 @@ def train_features(images: list[np.ndarray], validation: list[np.ndarray], run_d
                 vbits, vcount = batch_bits(net, val_batch)
             record = {"step": step, "train_bpsp": running / max(1, running_n), "val_bpsp": float(vbits) / vcount,
                       "lr": lr_at(step, cfg), "elapsed_s": round(elapsed, 1), "time": time.strftime("%Y-%m-%dT%H:%M:%S")}
-            if tiny_val is not None:
+            for key, batch_of_regime in extra_val.items():
                 with torch.no_grad():
-                    tbits, tcount = batch_bits(net, tiny_val)
-                record["val_tiny_bpsp"] = float(tbits) / tcount
-            if chroma_val is not None:
-                with torch.no_grad():
-                    cbits, ccount = batch_bits(net, chroma_val)
-                record["val_chroma_bpsp"] = float(cbits) / ccount
+                    xbits, xcount = batch_bits(net, batch_of_regime)
+                record[key] = float(xbits) / xcount
             running, running_n = 0.0, 0
             with open(run_dir / "train.log", "a") as handle:
                 handle.write(json.dumps(record) + "\n")

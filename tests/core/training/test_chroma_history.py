@@ -1,16 +1,12 @@
 """Training crops with a 4:2:0 chroma history (the colour structure of JPEG-decoded images)."""
 
 import dataclasses
-import json
 
 import numpy as np
-import pytest
 from PIL import Image
 
-from ddm_sscc.errors import ConfigError
 from ddm_sscc.training.chroma_history import chroma_subsampled, with_chroma_history
-from ddm_sscc.training.feature_loop import FeatureTrainConfig
-from tests.conftest import real_image, run_cli
+from tests.conftest import real_image
 from tests.core.training.test_training import TINY, check_extra_validation
 
 
@@ -49,32 +45,3 @@ def test_the_share_chooses_crops_and_the_stream_does_not_depend_on_it():
 
 def test_a_run_with_chroma_history_resumes_exactly_and_logs_its_validation(tmp_path):
     check_extra_validation(tmp_path, dataclasses.replace(TINY, chroma_history=0.5), "val_chroma_bpsp")
-
-
-@pytest.mark.parametrize("share", [-0.1, 1.5, float("nan")])
-def test_a_share_outside_0_to_1_is_refused(share):
-    with pytest.raises(ConfigError, match="chroma-history share"):
-        FeatureTrainConfig(chroma_history=share)
-
-
-def test_the_cli_takes_the_share_and_refuses_a_bad_one(tmp_path):
-    for i in range(2):
-        Image.fromarray(real_image(64, 64, 3)).save(tmp_path / f"{i}.png")
-    common = ["train", "--data", str(tmp_path), "--steps", "1", "--crop", "32", "--batch", "1", "--per-step", "32",
-              "--hidden", "8", "--layers", "1", "--json"]
-    ok = run_cli(*common, "--out", str(tmp_path / "run"), "--chroma-history", "0.5")
-    assert ok.returncode == 0, ok.stderr
-    assert json.loads(ok.stdout)["val_chroma_bpsp"] > 0
-    bad = run_cli(*common, "--out", str(tmp_path / "run2"), "--chroma-history", "2")
-    assert bad.returncode == 1 and "chroma-history share" in bad.stderr and "Traceback" not in bad.stderr
-    assert not (tmp_path / "run2").exists()
-
-
-def test_a_run_with_chroma_history_is_exported_on_its_own_mix():
-    from ddm_sscc.training.feature_export import draw_examples
-
-    images = [real_image(80, 90, 3)]
-    plain = draw_examples(images, 4, 1, crop=32, per_step=64)
-    mixed = draw_examples(images, 4, 1, crop=32, per_step=64, train={"chroma_history": 1.0})
-    assert plain.keys() == mixed.keys()
-    assert any(not np.array_equal(plain[h].target, mixed[h].target) for h in plain)

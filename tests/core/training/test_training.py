@@ -152,6 +152,35 @@ def check_extra_validation(tmp_path, cfg: FeatureTrainConfig, key: str) -> None:
     assert key not in plain and plain["val_bpsp"] != straight["val_bpsp"]
 
 
+@pytest.mark.parametrize("field,name", [("chroma_history", "chroma-history"), ("grain", "grain")])
+@pytest.mark.parametrize("share", [-0.1, 1.5, float("nan")])
+def test_an_augmentation_share_outside_0_to_1_is_refused(field, name, share):
+    with pytest.raises(ConfigError, match=f"the {name} share must be in 0..1"):
+        FeatureTrainConfig(**{field: share})
+
+
+@pytest.mark.parametrize("option,field,name", [("--chroma-history", "chroma_history", "chroma-history"),
+                                               ("--grain", "grain", "grain")])
+def test_the_cli_takes_an_augmentation_share_and_a_run_is_exported_on_its_own_mix(tmp_path, option, field, name):
+    from ddm_sscc.training.feature_export import draw_examples
+
+    images = [real_image(80, 90, 3)]
+    plain = draw_examples(images, 4, 1, crop=32, per_step=64)
+    mixed = draw_examples(images, 4, 1, crop=32, per_step=64, train={field: 1.0})
+    assert plain.keys() == mixed.keys()
+    assert any(not np.array_equal(plain[h].target, mixed[h].target) for h in plain)
+    for i in range(2):
+        Image.fromarray(real_image(64, 64, 3)).save(tmp_path / f"{i}.png")
+    common = ["train", "--data", str(tmp_path), "--steps", "1", "--crop", "32", "--batch", "1", "--per-step", "32",
+              "--hidden", "8", "--layers", "1", "--json"]
+    ok = run_cli(*common, "--out", str(tmp_path / "run"), option, "0.5")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)[f"val_{name.split('-')[0]}_bpsp"] > 0
+    bad = run_cli(*common, "--out", str(tmp_path / "run2"), option, "2")
+    assert bad.returncode == 1 and f"{name} share" in bad.stderr and "Traceback" not in bad.stderr
+    assert not (tmp_path / "run2").exists()
+
+
 def test_holdout_defaults_and_errors(tmp_path):
     for name in ("a.png", "b.png"):
         Image.fromarray(real_image(40, 40, 3)).save(tmp_path / name)
