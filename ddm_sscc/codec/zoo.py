@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ddm_sscc.codec.context_mean import ContextMeanModel
-from ddm_sscc.codec.default_codec import DefaultCodec
+from ddm_sscc.codec.default_codec import SMALL_IMAGE_STEPS, DefaultCodec
 from ddm_sscc.codec.engine import DiffusionCodec
 from ddm_sscc.errors import ModelMismatchError
 
@@ -115,7 +115,9 @@ WEIGHTS_SUFFIX = ".safetensors"
 
 def default_description() -> str:
     """What the default codec is, in words: both models and the size that divides them."""
-    return f"{DEFAULT_MODEL}, or {SMALL_IMAGE_MODEL} where shorter on images of at most {SMALL_IMAGE_PIXELS} pixels"
+    tries = "/".join(str(t) for t in SMALL_IMAGE_STEPS)
+    return (f"{DEFAULT_MODEL}, or {SMALL_IMAGE_MODEL} (T={tries} when T is by size) where shorter on images of at most "
+            f"{SMALL_IMAGE_PIXELS} pixels")
 
 
 def available_models() -> list[str]:
