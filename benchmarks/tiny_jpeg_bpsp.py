@@ -30,7 +30,7 @@ import time
 import numpy as np
 
 from ddm_sscc.codec import CodecSettings, load_codec
-from ddm_sscc.codec.schedule import DEFAULT_STEPS
+from ddm_sscc.codec.schedule import steps_label
 from ddm_sscc.experiments.baselines import baselines
 from ddm_sscc.experiments.datasets import data_root
 from ddm_sscc.image_io import load_image
@@ -47,7 +47,8 @@ def main() -> None:
     parser.add_argument("--quality", type=int, default=75, help="JPEG quality (0: no JPEG step)")
     parser.add_argument("--crops", action="store_true", help="full-resolution crops, not shrunk squares")
     parser.add_argument("--calibration", choices=("off", "offline", "online"), default="online")
-    parser.add_argument("--steps", type=int, default=DEFAULT_STEPS)
+    parser.add_argument("--steps", type=int, help="T (default: the codec's rule by size, 32 below 128x128; "
+                        "the default codec then also tries its small-image model at other T)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     files = args.files or [str(data_root() / "train" / name) for name in DEFAULT_HOLDOUT]
@@ -57,7 +58,7 @@ def main() -> None:
     jpegxl = next(b for b in baselines() if b.name == "jpegxl")
     print(f"# tiny images ({'full-resolution crops' if args.crops else 'shrunk squares'}): {args.per_image} per photo "
           f"of {len(files)}, {args.size}x{args.size}, JPEG quality "
-          f"{args.quality or 'none'}, seed {args.seed}; models {', '.join(names)}, T={args.steps}, calibration "
+          f"{args.quality or 'none'}, seed {args.seed}; models {', '.join(names)}, T={steps_label(args.steps)}, calibration "
           f"{args.calibration}; {platform.node()} {os.cpu_count()} cores")
     rng = heldout_rng(args.seed)
     totals, jxl_bits, subpixels = [0] * len(codecs), 0, 0
