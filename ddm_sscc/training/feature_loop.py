@@ -123,9 +123,11 @@ def history_validation_batch(validation: list[np.ndarray], cfg: FeatureTrainConf
     crops = CropSource(validation, cfg.crop).draw(rng, cfg.validation_crops)
     if history == "chroma":
         crops = [chroma_subsampled(c) for c in crops]
-    else:
+    elif history == "grain":
         noise_rng = np.random.default_rng([cfg.seed, 7778])
         crops = [grainy(c, noise_rng, sigma=2.0, blur=0.7, shared=0.5) for c in crops]
+    else:
+        raise ValueError(f"unknown history {history!r}")
     return batch_examples(crops, rng, cfg.per_step, net_cfg)
 
 
@@ -219,11 +221,11 @@ def train_features(images: list[np.ndarray], validation: list[np.ndarray], run_d
     while step < cfg.total_steps:
         rng = np.random.default_rng([cfg.seed, step])
         crops = source.draw(rng, cfg.crops_per_batch)
-        if cfg.chroma_history:  # drawn after the crops, so a run without it sees the same stream
+        if cfg.chroma_history:  # drawn after the crops, so a run without it draws the same crops
             crops = with_chroma_history(crops, rng, cfg.chroma_history)
-        if cfg.grain:
+        if cfg.grain:  # likewise
             crops = with_grain(crops, rng, cfg.grain)
-        if tiny is not None:  # drawn after the crops, so a run without them sees the same stream
+        if tiny is not None:  # drawn after the crops, so a run without them draws the same crops
             crops += tiny.draw(rng, cfg.tiny_crops)
         batch = batch_examples(crops, rng, cfg.per_step, net.config)
         for group in optimizer.param_groups:
