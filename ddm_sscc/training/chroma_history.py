@@ -1,9 +1,10 @@
-"""Training crops with 4:2:0 chroma history: the colour structure of JPEG-decoded and PhotoCD images.
+"""Training crops with 4:2:0 chroma history: the colour structure of JPEG-decoded images.
 
 Most colour images users have were stored at some point with their chroma at half resolution in
 each direction (JPEG 4:2:0, PhotoCD, video) and upsampled again when decoded. Their colour then
 varies smoothly between 2×2 blocks, so once the first channel is known the other two are nearly
-determined. The training photos have no such history (they were downsampled from very large
+determined (Kodak, though scanned to PhotoCD, does not show it: MODEL_CARD, "Images with chroma
+history"). The training photos have no such history (they were downsampled from very large
 originals), and on held-out photos given that history the model codes 13 % longer than JPEG-XL
 where it codes 5 % shorter on the clean ones (``benchmarks/heldout_degradations.py``).
 
