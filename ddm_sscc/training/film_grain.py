@@ -3,9 +3,10 @@
 The training photos were downsampled from very large originals, so their noise was averaged
 away; scanned film (and many camera images) keeps a grain that is spatially correlated (a
 grain spans about a pixel), partly shared by the colour layers, and strongest in the
-mid-tones. On held-out photos given such grain the model's lead over JPEG-XL shrinks from 5 %
-to 2 % (``benchmarks/heldout_degradations.py``). White Gaussian noise was the wrong model of
-it (``../shared/notes/model-levers.md``).
+mid-tones. On held-out photos given such grain v9's lead over JPEG-XL shrinks from 4.9 % to
+2.4 % (``benchmarks/heldout_degradations.py``); Kodak's grain is not this one (MODEL_CARD,
+"Images with chroma history"). White Gaussian noise was a worse model of it
+(``../shared/notes/model-levers.md``).
 
 A grainy crop gets, per crop, a standard deviation ``sigma`` drawn from :data:`SIGMA` levels, a
 grain size ``blur`` (the Gaussian blur of white noise, pixels) from :data:`BLUR` and the share
