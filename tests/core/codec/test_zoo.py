@@ -74,18 +74,16 @@ def test_the_default_tries_the_small_image_model_at_several_steps_when_none_are_
     by SMALL_IMAGE_MODEL at each T of SMALL_IMAGE_STEPS; the shortest file is kept (the first on a
     tie) and decodes, its header recording the T it was coded at."""
     import numpy as np
+    import skimage.data
+    from PIL import Image
 
     from ddm_sscc.codec import DEFAULT_MODEL, CodecSettings
     from ddm_sscc.codec.default_codec import SMALL_IMAGE_STEPS
     from ddm_sscc.codec.zoo import SMALL_IMAGE_MODEL
+    from ddm_sscc.training.tiny_images import jpeg_round_trip
 
     default, main, small = load_codec(), load_codec(DEFAULT_MODEL), load_codec(SMALL_IMAGE_MODEL)
     assert len(SMALL_IMAGE_STEPS) > 1
-    import skimage.data
-    from PIL import Image
-
-    from ddm_sscc.training.tiny_images import jpeg_round_trip
-
     thumbnail = jpeg_round_trip(np.asarray(Image.fromarray(skimage.data.astronaut()).resize((32, 32), Image.Resampling.BOX)), 75)
     steps_kept = set()
     for image in (real_image(32, 32, 3), real_image(24, 40, 1), thumbnail):
